@@ -1,0 +1,808 @@
+/**
+ * Port of `asyncio/base_events.py`: `BaseEventLoop`, the scheduling core.
+ *
+ * The loop keeps CPython's structures: `_ready`, a FIFO deque of handles, and `_scheduled`, a
+ * binary heap of timer handles. One iteration (`_run_once`) purges cancelled timers, polls the
+ * selector, moves due timers to `_ready`, then runs exactly the handles that were ready at that
+ * point; callbacks they schedule wait for the next iteration.
+ *
+ * What differs is who blocks. Deno and Node run their own event loop, so `run_forever()`
+ * returns a Promise: iterations run synchronously one after another, and only when nothing is
+ * ready does the loop await the host (one host timer for the earliest `TimerHandle`, or an I/O
+ * completion, or a wake-up). While work is always ready, the loop still hops to the host now and
+ * then so that host I/O completions are not starved; see {@linkcode BaseEventLoop._must_hop} for
+ * the adaptive policy.
+ *
+ * @module
+ */
+
+import { deque } from "./stdlib/collections.ts";
+import { heapify, heappop, heappush } from "./stdlib/heapq.ts";
+import {
+  _get_running_loop,
+  _set_running_loop,
+  AbstractEventLoop,
+  type CallOptions,
+  type ExceptionContext,
+  type ExceptionHandler,
+  Handle,
+  type TaskFactory,
+  type TaskOptions,
+  TimerHandle,
+} from "./events.ts";
+import { _is_debug_mode, _iscoroutinefunction, type Awaitable, type Coroutine, iscoroutine } from "./coroutines.ts";
+import { Future, isfuture } from "./futures.ts";
+import { ensure_future, Task } from "./tasks.ts";
+import { logger } from "./log.ts";
+import { KeyboardInterrupt, RuntimeError, SystemExit, TypeError, ValueError } from "./stdlib/builtins.ts";
+import { hop, monotonic } from "./stdlib/_host.ts";
+import { repr } from "./stdlib/_repr.ts";
+import type { FrameSummary } from "./format_helpers.ts";
+import { _warn } from "./_warnings.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => unknown;
+
+/** Below this many scheduled timers, cancelled ones are only dropped from the heap's head. */
+export const _MIN_SCHEDULED_TIMER_HANDLES = 100;
+/** Above this fraction of cancelled timers, the heap is rebuilt without them. */
+export const _MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
+/** The longest the selector waits at once (24 hours), as in CPython. */
+export const MAXIMUM_SELECT_TIMEOUT = 24 * 3600;
+
+/**
+ * Milliseconds of ready work the loop runs between two hops to the host while no host I/O is in
+ * flight. Long enough that the hop's cost (about 1 µs) is noise; short enough that timers and
+ * other host work are not delayed noticeably.
+ */
+export const RUN_BUDGET_MS = 2;
+/**
+ * While host I/O is in flight, the loop hops to the host after this many microseconds of ready
+ * work, so an I/O completion waits no longer than that (plus the host's own polling delay).
+ */
+export const IO_BUDGET_MS = 0.05;
+
+const CALL_KEYS = ["context"] as const;
+
+function _lt_timer(a: TimerHandle, b: TimerHandle): boolean {
+  return a._when < b._when;
+}
+
+/** Python's `_format_handle`: a task step is shown as its task. */
+export function _format_handle(handle: Handle): string {
+  const cb = handle._callback as { __self__?: unknown } | null;
+  if (cb && cb.__self__ instanceof Task) return `<Task ${repr(cb.__self__)}>`.slice(6, -1);
+  return repr(handle);
+}
+
+function _run_until_complete_cb(fut: Future<unknown>): void {
+  if (!fut.cancelled()) {
+    const exc = fut.exception();
+    if (exc instanceof SystemExit || exc instanceof KeyboardInterrupt) {
+      // The loop stops by itself when the exception propagates.
+      return;
+    }
+  }
+  fut.get_loop().stop();
+}
+
+/** A selector as the loop uses it: `select(timeout)` may answer now or with a Promise. */
+export interface LoopSelector<E = unknown> {
+  /** Polls (`timeout <= 0`) or waits for readiness. */
+  select(timeout: number | null): E[] | Promise<E[]>;
+  /** Ends a pending wait now. */
+  wakeup(): void;
+  /** Releases the selector. */
+  close(): void;
+}
+
+/** Python's `BaseEventLoop`. */
+export class BaseEventLoop extends AbstractEventLoop {
+  /** @internal */
+  _timer_cancelled_count = 0;
+  /** @internal */
+  _closed = false;
+  /** @internal */
+  _stopping = false;
+  /** @internal The ready queue. */
+  _ready: deque<Handle> = new deque<Handle>();
+  /** @internal The timer heap. */
+  _scheduled: TimerHandle[] = [];
+  /** @internal */
+  _default_executor: unknown = null;
+  /** @internal Non-null while the loop runs (Python keeps the thread id). */
+  _thread_id: number | null = null;
+  /** @internal Timers due within this many seconds of now are run. */
+  _clock_resolution = 1e-9;
+  /** @internal */
+  _exception_handler: ExceptionHandler | null = null;
+  /** In debug mode, callbacks and task steps slower than this (seconds) are logged. */
+  slow_callback_duration = 0.1;
+  /** @internal The handle running now (debug mode). */
+  _current_handle: Handle | null = null;
+  /** @internal */
+  _task_factory: TaskFactory | null = null;
+  /** @internal */
+  _asyncgens_shutdown_called = false;
+  /** @internal */
+  _executor_shutdown_called = false;
+  /** @internal The selector (the I/O poller and the loop's wait). */
+  _selector: LoopSelector | null = null;
+  /** @internal True while the loop awaits the host with nothing ready (wake it to schedule). */
+  _idle = false;
+  /** @internal Host operations in flight that will wake the loop when they complete. */
+  _host_pending = 0;
+  /** @internal The running `_run_forever_loop` promise. */
+  private _run_promise: Promise<void> | null = null;
+
+  /** Creates a loop; debug mode follows `PYTHONASYNCIODEBUG`. */
+  constructor() {
+    super();
+    this.set_debug(_is_debug_mode());
+  }
+
+  /** Python's repr. */
+  __repr__(): string {
+    const b = (v: boolean) => (v ? "True" : "False");
+    return `<${this.constructor.name} running=${b(this.is_running())} closed=${
+      b(this.is_closed())
+    } debug=${b(this.get_debug())}>`;
+  }
+
+  /** A new Future bound to this loop. */
+  create_future<T = unknown>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /**
+   * Wraps `coro` in a Task (or calls the task factory with all the options, as 3.14 does).
+   *
+   * @example
+   * ```ts
+   * import * as asyncio from "./mod.ts";
+   * function* work() { yield* asyncio.sleep(0); return 1; }
+   * function* main() {
+   *   const t = asyncio.get_running_loop().create_task(work(), { name: "w" });
+   *   return [t.get_name(), yield* t];
+   * }
+   * console.assert((await asyncio.run(main())).join() === "w,1");
+   * ```
+   */
+  create_task<T>(coro: Coroutine<T>, options: TaskOptions = {}): Task<T> {
+    this._check_closed();
+    if (this._task_factory !== null) {
+      return this._task_factory(this, coro, options) as Task<T>;
+    }
+    const task = new Task<T>(coro, { ...options, loop: this });
+    if (task._source_traceback) task._source_traceback.pop();
+    return task;
+  }
+
+  /** Sets the task factory, called `factory(loop, coro, options)`; `null` restores the default. */
+  set_task_factory(factory: TaskFactory | null): void {
+    if (factory !== null && factory !== undefined && typeof factory !== "function") {
+      throw new TypeError("task factory must be a callable or None");
+    }
+    this._task_factory = factory ?? null;
+  }
+
+  /** The task factory, or `null` for the default. */
+  get_task_factory(): TaskFactory | null {
+    return this._task_factory;
+  }
+
+  /** @internal Wakes the loop if it waits on the host (Python writes to its self-pipe). */
+  _write_to_self(): void {
+    this._selector?.wakeup();
+  }
+
+  /** @internal Dispatches the selector's events to their callbacks. */
+  _process_events(_event_list: unknown[]): void {
+    // The base loop has no I/O; the selector loop overrides this.
+  }
+
+  /** @internal */
+  _check_closed(): void {
+    if (this._closed) throw new RuntimeError("Event loop is closed");
+  }
+
+  /** @internal */
+  _check_default_executor(): void {
+    if (this._executor_shutdown_called) throw new RuntimeError("Executor shutdown has been called");
+  }
+
+  /**
+   * Finalizes asynchronous generators. JavaScript has no hook for the first iteration of an
+   * async generator, so the loop tracks none: this only records that it was called.
+   */
+  *shutdown_asyncgens(): Coroutine<void> {
+    this._asyncgens_shutdown_called = true;
+  }
+
+  /**
+   * Shuts the default executor down. There are no threads, so there is no executor unless one
+   * was set with `set_default_executor`; an object with a `shutdown()` method is shut down.
+   */
+  *shutdown_default_executor(_timeout: number | null = null): Coroutine<void> {
+    this._executor_shutdown_called = true;
+    const executor = this._default_executor as { shutdown?: (wait: boolean) => unknown } | null;
+    if (executor === null) return;
+    executor.shutdown?.(true);
+  }
+
+  /** @internal */
+  _check_running(): void {
+    if (this.is_running()) throw new RuntimeError("This event loop is already running");
+    if (_get_running_loop() !== null) {
+      throw new RuntimeError("Cannot run the event loop while another loop is running");
+    }
+  }
+
+  /** @internal Checks and marks the loop running (synchronously, so misuse throws at once). */
+  _run_forever_setup(): void {
+    this._check_closed();
+    this._check_running();
+    this._thread_id = 1;
+  }
+
+  /** @internal */
+  _run_forever_cleanup(): void {
+    this._stopping = false;
+    this._thread_id = null;
+    this._idle = false;
+  }
+
+  /**
+   * Runs the loop until `stop()` is called. Misuse (closed loop, already running, called from
+   * inside a running loop) throws synchronously; otherwise the returned Promise settles when the
+   * loop stops (or rejects if `KeyboardInterrupt`/`SystemExit` escaped a callback).
+   */
+  run_forever(): Promise<void> {
+    this._run_forever_setup();
+    const p = this._run_forever_loop();
+    this._run_promise = p;
+    return p;
+  }
+
+  /**
+   * @internal The adaptive host-yield policy. While host I/O is in flight (a Promise awaited
+   * through `wrap_promise`, a socket read), the loop yields to the host after
+   * {@linkcode IO_BUDGET_MS} of ready work, so a completion is handled promptly even while a
+   * task spins on `sleep(0)`. Otherwise it runs ready work for {@linkcode RUN_BUDGET_MS} between
+   * hops, which keeps loop-bound work fast.
+   */
+  _must_hop(slice_start: number, now: number): boolean {
+    return now - slice_start > (this._host_pending > 0 ? IO_BUDGET_MS : RUN_BUDGET_MS);
+  }
+
+  /** @internal The selector poll: `_select(0)` answers now; otherwise it may return a Promise. */
+  _select(timeout: number | null): unknown[] | Promise<unknown[]> {
+    if (this._selector === null) {
+      if (timeout !== null && timeout <= 0) return [];
+      throw new RuntimeError("the event loop has no selector to wait on");
+    }
+    return this._selector.select(timeout);
+  }
+
+  private async _run_forever_loop(): Promise<void> {
+    const prev = _get_running_loop();
+    let slice_start = performance.now();
+    try {
+      _set_running_loop(this);
+      while (true) {
+        const timeout = this._run_once_timeout();
+        let event_list: unknown[] | Promise<unknown[]>;
+        if (timeout === 0) {
+          const now = performance.now();
+          if (this._must_hop(slice_start, now)) {
+            _set_running_loop(prev);
+            await hop();
+            _set_running_loop(this);
+            slice_start = performance.now();
+          }
+          event_list = this._select(0);
+        } else {
+          event_list = this._select(timeout);
+          if (!Array.isArray(event_list)) {
+            _set_running_loop(prev);
+            this._idle = true;
+            try {
+              event_list = await event_list;
+            } finally {
+              this._idle = false;
+              _set_running_loop(this);
+            }
+            slice_start = performance.now();
+          }
+        }
+        this._process_events(event_list as unknown[]);
+        this._run_once_ready();
+        if (this._stopping) break;
+      }
+    } finally {
+      _set_running_loop(prev);
+      this._run_forever_cleanup();
+      this._run_promise = null;
+    }
+  }
+
+  /**
+   * Runs the loop until `future` (a Future, a coroutine, or any awaitable or Promise) is done,
+   * and resolves to its result (rejects with its exception).
+   */
+  run_until_complete<T>(future: Awaitable<T>): Promise<T>;
+  run_until_complete<T>(future: PromiseLike<T>): Promise<T>;
+  run_until_complete<T>(future: Awaitable<T> | PromiseLike<T>): Promise<T> {
+    this._check_closed();
+    this._check_running();
+    const new_task = !isfuture(future);
+    const fut = ensure_future(future as Awaitable<T>, { loop: this });
+    if (new_task) (fut as Task<T>)._log_destroy_pending = false;
+    fut.add_done_callback(_run_until_complete_cb);
+    let p: Promise<void>;
+    try {
+      p = this.run_forever();
+    } catch (e) {
+      fut.remove_done_callback(_run_until_complete_cb);
+      throw e;
+    }
+    return p.then(
+      () => {
+        fut.remove_done_callback(_run_until_complete_cb);
+        if (!fut.done()) throw new RuntimeError("Event loop stopped before Future completed.");
+        return fut.result();
+      },
+      (e) => {
+        fut.remove_done_callback(_run_until_complete_cb);
+        if (new_task && fut.done() && !fut.cancelled()) fut.exception();
+        throw e;
+      },
+    );
+  }
+
+  /** Stops the loop after the current iteration (wakes it if it waits). */
+  stop(): void {
+    this._stopping = true;
+    if (this._idle) this._write_to_self();
+  }
+
+  /** Closes the loop: clears its queues and releases its host resources. Not while running. */
+  close(): void {
+    if (this.is_running()) throw new RuntimeError("Cannot close a running event loop");
+    if (this._closed) return;
+    if (this._debug) logger.debug("Close %r", repr(this));
+    this._closed = true;
+    this._ready.clear();
+    this._scheduled.length = 0;
+    this._executor_shutdown_called = true;
+    const executor = this._default_executor as { shutdown?: (wait: boolean) => unknown } | null;
+    if (executor !== null) {
+      this._default_executor = null;
+      executor.shutdown?.(false);
+    }
+  }
+
+  /** Whether the loop was closed. */
+  is_closed(): boolean {
+    return this._closed;
+  }
+
+  /** Whether the loop is running (from the start to the end of `run_forever`). */
+  is_running(): boolean {
+    return this._thread_id !== null;
+  }
+
+  /** The loop's monotonic clock, in seconds. */
+  time(): number {
+    return monotonic();
+  }
+
+  /**
+   * Schedules `callback(...args)` to run after `delay` seconds; returns a `TimerHandle`. A
+   * trailing `{ context }` object is the keyword option (see DESIGN.md's variadic rule).
+   */
+  call_later<A extends unknown[]>(
+    delay: number,
+    callback: (...args: A) => unknown,
+    ...args: [...A] | [...A, CallOptions]
+  ): TimerHandle {
+    if (delay === null || delay === undefined) throw new TypeError("delay must not be None");
+    const [a, kw] = _split_kwargs_call(args as unknown[]);
+    const timer = this._call_at(this.time() + delay, callback as AnyFn, a, kw?.context ?? null, "call_later");
+    if (timer._source_traceback) timer._source_traceback.pop();
+    return timer;
+  }
+
+  /** Schedules `callback(...args)` at the loop time `when`; returns a `TimerHandle`. */
+  call_at<A extends unknown[]>(
+    when: number,
+    callback: (...args: A) => unknown,
+    ...args: [...A] | [...A, CallOptions]
+  ): TimerHandle {
+    const [a, kw] = _split_kwargs_call(args as unknown[]);
+    return this._call_at(when, callback as AnyFn, a, kw?.context ?? null, "call_at");
+  }
+
+  /** @internal */
+  _call_at(
+    when: number,
+    callback: AnyFn,
+    args: unknown[],
+    context: import("./stdlib/contextvars.ts").Context | null,
+    method: string,
+  ): TimerHandle {
+    if (when === null || when === undefined) throw new TypeError("when cannot be None");
+    if (typeof when !== "number") {
+      throw new TypeError(`'<' not supported between instances of '${typeof when}' and 'float'`);
+    }
+    if (Number.isNaN(when)) throw new ValueError("Invalid delay: NaN (not a number)");
+    this._check_closed();
+    this._check_callback(callback, method);
+    const timer = new TimerHandle(when, callback, args, this, context);
+    if (timer._source_traceback) timer._source_traceback.pop();
+    heappush(this._scheduled, timer, _lt_timer);
+    timer._scheduled = true;
+    if (this._idle && this._scheduled[0] === timer) this._write_to_self();
+    return timer;
+  }
+
+  /**
+   * Schedules `callback(...args)` to run soon, after the callbacks already scheduled (FIFO).
+   * A trailing `{ context }` object is the keyword option.
+   *
+   * @example
+   * ```ts
+   * import * as asyncio from "./mod.ts";
+   * function* main() {
+   *   const loop = asyncio.get_running_loop();
+   *   const order: string[] = [];
+   *   loop.call_soon((x: string) => order.push(x), "a");
+   *   loop.call_soon((x: string) => order.push(x), "b");
+   *   yield* asyncio.sleep(0);
+   *   return order.join("");
+   * }
+   * console.assert(await asyncio.run(main()) === "ab");
+   * ```
+   */
+  call_soon<A extends unknown[]>(
+    callback: (...args: A) => unknown,
+    ...args: [...A] | [...A, CallOptions]
+  ): Handle {
+    this._check_closed();
+    const [a, kw] = _split_kwargs_call(args as unknown[]);
+    this._check_callback(callback, "call_soon");
+    const handle = this._call_soon(callback as AnyFn, a, kw?.context ?? null);
+    if (handle._source_traceback) handle._source_traceback.pop();
+    return handle;
+  }
+
+  /**
+   * @internal Checks a callback. CPython does this only in debug mode; here it is always done,
+   * since a non-function would only fail later, far from the mistake, and a generator function
+   * would silently do nothing (its generator would never be stepped).
+   */
+  _check_callback(callback: unknown, method: string): void {
+    if (typeof callback !== "function") {
+      throw new TypeError(`a callable object was expected by ${method}(), got ${repr(callback)}`);
+    }
+    if (_iscoroutinefunction(callback) || iscoroutine(callback)) {
+      throw new TypeError(`coroutines cannot be used with ${method}()`);
+    }
+  }
+
+  /** @internal Appends a handle to `_ready` (no checks: the hot path of futures and tasks). */
+  _call_soon(
+    callback: AnyFn,
+    args: unknown[],
+    context: import("./stdlib/contextvars.ts").Context | null,
+  ): Handle {
+    const handle = new Handle(callback, args, this, context);
+    if (handle._source_traceback) handle._source_traceback.pop();
+    this._ready.append(handle);
+    if (this._idle) this._write_to_self();
+    return handle;
+  }
+
+  /** @internal There is one thread: nothing to check. */
+  _check_thread(): void {}
+
+  /** Like `call_soon`, and wakes the loop if it is waiting (for callers outside the loop). */
+  call_soon_threadsafe<A extends unknown[]>(
+    callback: (...args: A) => unknown,
+    ...args: [...A] | [...A, CallOptions]
+  ): Handle {
+    this._check_closed();
+    const [a, kw] = _split_kwargs_call(args as unknown[]);
+    this._check_callback(callback, "call_soon_threadsafe");
+    const handle = this._call_soon(callback as AnyFn, a, kw?.context ?? null);
+    if (handle._source_traceback) handle._source_traceback.pop();
+    this._write_to_self();
+    return handle;
+  }
+
+  /**
+   * Python's `run_in_executor`. There are no threads: `func(...args)` runs on the loop soon and
+   * the returned Future gets its result (a Promise result is awaited). Use workers for CPU-bound
+   * work.
+   */
+  run_in_executor<A extends unknown[], R>(
+    executor: unknown,
+    func: (...args: A) => R | PromiseLike<R>,
+    ...args: A
+  ): Future<Awaited<R>> {
+    this._check_closed();
+    this._check_callback(func, "run_in_executor");
+    if (executor === null || executor === undefined) this._check_default_executor();
+    const fut = this.create_future<Awaited<R>>();
+    this.call_soon(() => {
+      if (fut.cancelled()) return;
+      try {
+        const r = func(...args);
+        if (r !== null && typeof (r as PromiseLike<R>)?.then === "function") {
+          this._host_io_begin();
+          (r as PromiseLike<Awaited<R>>).then(
+            (v) => {
+              this._host_io_end();
+              if (!this._closed && !fut.done()) this.call_soon_threadsafe(() => fut.done() || fut.set_result(v));
+            },
+            (e) => {
+              this._host_io_end();
+              if (!this._closed && !fut.done()) this.call_soon_threadsafe(() => fut.done() || fut.set_exception(e));
+            },
+          );
+        } else {
+          fut.set_result(r as Awaited<R>);
+        }
+      } catch (e) {
+        fut.set_exception(e);
+      }
+    });
+    return fut;
+  }
+
+  /** Sets the default executor (any object with a `shutdown(wait)` method). */
+  set_default_executor(executor: unknown): void {
+    this._default_executor = executor;
+  }
+
+  /** @internal A host operation began; the loop hurries to hop while any is in flight. */
+  _host_io_begin(): void {
+    this._host_pending++;
+  }
+
+  /** @internal A host operation ended. */
+  _host_io_end(): void {
+    this._host_pending--;
+  }
+
+  /** The exception handler, or `null` if the default one is used. */
+  get_exception_handler(): ExceptionHandler | null {
+    return this._exception_handler;
+  }
+
+  /** Sets the exception handler, called `handler(loop, context)`; `null` restores the default. */
+  set_exception_handler(handler: ExceptionHandler | null): void {
+    if (handler !== null && handler !== undefined && typeof handler !== "function") {
+      throw new TypeError(`A callable object or None is expected, got ${repr(handler)}`);
+    }
+    this._exception_handler = handler ?? null;
+  }
+
+  /** The default exception handler: logs the message, the context and the exception. */
+  default_exception_handler(context: ExceptionContext): void {
+    let message = context.message;
+    if (!message) message = "Unhandled exception in event loop";
+    const exception = context.exception;
+    if (
+      !("source_traceback" in context) && this._current_handle !== null &&
+      this._current_handle._source_traceback
+    ) {
+      context.handle_traceback = this._current_handle._source_traceback;
+    }
+    const log_lines = [message];
+    for (const key of Object.keys(context).sort()) {
+      if (key === "message" || key === "exception") continue;
+      const value = context[key];
+      let text: string;
+      if (key === "source_traceback" || key === "handle_traceback") {
+        const what = key === "source_traceback" ? "Object" : "Handle";
+        text = `${what} created at (most recent call last):\n` +
+          (value as FrameSummary[]).map((f) => `  File "${f[0]}", line ${f[1]}, in ${f[2]}`).join("\n");
+      } else {
+        text = typeof value === "string" ? value : repr(value);
+      }
+      log_lines.push(`${key}: ${text}`);
+    }
+    logger.error(log_lines.join("\n"), { exc_info: exception ?? null });
+  }
+
+  /**
+   * Calls the exception handler (or the default one) with `context`, a dictionary with CPython's
+   * keys (`message`, `exception`, `future`, `task`, `handle`...). A user handler runs in the
+   * context of the task/future/handle involved, as in CPython.
+   */
+  call_exception_handler(context: ExceptionContext): void {
+    if (this._exception_handler === null) {
+      try {
+        this.default_exception_handler(context);
+      } catch (e) {
+        if (e instanceof SystemExit || e instanceof KeyboardInterrupt) throw e;
+        logger.error("Exception in default exception handler", { exc_info: e });
+      }
+    } else {
+      try {
+        let thing = context.task;
+        if (thing === null || thing === undefined) thing = context.future;
+        if (thing === null || thing === undefined) thing = context.handle;
+        const get_context = (thing as { get_context?: () => unknown } | undefined)?.get_context;
+        const ctx = typeof get_context === "function" ? get_context.call(thing) : null;
+        if (ctx !== null && typeof (ctx as { run?: unknown }).run === "function") {
+          (ctx as { run: (f: AnyFn, ...a: unknown[]) => unknown }).run(this._exception_handler, this, context);
+        } else {
+          this._exception_handler(this, context);
+        }
+      } catch (exc) {
+        if (exc instanceof SystemExit || exc instanceof KeyboardInterrupt) throw exc;
+        try {
+          this.default_exception_handler({
+            message: "Unhandled error in exception handler",
+            exception: exc,
+            context,
+          });
+        } catch (e) {
+          if (e instanceof SystemExit || e instanceof KeyboardInterrupt) throw e;
+          logger.error(
+            "Exception in default exception handler while handling an unexpected error in custom exception handler",
+            { exc_info: e },
+          );
+        }
+      }
+    }
+  }
+
+  /** @internal Adds a handle to `_ready` unless it was cancelled. */
+  _add_callback(handle: Handle): void {
+    if (!handle._cancelled) {
+      this._ready.append(handle);
+      if (this._idle) this._write_to_self();
+    }
+  }
+
+  /** @internal Like `_add_callback`, from a signal handler. */
+  _add_callback_signalsafe(handle: Handle): void {
+    this._add_callback(handle);
+    this._write_to_self();
+  }
+
+  /** @internal Counts cancelled timers still in the heap. */
+  _timer_handle_cancelled(handle: TimerHandle): void {
+    if (handle._scheduled) this._timer_cancelled_count++;
+  }
+
+  /**
+   * @internal The first half of `_run_once`: drops cancelled timers and computes how long the
+   * selector may wait (0: poll; `null`: no limit).
+   */
+  _run_once_timeout(): number | null {
+    const sched_count = this._scheduled.length;
+    if (
+      sched_count > _MIN_SCHEDULED_TIMER_HANDLES &&
+      this._timer_cancelled_count / sched_count > _MIN_CANCELLED_TIMER_HANDLES_FRACTION
+    ) {
+      const new_scheduled: TimerHandle[] = [];
+      for (const handle of this._scheduled) {
+        if (handle._cancelled) handle._scheduled = false;
+        else new_scheduled.push(handle);
+      }
+      heapify(new_scheduled, _lt_timer);
+      this._scheduled = new_scheduled;
+      this._timer_cancelled_count = 0;
+    } else {
+      while (this._scheduled.length > 0 && this._scheduled[0]._cancelled) {
+        this._timer_cancelled_count--;
+        const handle = heappop(this._scheduled, _lt_timer);
+        handle._scheduled = false;
+      }
+    }
+    if (this._ready.length > 0 || this._stopping) return 0;
+    if (this._scheduled.length > 0) {
+      let timeout = this._scheduled[0]._when - this.time();
+      if (timeout > MAXIMUM_SELECT_TIMEOUT) timeout = MAXIMUM_SELECT_TIMEOUT;
+      else if (timeout < 0) timeout = 0;
+      return timeout;
+    }
+    return null;
+  }
+
+  /**
+   * @internal The second half of `_run_once`: moves due timers to `_ready`, then runs the
+   * handles that are ready now (not those they schedule).
+   */
+  _run_once_ready(): void {
+    const scheduled = this._scheduled;
+    if (scheduled.length > 0) {
+      const end_time = this.time() + this._clock_resolution;
+      while (scheduled.length > 0) {
+        const handle = scheduled[0];
+        if (handle._when >= end_time) break;
+        heappop(scheduled, _lt_timer);
+        handle._scheduled = false;
+        this._ready.append(handle);
+      }
+    }
+    const ready = this._ready;
+    const ntodo = ready.length;
+    if (this._debug) {
+      for (let i = 0; i < ntodo; i++) {
+        const handle = ready.popleft();
+        if (handle._cancelled) continue;
+        try {
+          this._current_handle = handle;
+          const t0 = this.time();
+          handle._run();
+          const dt = this.time() - t0;
+          if (dt >= this.slow_callback_duration) {
+            logger.warning("Executing %s took %s seconds", _format_handle(handle), dt.toFixed(3));
+          }
+        } finally {
+          this._current_handle = null;
+        }
+      }
+    } else {
+      for (let i = 0; i < ntodo; i++) {
+        const handle = ready.popleft();
+        if (handle._cancelled) continue;
+        handle._run();
+      }
+    }
+  }
+
+  /**
+   * @internal One full iteration, synchronously (CPython's `_run_once`). The selector is polled
+   * with the computed timeout; a selector that would have to wait is polled without waiting.
+   * `run_forever` uses the two halves itself so it can await the host in between.
+   */
+  _run_once(): void {
+    const timeout = this._run_once_timeout();
+    let event_list = this._selector === null ? [] : this._selector.select(timeout);
+    if (!Array.isArray(event_list)) event_list = [];
+    this._process_events(event_list);
+    this._run_once_ready();
+  }
+
+  /** Whether debug mode is on. */
+  get_debug(): boolean {
+    return this._debug;
+  }
+
+  /** Turns debug mode on or off. */
+  set_debug(enabled: boolean): void {
+    this._debug = Boolean(enabled);
+  }
+}
+
+function _split_kwargs_call(args: unknown[]): [unknown[], CallOptions | null] {
+  const n = args.length;
+  if (n === 0) return [args, null];
+  const last = args[n - 1];
+  if (last === null || typeof last !== "object") return [args, null];
+  const p = Object.getPrototypeOf(last);
+  if (p !== Object.prototype && p !== null) return [args, null];
+  for (const k in last as object) if (!(CALL_KEYS as readonly string[]).includes(k)) return [args, null];
+  return [args.slice(0, n - 1), last as CallOptions];
+}
+
+/** Emits the ResourceWarning CPython gives for a loop collected while open. */
+const _unclosed = new FinalizationRegistry<string>((r) => {
+  _warn(`unclosed event loop ${r}`, "ResourceWarning");
+});
+
+/** @internal Registers `loop` so an unclosed, collected loop is reported. */
+export function _track_unclosed(loop: BaseEventLoop): void {
+  _unclosed.register(loop, loop.__repr__(), loop);
+}
+
+/** @internal Stops tracking `loop` (it was closed). */
+export function _untrack_unclosed(loop: BaseEventLoop): void {
+  _unclosed.unregister(loop);
+}

@@ -1,0 +1,507 @@
+/**
+ * Port of `asyncio/events.py`: `Handle`, `TimerHandle`, the abstract event loop, the running-loop
+ * registry and `get_event_loop`/`set_event_loop`/`new_event_loop`, with the deprecated policy API
+ * kept working (it warns, as in Python 3.14).
+ *
+ * @module
+ */
+
+import { type Context, copy_context } from "./stdlib/contextvars.ts";
+import {
+  KeyboardInterrupt,
+  NotImplementedError,
+  RuntimeError,
+  SystemExit,
+  TypeError,
+  type_name,
+} from "./stdlib/builtins.ts";
+import { _format_callback_source, extract_stack, type FrameSummary } from "./format_helpers.ts";
+import { _warn } from "./_warnings.ts";
+import type { Future } from "./futures.ts";
+import type { Task } from "./tasks.ts";
+import type { Awaitable, Coroutine } from "./coroutines.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => unknown;
+
+/** The keyword options of `call_soon`, `call_later` and `call_at`. */
+export interface CallOptions {
+  /** The context the callback runs in (default: a copy of the current one). */
+  context?: Context | null;
+}
+
+/** The keyword options of `create_task` (3.14 passes them all to the Task or the task factory). */
+export interface TaskOptions {
+  /** The task's name (default `Task-N`). */
+  name?: string | null;
+  /** The context the task runs in (default: a copy of the current one). */
+  context?: Context | null;
+  /** Run the coroutine's first step now, inside `create_task`, if the loop is running. */
+  eager_start?: boolean;
+  /** Other options a custom task factory understands. */
+  [key: string]: unknown;
+}
+
+/** The `context` dictionary given to exception handlers (the keys CPython uses). */
+export interface ExceptionContext {
+  /** What happened. */
+  message: string;
+  /** The exception, if any. */
+  exception?: unknown;
+  /** The future involved, if any. */
+  future?: unknown;
+  /** The task involved, if any. */
+  task?: unknown;
+  /** The handle involved, if any. */
+  handle?: unknown;
+  /** The protocol involved, if any. */
+  protocol?: unknown;
+  /** The transport involved, if any. */
+  transport?: unknown;
+  /** The socket involved, if any. */
+  socket?: unknown;
+  /** The asynchronous generator involved, if any. */
+  asyncgen?: unknown;
+  /** Where the future or handle was created (debug mode). */
+  source_traceback?: FrameSummary[];
+  /** Where the handle being run was created (debug mode). */
+  handle_traceback?: FrameSummary[];
+  /** Any other key. */
+  [key: string]: unknown;
+}
+
+/** An exception handler: `handler(loop, context)`. */
+export type ExceptionHandler = (loop: AbstractEventLoop, context: ExceptionContext) => void;
+
+/** A task factory: `factory(loop, coro, options)` returns a Task (or a Future). */
+export type TaskFactory = <T>(
+  loop: AbstractEventLoop,
+  coro: Coroutine<T>,
+  options: TaskOptions,
+) => Future<T>;
+
+/** True if `v` is a plain object (prototype `Object.prototype` or `null`). */
+function is_plain(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object") return false;
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+/**
+ * Splits a variadic argument list whose trailing argument may be the keyword options: it is the
+ * options object if it is a plain object whose keys are all among `keys` (DESIGN.md's rule).
+ */
+export function _split_kwargs<O>(args: unknown[], keys: readonly string[]): [unknown[], O | null] {
+  const n = args.length;
+  if (n === 0) return [args, null];
+  const last = args[n - 1];
+  if (!is_plain(last)) return [args, null];
+  for (const k in last) if (!keys.includes(k)) return [args, null];
+  return [args.slice(0, n - 1), last as O];
+}
+
+/**
+ * Python's `Handle`: a callback scheduled with `call_soon`; `cancel()` keeps it from running.
+ */
+export class Handle {
+  /** @internal */
+  _callback: AnyFn | null;
+  /** @internal */
+  _args: unknown[] | null;
+  /** @internal */
+  _cancelled = false;
+  /** @internal */
+  _loop: AbstractEventLoop;
+  /** @internal */
+  _source_traceback: FrameSummary[] | null = null;
+  /** @internal */
+  _repr: string | null = null;
+  /** @internal */
+  _context: Context;
+
+  /** Python's `Handle(callback, args, loop, context=None)`. */
+  constructor(
+    callback: AnyFn,
+    args: unknown[],
+    loop: AbstractEventLoop,
+    context: Context | null = null,
+  ) {
+    this._context = context ?? copy_context();
+    this._loop = loop;
+    this._callback = callback;
+    this._args = args;
+    if (loop._debug) {
+      this._source_traceback = extract_stack(2);
+    }
+  }
+
+  /** @internal The parts of the repr. */
+  _repr_info(): string[] {
+    const info = [this.constructor.name];
+    if (this._cancelled) info.push("cancelled");
+    if (this._callback !== null) {
+      info.push(_format_callback_source(this._callback, this._args ?? [], this._loop.get_debug()));
+    }
+    if (this._source_traceback && this._source_traceback.length) {
+      const frame = this._source_traceback[this._source_traceback.length - 1];
+      info.push(`created at ${frame[0]}:${frame[1]}`);
+    }
+    return info;
+  }
+
+  /** Python's repr: `<Handle callback()>`. */
+  __repr__(): string {
+    if (this._repr !== null) return this._repr;
+    return `<${this._repr_info().join(" ")}>`;
+  }
+
+  /** The context the callback runs in. */
+  get_context(): Context {
+    return this._context;
+  }
+
+  /** Keeps the callback from running (if it has not run yet). */
+  cancel(): void {
+    if (!this._cancelled) {
+      this._cancelled = true;
+      if (this._loop.get_debug()) this._repr = this.__repr__();
+      this._callback = null;
+      this._args = null;
+    }
+  }
+
+  /** Whether `cancel()` was called. */
+  cancelled(): boolean {
+    return this._cancelled;
+  }
+
+  /** @internal Runs the callback in its context; an exception goes to the loop's handler. */
+  _run(): void {
+    try {
+      const args = this._args as unknown[];
+      if (args.length === 0) this._context.run(this._callback as AnyFn);
+      else this._context.run(this._callback as AnyFn, ...args);
+    } catch (exc) {
+      if (exc instanceof SystemExit || exc instanceof KeyboardInterrupt) throw exc;
+      const cb = _format_callback_source(this._callback, this._args ?? [], this._loop.get_debug());
+      const context: ExceptionContext = {
+        message: `Exception in callback ${cb}`,
+        exception: exc,
+        handle: this,
+      };
+      if (this._source_traceback) context.source_traceback = this._source_traceback;
+      this._loop.call_exception_handler(context);
+    }
+  }
+}
+
+/** Python's `_ThreadSafeHandle`: there is one thread here, so it is a `Handle`. */
+export class _ThreadSafeHandle extends Handle {}
+
+/** Python's `TimerHandle`: a callback scheduled for a time with `call_later`/`call_at`. */
+export class TimerHandle extends Handle {
+  /** @internal */
+  _when: number;
+  /** @internal Whether it is in the loop's timer heap. */
+  _scheduled = false;
+
+  /** Python's `TimerHandle(when, callback, args, loop, context=None)`. */
+  constructor(
+    when: number,
+    callback: AnyFn,
+    args: unknown[],
+    loop: AbstractEventLoop,
+    context: Context | null = null,
+  ) {
+    super(callback, args, loop, context);
+    if (this._source_traceback) this._source_traceback.pop();
+    this._when = when;
+  }
+
+  /** @internal */
+  override _repr_info(): string[] {
+    const info = super._repr_info();
+    info.splice(this._cancelled ? 2 : 1, 0, `when=${this._when}`);
+    return info;
+  }
+
+  /** Python's `<`: timers compare by their time. */
+  __lt__(other: unknown): boolean {
+    if (other instanceof TimerHandle) return this._when < other._when;
+    throw new TypeError(`'<' not supported between instances of 'TimerHandle' and '${type_name(other)}'`);
+  }
+
+  /** Python's `==`. */
+  __eq__(other: unknown): boolean {
+    if (!(other instanceof TimerHandle)) return false;
+    const a = this._args, b = other._args;
+    const same_args = a === b ||
+      (a !== null && b !== null && a.length === b.length && a.every((x, i) => x === b[i]));
+    return this._when === other._when && this._callback === other._callback && same_args &&
+      this._cancelled === other._cancelled;
+  }
+
+  /** Cancels the timer; the loop drops it from its heap. */
+  override cancel(): void {
+    if (!this._cancelled) this._loop._timer_handle_cancelled(this);
+    super.cancel();
+  }
+
+  /** The absolute time (on `loop.time()`'s clock) the callback is scheduled for. */
+  when(): number {
+    return this._when;
+  }
+}
+
+/** Python's `AbstractServer`: what `create_server` returns. */
+export abstract class AbstractServer {
+  /** Stops listening; existing connections stay open. */
+  close(): void {
+    throw new NotImplementedError();
+  }
+  /** Closes every connection the server accepted. */
+  close_clients(): void {
+    throw new NotImplementedError();
+  }
+  /** Aborts every connection the server accepted. */
+  abort_clients(): void {
+    throw new NotImplementedError();
+  }
+  /** The loop the server belongs to. */
+  get_loop(): AbstractEventLoop {
+    throw new NotImplementedError();
+  }
+  /** Whether the server accepts connections. */
+  is_serving(): boolean {
+    throw new NotImplementedError();
+  }
+  /** Starts accepting connections. */
+  start_serving(): Coroutine<void> {
+    throw new NotImplementedError();
+  }
+  /** Accepts connections until cancelled. */
+  serve_forever(): Coroutine<void> {
+    throw new NotImplementedError();
+  }
+  /** Waits until the server is closed and its connections are gone. */
+  wait_closed(): Coroutine<void> {
+    throw new NotImplementedError();
+  }
+  /** `async with server:` enters the server. */
+  *__aenter__(): Generator<never, this, unknown> {
+    return this;
+  }
+  /** `async with server:` closes the server and waits for it on exit. */
+  *__aexit__(..._exc: unknown[]): Generator<unknown, void, unknown> {
+    this.close();
+    yield* this.wait_closed();
+  }
+}
+
+/**
+ * Python's `AbstractEventLoop`: the interface of an event loop. `BaseEventLoop` implements it.
+ * `run_forever()` and `run_until_complete()` return Promises here (the host runs its own loop).
+ */
+export abstract class AbstractEventLoop {
+  /** @internal The debug flag (read on hot paths). */
+  _debug = false;
+
+  /** Runs until `stop()` is called. */
+  abstract run_forever(): Promise<void>;
+  /** Runs until `future` is done; resolves to its result. */
+  abstract run_until_complete<T>(future: Awaitable<T>): Promise<T>;
+  /** Runs until the Promise settles; resolves to its value. */
+  abstract run_until_complete<T>(future: PromiseLike<T>): Promise<T>;
+  /** Stops the loop after the current iteration. */
+  abstract stop(): void;
+  /** Whether the loop is running. */
+  abstract is_running(): boolean;
+  /** Whether the loop is closed. */
+  abstract is_closed(): boolean;
+  /** Closes the loop; it must not be running. */
+  abstract close(): void;
+  /** Finalizes asynchronous generators (none are tracked on this host). */
+  abstract shutdown_asyncgens(): Coroutine<void>;
+  /** Shuts the default executor down. */
+  abstract shutdown_default_executor(timeout?: number | null): Coroutine<void>;
+  /** @internal Called by `TimerHandle.cancel()`. */
+  abstract _timer_handle_cancelled(handle: TimerHandle): void;
+  /** Schedules `callback(...args)` soon; a trailing `{ context }` is the keyword option. */
+  abstract call_soon<A extends unknown[]>(
+    callback: (...args: A) => unknown,
+    ...args: [...A] | [...A, CallOptions]
+  ): Handle;
+  /** Schedules `callback(...args)` after `delay` seconds. */
+  abstract call_later<A extends unknown[]>(
+    delay: number,
+    callback: (...args: A) => unknown,
+    ...args: [...A] | [...A, CallOptions]
+  ): TimerHandle;
+  /** Schedules `callback(...args)` at the loop time `when`. */
+  abstract call_at<A extends unknown[]>(
+    when: number,
+    callback: (...args: A) => unknown,
+    ...args: [...A] | [...A, CallOptions]
+  ): TimerHandle;
+  /** Schedules a callback from outside the loop (wakes it if it waits). */
+  abstract call_soon_threadsafe<A extends unknown[]>(
+    callback: (...args: A) => unknown,
+    ...args: [...A] | [...A, CallOptions]
+  ): Handle;
+  /** The loop's clock, in seconds. */
+  abstract time(): number;
+  /** A new Future bound to this loop. */
+  abstract create_future<T = unknown>(): Future<T>;
+  /** Wraps a coroutine in a Task scheduled on this loop. */
+  abstract create_task<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T>;
+  /** Sets the task factory (`null` for the default). */
+  abstract set_task_factory(factory: TaskFactory | null): void;
+  /** The task factory, or `null`. */
+  abstract get_task_factory(): TaskFactory | null;
+  /** The exception handler, or `null`. */
+  abstract get_exception_handler(): ExceptionHandler | null;
+  /** Sets the exception handler (`null` for the default). */
+  abstract set_exception_handler(handler: ExceptionHandler | null): void;
+  /** The default exception handler: logs the context. */
+  abstract default_exception_handler(context: ExceptionContext): void;
+  /** Calls the exception handler with `context`. */
+  abstract call_exception_handler(context: ExceptionContext): void;
+  /** Whether debug mode is on. */
+  abstract get_debug(): boolean;
+  /** Turns debug mode on or off. */
+  abstract set_debug(enabled: boolean): void;
+}
+
+// The running loop. One JavaScript thread: a module variable, set while a loop runs callbacks.
+let _running_loop: AbstractEventLoop | null = null;
+
+/** The running event loop; `RuntimeError('no running event loop')` if there is none. */
+export function get_running_loop(): AbstractEventLoop {
+  const loop = _running_loop;
+  if (loop === null) throw new RuntimeError("no running event loop");
+  return loop;
+}
+
+/** The running event loop, or `null`. */
+export function _get_running_loop(): AbstractEventLoop | null {
+  return _running_loop;
+}
+
+/** Sets the running event loop (used by the loops themselves). */
+export function _set_running_loop(loop: AbstractEventLoop | null): void {
+  _running_loop = loop;
+}
+
+/** Python's `_AbstractEventLoopPolicy` (deprecated since 3.14). */
+export abstract class _AbstractEventLoopPolicy {
+  /** The loop for the current context. */
+  abstract get_event_loop(): AbstractEventLoop;
+  /** Sets the loop for the current context. */
+  abstract set_event_loop(loop: AbstractEventLoop | null): void;
+  /** Creates a new loop. */
+  abstract new_event_loop(): AbstractEventLoop;
+}
+
+let _default_loop_factory: (() => AbstractEventLoop) | null = null;
+
+/** @internal Installs the factory of the default loop class (done by `unix_events.ts`). */
+export function _set_default_loop_factory(factory: () => AbstractEventLoop): void {
+  _default_loop_factory = factory;
+}
+
+/** Python's `_BaseDefaultEventLoopPolicy`: one loop set per (the only) thread. */
+export class _BaseDefaultEventLoopPolicy extends _AbstractEventLoopPolicy {
+  /** The loop class's factory; the default is the selector loop. */
+  _loop_factory: (() => AbstractEventLoop) | null = null;
+  /** @internal */
+  _local: { _loop: AbstractEventLoop | null } = { _loop: null };
+
+  /** The loop set with `set_event_loop`; `RuntimeError` if none is set. */
+  get_event_loop(): AbstractEventLoop {
+    if (this._local._loop === null) {
+      throw new RuntimeError("There is no current event loop in thread 'MainThread'.");
+    }
+    return this._local._loop;
+  }
+
+  /** Sets the loop. */
+  set_event_loop(loop: AbstractEventLoop | null): void {
+    if (loop !== null && loop !== undefined && !(loop instanceof AbstractEventLoop)) {
+      throw new TypeError(
+        `loop must be an instance of AbstractEventLoop or None, not '${type_name(loop)}'`,
+      );
+    }
+    this._local._loop = loop ?? null;
+  }
+
+  /** Creates a new loop (not set as current). */
+  new_event_loop(): AbstractEventLoop {
+    const factory = this._loop_factory ?? _default_loop_factory;
+    if (factory === null) throw new RuntimeError("no event loop class is registered");
+    return factory();
+  }
+}
+
+let _event_loop_policy: _AbstractEventLoopPolicy | null = null;
+
+/** @internal The current policy, created on first use. */
+export function _get_event_loop_policy(): _AbstractEventLoopPolicy {
+  if (_event_loop_policy === null) _event_loop_policy = new _BaseDefaultEventLoopPolicy();
+  return _event_loop_policy;
+}
+
+/** Deprecated as in Python 3.14 (removal planned for 3.16): the current policy. */
+export function get_event_loop_policy(): _AbstractEventLoopPolicy {
+  _warn(
+    "'asyncio.get_event_loop_policy' is deprecated and slated for removal in Python 3.16",
+    "DeprecationWarning",
+  );
+  return _get_event_loop_policy();
+}
+
+/** @internal Sets the policy without the deprecation warning. */
+export function _set_event_loop_policy(policy: _AbstractEventLoopPolicy | null): void {
+  if (policy !== null && policy !== undefined && !(policy instanceof _AbstractEventLoopPolicy)) {
+    throw new TypeError(
+      `policy must be an instance of AbstractEventLoopPolicy or None, not '${type_name(policy)}'`,
+    );
+  }
+  _event_loop_policy = policy ?? null;
+}
+
+/** Deprecated as in Python 3.14: sets the policy (`null` restores the default). */
+export function set_event_loop_policy(policy: _AbstractEventLoopPolicy | null): void {
+  _warn(
+    "'asyncio.set_event_loop_policy' is deprecated and slated for removal in Python 3.16",
+    "DeprecationWarning",
+  );
+  _set_event_loop_policy(policy);
+}
+
+/**
+ * The running loop when called from a coroutine or callback; otherwise the loop set with
+ * {@linkcode set_event_loop}. As in 3.14, it never creates one: `RuntimeError` if none is set.
+ */
+export function get_event_loop(): AbstractEventLoop {
+  const current = _running_loop;
+  if (current !== null) return current;
+  return _get_event_loop_policy().get_event_loop();
+}
+
+/** Sets the current event loop (what `get_event_loop()` returns outside a running loop). */
+export function set_event_loop(loop: AbstractEventLoop | null): void {
+  _get_event_loop_policy().set_event_loop(loop);
+}
+
+/** Creates a new event loop (a `SelectorEventLoop` unless a policy says otherwise). */
+export function new_event_loop(): AbstractEventLoop {
+  return _get_event_loop_policy().new_event_loop();
+}
+
+/** Python's `on_fork()`: there is no fork here, so it only resets the loop state. */
+export function on_fork(): void {
+  if (_event_loop_policy instanceof _BaseDefaultEventLoopPolicy) {
+    _event_loop_policy._local = { _loop: null };
+  }
+  _set_running_loop(null);
+}

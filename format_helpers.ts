@@ -1,0 +1,68 @@
+/**
+ * Port of `asyncio/format_helpers.py`: how callbacks and creation sites are printed in reprs and
+ * log messages.
+ *
+ * JavaScript functions do not expose their source file and line, so the `" at FILE:LINE"` that
+ * CPython appends to a callback's name is left out. Creation sites ({@linkcode extract_stack})
+ * come from JavaScript stack traces.
+ *
+ * @module
+ */
+
+import { DEBUG_STACK_DEPTH } from "./constants.ts";
+import { repr } from "./stdlib/_repr.ts";
+
+/** One frame of a creation site: `[file, line, function name, source line]`, as Python's FrameSummary. */
+export type FrameSummary = [string, number, string, string | null];
+
+/** The name Python would print for a callback: its `__qualname__`, else its name, else its repr. */
+export function _callback_name(func: unknown): string {
+  if (typeof func === "function") {
+    const qual = (func as { __qualname__?: unknown }).__qualname__;
+    if (typeof qual === "string" && qual) return qual;
+    let name = func.name;
+    if (name.startsWith("bound ")) name = name.slice(6);
+    if (name) return name;
+  }
+  return repr(func);
+}
+
+/** Python's `_format_args_and_kwargs`: the arguments in debug mode, `()` otherwise. */
+export function _format_args_and_kwargs(args: readonly unknown[], debug = false): string {
+  if (!debug) return "()";
+  return "(" + args.map((a) => repr(a)).join(", ") + ")";
+}
+
+/** Python's `_format_callback`. */
+export function _format_callback(
+  func: unknown,
+  args: readonly unknown[],
+  debug = false,
+  suffix = "",
+): string {
+  let func_repr = _callback_name(func);
+  func_repr += _format_args_and_kwargs(args, debug);
+  if (suffix) func_repr += suffix;
+  return func_repr;
+}
+
+/** Python's `_format_callback_source` (without the source location, which JS does not expose). */
+export function _format_callback_source(func: unknown, args: readonly unknown[], debug = false): string {
+  return _format_callback(func, args, debug);
+}
+
+/**
+ * Python's `extract_stack`: the calling stack, oldest frame first, at most `limit` frames
+ * (`DEBUG_STACK_DEPTH` by default), without this module's own frames.
+ */
+export function extract_stack(skip = 1, limit: number = DEBUG_STACK_DEPTH): FrameSummary[] {
+  const stack = new Error().stack ?? "";
+  const frames: FrameSummary[] = [];
+  for (const line of stack.split("\n").slice(1 + skip)) {
+    const m = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/.exec(line);
+    if (!m) continue;
+    frames.push([m[2], Number(m[3]), m[1] ?? "<module>", null]);
+    if (frames.length >= limit) break;
+  }
+  return frames.reverse();
+}

@@ -1,0 +1,480 @@
+/**
+ * Port of `asyncio/futures.py`: `Future`, and the bridges to JavaScript Promises.
+ *
+ * A `Future` is its own iterator: `yield* fut` in a coroutine yields the future to the task (which
+ * waits for it) and evaluates to `fut.result()`. It is also a thenable, so plain `async` code can
+ * `await fut`. A Promise can be awaited from a coroutine through {@linkcode wrap_promise}.
+ *
+ * @module
+ */
+
+import {
+  _CANCELLED,
+  _FINISHED,
+  _future_repr,
+  _PENDING,
+  type FutureState,
+  isfuture,
+} from "./base_futures.ts";
+import { CancelledError, InvalidStateError } from "./exceptions.ts";
+import { type AbstractEventLoop, type ExceptionContext, get_event_loop } from "./events.ts";
+import { type Context, copy_context } from "./stdlib/contextvars.ts";
+import { RuntimeError, StopIteration, TypeError, ValueError } from "./stdlib/builtins.ts";
+import { extract_stack, type FrameSummary } from "./format_helpers.ts";
+import { repr } from "./stdlib/_repr.ts";
+
+export { isfuture };
+
+/** A done callback: called with the future once it is done. */
+// deno-lint-ignore no-explicit-any
+export type DoneCallback<F = any> = (fut: F) => unknown;
+
+/** What the "exception was never retrieved" finalizer needs, without the future itself. */
+interface Unretrieved {
+  loop: AbstractEventLoop;
+  message: string;
+  exception: unknown;
+  future: string;
+  source_traceback: FrameSummary[] | null;
+}
+
+const _unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
+  const context: ExceptionContext = {
+    message: held.message,
+    exception: held.exception,
+    future: held.future,
+  };
+  if (held.source_traceback) context.source_traceback = held.source_traceback;
+  try {
+    held.loop.call_exception_handler(context);
+  } catch {
+    // A finalizer has nowhere to report to.
+  }
+});
+
+/** The keyword options of `Future`'s constructor. */
+export interface FutureOptions {
+  /** The loop the future belongs to (default: `get_event_loop()`). */
+  loop?: AbstractEventLoop | null;
+}
+
+/**
+ * Python's `asyncio.Future`: a result that will be available later.
+ *
+ * @example Awaiting a future from a coroutine
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ * function* main() {
+ *   const loop = asyncio.get_running_loop();
+ *   const fut = loop.create_future<string>();
+ *   loop.call_later(0.01, () => fut.set_result("done"));
+ *   return yield* fut;
+ * }
+ * console.assert(await asyncio.run(main()) === "done");
+ * ```
+ */
+export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, PromiseLike<T> {
+  /** @internal */
+  _state: FutureState = _PENDING;
+  /** @internal */
+  _result: T | undefined = undefined;
+  /** @internal */
+  _exception: unknown = null;
+  /** @internal */
+  _loop: AbstractEventLoop;
+  /** @internal */
+  _source_traceback: FrameSummary[] | null = null;
+  /** @internal */
+  _cancel_message: unknown = null;
+  /** @internal */
+  _cancelled_exc: CancelledError | null = null;
+  /** @internal The done callbacks and their contexts. */
+  _callbacks: [DoneCallback, Context][] = [];
+  /**
+   * Set while a task awaits this future (`yield*`): that is how `Task.__step` recognizes a
+   * future. An object with a non-null `_asyncio_future_blocking` is taken for a future.
+   */
+  _asyncio_future_blocking = false;
+  /** @internal */
+  private __log_traceback = false;
+  /** @internal */
+  private __asyncio_awaited_by: Set<Future<unknown>> | null = null;
+
+  /** Creates a pending future bound to `options.loop` (default: `get_event_loop()`). */
+  constructor(options?: FutureOptions) {
+    const loop = options?.loop;
+    this._loop = loop ?? get_event_loop();
+    if (this._loop._debug) this._source_traceback = extract_stack(2);
+  }
+
+  /** Python's repr: `<Future pending cb=[...]>`. */
+  __repr__(): string {
+    return _future_repr(this);
+  }
+
+  /** Python's `str()`. */
+  toString(): string {
+    return this.__repr__();
+  }
+
+  /** @internal Whether an unretrieved exception would be logged. */
+  get _log_traceback(): boolean {
+    return this.__log_traceback;
+  }
+  set _log_traceback(val: boolean) {
+    if (val) throw new ValueError("_log_traceback can only be set to False");
+    if (this.__log_traceback) {
+      this.__log_traceback = false;
+      _unretrieved.unregister(this);
+    }
+  }
+
+  /** @internal The tasks/futures awaiting this one (3.14's call-graph support), or `null`. */
+  get _asyncio_awaited_by(): ReadonlySet<Future<unknown>> | null {
+    return this.__asyncio_awaited_by === null ? null : new Set(this.__asyncio_awaited_by);
+  }
+
+  /** @internal */
+  _awaited_by_add(waiter: Future<unknown>): void {
+    (this.__asyncio_awaited_by ??= new Set()).add(waiter);
+  }
+
+  /** @internal */
+  _awaited_by_discard(waiter: Future<unknown>): void {
+    this.__asyncio_awaited_by?.delete(waiter);
+  }
+
+  /** The event loop the future is bound to. */
+  get_loop(): AbstractEventLoop {
+    const loop = this._loop;
+    if (loop === null || loop === undefined) throw new RuntimeError("Future object is not initialized.");
+    return loop;
+  }
+
+  /** @internal The CancelledError to raise (the saved one first, once). */
+  _make_cancelled_error(): CancelledError {
+    if (this._cancelled_exc !== null) {
+      const exc = this._cancelled_exc;
+      this._cancelled_exc = null;
+      return exc;
+    }
+    return this._cancel_message === null || this._cancel_message === undefined
+      ? new CancelledError()
+      : new CancelledError(this._cancel_message);
+  }
+
+  /** Cancels the future and schedules its callbacks; `false` if it was already done. */
+  cancel(msg: unknown = null): boolean {
+    this._log_traceback = false;
+    if (this._state !== _PENDING) return false;
+    this._state = _CANCELLED;
+    this._cancel_message = msg ?? null;
+    this.__schedule_callbacks();
+    return true;
+  }
+
+  private __schedule_callbacks(): void {
+    const callbacks = this._callbacks;
+    if (callbacks.length === 0) return;
+    this._callbacks = [];
+    const loop = this._loop;
+    for (let i = 0; i < callbacks.length; i++) {
+      const [callback, ctx] = callbacks[i];
+      loop.call_soon(callback, this, { context: ctx });
+    }
+  }
+
+  /** Whether the future was cancelled. */
+  cancelled(): boolean {
+    return this._state === _CANCELLED;
+  }
+
+  /** Whether the future is done (it has a result, an exception, or was cancelled). */
+  done(): boolean {
+    return this._state !== _PENDING;
+  }
+
+  /**
+   * The result. Raises the exception if one was set, `CancelledError` if cancelled,
+   * `InvalidStateError('Result is not ready.')` if pending.
+   */
+  result(): T {
+    if (this._state === _CANCELLED) throw this._make_cancelled_error();
+    if (this._state !== _FINISHED) throw new InvalidStateError("Result is not set.");
+    if (this.__log_traceback) this._log_traceback = false;
+    if (this._exception !== null) throw this._exception;
+    return this._result as T;
+  }
+
+  /** The exception set (or `null`), once done; `CancelledError` if cancelled. */
+  exception(): unknown {
+    if (this._state === _CANCELLED) throw this._make_cancelled_error();
+    if (this._state !== _FINISHED) throw new InvalidStateError("Exception is not set.");
+    if (this.__log_traceback) this._log_traceback = false;
+    return this._exception;
+  }
+
+  /**
+   * Adds a callback called (through `call_soon`) with the future once it is done; right away
+   * (also through `call_soon`) if it is done already.
+   */
+  add_done_callback(fn: DoneCallback<this>, options?: { context?: Context | null }): void {
+    const context = options?.context;
+    if (this._state !== _PENDING) {
+      this._loop.call_soon(fn, this, { context: context ?? null });
+    } else {
+      this._callbacks.push([fn as DoneCallback, context ?? copy_context()]);
+    }
+  }
+
+  /** Removes every instance of `fn` from the callbacks; returns how many were removed. */
+  remove_done_callback(fn: DoneCallback<this>): number {
+    const cbs = this._callbacks;
+    let n = 0;
+    for (let i = 0; i < cbs.length; i++) if (cbs[i][0] !== fn) cbs[n++] = cbs[i];
+    const removed = cbs.length - n;
+    cbs.length = n;
+    return removed;
+  }
+
+  /** @internal The callbacks, for reprs. */
+  _callback_list(): readonly (readonly [unknown, unknown])[] {
+    return this._callbacks;
+  }
+
+  /** Sets the result; `InvalidStateError` if the future is done. */
+  set_result(result: T): void {
+    if (this._state !== _PENDING) throw new InvalidStateError("invalid state");
+    this._result = result;
+    this._state = _FINISHED;
+    this.__schedule_callbacks();
+  }
+
+  /**
+   * Sets an exception; `InvalidStateError` if done. A class is instantiated; a `StopIteration`
+   * becomes a `RuntimeError`, as in CPython.
+   */
+  set_exception(exception: unknown): void {
+    if (this._state !== _PENDING) throw new InvalidStateError("invalid state");
+    if (typeof exception === "function") {
+      exception = new (exception as new () => unknown)();
+    }
+    if (exception instanceof StopIteration) {
+      const new_exc = new RuntimeError(
+        "StopIteration interacts badly with generators and cannot be raised into a Future",
+      );
+      new_exc.__cause__ = exception;
+      new_exc.__context__ = exception;
+      exception = new_exc;
+    }
+    if (exception === null || exception === undefined) {
+      throw new TypeError("invalid exception object");
+    }
+    this._exception = exception;
+    this._state = _FINISHED;
+    this.__schedule_callbacks();
+    this.__log_traceback = true;
+    _unretrieved.register(this, {
+      loop: this._loop,
+      message: `${this.constructor.name} exception was never retrieved`,
+      exception,
+      future: _future_repr(this),
+      source_traceback: this._source_traceback,
+    }, this);
+  }
+
+  /**
+   * The iterator protocol `yield*` drives (Python's `__await__`): the first `next()` of a
+   * pending future yields the future itself (the task then waits for it); once it is done,
+   * `next()` returns its result (or throws its exception).
+   */
+  next(): IteratorResult<Future<T>, T> {
+    if (this._state === _PENDING) {
+      this._asyncio_future_blocking = true;
+      return { done: false, value: this };
+    }
+    return { done: true, value: this.result() };
+  }
+
+  /** Rethrows an exception thrown into the awaiting coroutine (it surfaces at `yield*`). */
+  throw(e?: unknown): IteratorResult<Future<T>, T> {
+    throw e;
+  }
+
+  /** Ends an iteration early (a coroutine closed while awaiting). */
+  return(value: T): IteratorResult<Future<T>, T> {
+    return { done: true, value: value as T };
+  }
+
+  /** `yield* fut` iterates the future itself. */
+  [Symbol.iterator](): Future<T> {
+    return this;
+  }
+
+  /** Python's `__await__`: the same iterator. */
+  __await__(): Future<T> {
+    return this;
+  }
+
+  /**
+   * Makes the future a thenable: plain `async` code can `await fut`. A cancelled future
+   * rejects with `CancelledError`. Callbacks run when the loop runs the future's callbacks.
+   */
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const p = new Promise<T>((resolve, reject) => {
+      const settle = () => {
+        try {
+          resolve(this.result());
+        } catch (e) {
+          reject(e);
+        }
+      };
+      if (this._state !== _PENDING) settle();
+      else this._callbacks.push([settle, copy_context()]);
+    });
+    return p.then(onfulfilled, onrejected);
+  }
+}
+
+/** Python's `_PyFuture`: the same class (there is no C accelerator here). */
+export const _PyFuture: typeof Future = Future;
+
+/** @internal The loop of a future (or of a duck-typed one). */
+export function _get_loop(fut: Future<unknown>): AbstractEventLoop {
+  const get_loop = (fut as { get_loop?: () => AbstractEventLoop }).get_loop;
+  if (typeof get_loop === "function") return get_loop.call(fut);
+  return (fut as { _loop: AbstractEventLoop })._loop;
+}
+
+/** @internal Sets the result unless the future was cancelled. */
+export function _set_result_unless_cancelled<T>(fut: Future<T>, result: T): void {
+  if (fut.cancelled()) return;
+  fut.set_result(result);
+}
+
+/** @internal Copies the state of a done `source` onto `dest`. */
+export function _copy_future_state<T>(source: Future<T>, dest: Future<T>): void {
+  if (dest.cancelled()) return;
+  if (source.cancelled()) {
+    dest.cancel();
+  } else {
+    const exception = source.exception();
+    if (exception !== null) dest.set_exception(exception);
+    else dest.set_result(source.result());
+  }
+}
+
+/**
+ * @internal Chains two futures: `destination` gets `source`'s outcome; cancelling
+ * `destination` cancels `source`.
+ */
+export function _chain_future<T>(source: Future<T>, destination: Future<T>): void {
+  if (!isfuture(source)) throw new TypeError("A future is required for source argument");
+  if (!isfuture(destination)) throw new TypeError("A future is required for destination argument");
+  const source_loop = _get_loop(source);
+  const dest_loop = _get_loop(destination);
+  destination.add_done_callback((d) => {
+    if (d.cancelled()) {
+      if (source_loop === dest_loop) source.cancel();
+      else source_loop.call_soon_threadsafe(() => source.cancel());
+    }
+  });
+  source.add_done_callback((s) => {
+    if (destination.cancelled() && dest_loop.is_closed()) return;
+    if (dest_loop === source_loop) _copy_future_state(s, destination);
+    else if (!dest_loop.is_closed()) {
+      dest_loop.call_soon_threadsafe(() => _copy_future_state(s, destination));
+    }
+  });
+}
+
+/**
+ * Python's `wrap_future`. There are no `concurrent.futures` here: an asyncio Future is returned
+ * as it is, and a Promise (or thenable) is wrapped with {@linkcode wrap_promise}.
+ */
+export function wrap_future<T>(
+  future: Future<T> | PromiseLike<T>,
+  options?: { loop?: AbstractEventLoop | null },
+): Future<T> {
+  if (isfuture(future)) return future as Future<T>;
+  if (future !== null && typeof (future as PromiseLike<T>).then === "function") {
+    return wrap_promise(future as PromiseLike<T>, options);
+  }
+  throw new TypeError(`concurrent.futures.Future is expected, got ${repr(future)}`);
+}
+
+/** @internal Host operations in flight; the loop yields to the host more often while any is. */
+interface HostIoCounter {
+  _host_io_begin?(): void;
+  _host_io_end?(): void;
+}
+
+/**
+ * Wraps a Promise (or any thenable) in a Future of the loop, so a coroutine can
+ * `yield* wrap_promise(p)`. The Promise's value or rejection becomes the future's result or
+ * exception. Cancelling the future (for instance by cancelling the task awaiting it) stops the
+ * wait; the Promise itself keeps running, since Promises cannot be cancelled.
+ *
+ * @example
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ * function* main() {
+ *   return yield* asyncio.wrap_promise(Promise.resolve(42));
+ * }
+ * console.assert(await asyncio.run(main()) === 42);
+ * ```
+ */
+export function wrap_promise<T>(
+  promise: PromiseLike<T>,
+  options?: { loop?: AbstractEventLoop | null },
+): Future<T> {
+  if (promise === null || typeof (promise as PromiseLike<T>)?.then !== "function") {
+    throw new TypeError(`a Promise or thenable is required, got ${repr(promise)}`);
+  }
+  const loop = options?.loop ?? get_event_loop();
+  const fut = loop.create_future<T>();
+  const counter = loop as unknown as HostIoCounter;
+  counter._host_io_begin?.();
+  let ended = false;
+  const end = () => {
+    if (!ended) {
+      ended = true;
+      counter._host_io_end?.();
+    }
+  };
+  // A cancelled wait no longer counts as host I/O the loop should hurry for.
+  fut.add_done_callback(end);
+  promise.then(
+    (value) => {
+      end();
+      if (!loop.is_closed() && !fut.done()) {
+        loop.call_soon_threadsafe(_set_result_unless_cancelled, fut, value);
+      }
+    },
+    (err) => {
+      end();
+      if (!loop.is_closed() && !fut.done()) {
+        loop.call_soon_threadsafe(_set_exception_unless_done, fut, err);
+      }
+    },
+  );
+  return fut;
+}
+
+function _set_exception_unless_done(fut: Future<unknown>, err: unknown): void {
+  if (fut.done()) return;
+  fut.set_exception(err ?? new RuntimeError("Promise rejected with " + repr(err)));
+}
+
+/** Python 3.14's `future_add_to_awaited_by(fut, waiter)`: records that `waiter` awaits `fut`. */
+export function future_add_to_awaited_by(fut: unknown, waiter: unknown): void {
+  if (fut instanceof Future && waiter instanceof Future) fut._awaited_by_add(waiter);
+}
+
+/** Python 3.14's `future_discard_from_awaited_by(fut, waiter)`. */
+export function future_discard_from_awaited_by(fut: unknown, waiter: unknown): void {
+  if (fut instanceof Future && waiter instanceof Future) fut._awaited_by_discard(waiter);
+}

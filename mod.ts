@@ -1,0 +1,132 @@
+/**
+ * **@pystd/asyncio**: CPython's `asyncio` (3.14 semantics) for TypeScript, on Deno, Node and Bun.
+ *
+ * Coroutines are generator functions: `async def f()` is `function* f()`, `await x` is
+ * `yield* x`, and `asyncio.run(main())` returns a Promise. Tasks are driven by a port of
+ * CPython's `Task.__step`, so cancellation throws `CancelledError` into the coroutine at its
+ * `yield*` and its `finally` blocks run. Names, behaviour, callback order and error messages are
+ * CPython's.
+ *
+ * @example Hello, world
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ *
+ * function* main() {
+ *   console.log("hello");
+ *   yield* asyncio.sleep(0.01);
+ *   console.log("world");
+ * }
+ *
+ * await asyncio.run(main());
+ * ```
+ *
+ * @example Timeouts cancel the work
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ *
+ * function* slow() {
+ *   try {
+ *     yield* asyncio.sleep(3600);
+ *   } finally {
+ *     console.log("slow() was cancelled and cleaned up");
+ *   }
+ * }
+ *
+ * function* main() {
+ *   try {
+ *     yield* asyncio.wait_for(slow(), 0.05);
+ *   } catch (e) {
+ *     if (!(e instanceof asyncio.TimeoutError)) throw e;
+ *     console.log("timed out");
+ *   }
+ * }
+ *
+ * await asyncio.run(main());
+ * ```
+ *
+ * @module
+ */
+
+export {
+  BrokenBarrierError,
+  CancelledError,
+  IncompleteReadError,
+  InvalidStateError,
+  LimitOverrunError,
+  SendfileNotAvailableError,
+  TimeoutError,
+} from "./exceptions.ts";
+export {
+  _get_running_loop,
+  _set_running_loop,
+  AbstractEventLoop,
+  AbstractServer,
+  type CallOptions,
+  type ExceptionContext,
+  type ExceptionHandler,
+  get_event_loop,
+  get_event_loop_policy,
+  get_running_loop,
+  Handle,
+  new_event_loop,
+  set_event_loop,
+  set_event_loop_policy,
+  type TaskFactory,
+  type TaskOptions,
+  TimerHandle,
+} from "./events.ts";
+export {
+  _AbstractEventLoopPolicy as AbstractEventLoopPolicy,
+} from "./events.ts";
+export { BaseEventLoop } from "./base_events.ts";
+export { BaseSelectorEventLoop } from "./selector_events.ts";
+export {
+  _DefaultEventLoopPolicy as DefaultEventLoopPolicy,
+  EventLoop,
+  SelectorEventLoop,
+} from "./unix_events.ts";
+export {
+  async_for,
+  async_with,
+  type AsyncContextManager,
+  type AsyncIterable,
+  type AsyncIterator,
+  type Awaitable,
+  BREAK,
+  type Coroutine,
+  iscoroutine,
+  iscoroutinefunction,
+} from "./coroutines.ts";
+export {
+  Future,
+  future_add_to_awaited_by,
+  future_discard_from_awaited_by,
+  isfuture,
+  wrap_future,
+  wrap_promise,
+} from "./futures.ts";
+export {
+  _enter_task,
+  _leave_task,
+  _register_task,
+  _unregister_task,
+  ALL_COMPLETED,
+  all_tasks,
+  as_completed,
+  create_eager_task_factory,
+  create_task,
+  current_task,
+  eager_task_factory,
+  ensure_future,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  gather,
+  run_coroutine_threadsafe,
+  shield,
+  sleep,
+  Task,
+  wait,
+  wait_for,
+} from "./tasks.ts";
+export { Timeout, timeout, timeout_at } from "./timeouts.ts";
+export { Runner, run } from "./runners.ts";

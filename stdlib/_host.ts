@@ -1,0 +1,116 @@
+/**
+ * The one module that touches the runtime (Deno). The npm build replaces it with
+ * `_host.node.ts`, which has the same exports written on Node's APIs.
+ *
+ * Everything the port needs from the host goes through here: the monotonic clock, one-shot
+ * timers, the cheap "let the host run" hop, signals, the environment and stderr. Open host
+ * resources are counted ({@linkcode open_resources}) so tests can assert that a closed event loop
+ * leaves nothing behind.
+ *
+ * @module
+ */
+
+/** Counts of host resources the port holds open now. */
+export interface OpenResources {
+  /** Host timers armed and not yet fired or cleared. */
+  timers: number;
+  /** Signal listeners installed. */
+  signals: number;
+}
+
+const counts: OpenResources = { timers: 0, signals: 0 };
+
+/** The host runtime's name. */
+export const runtime: "deno" | "node" | "bun" = "deno";
+
+/** How many host resources are open now (a copy). */
+export function open_resources(): OpenResources {
+  return { ...counts };
+}
+
+/** Seconds on a monotonic clock (Python's `time.monotonic()`). */
+export function monotonic(): number {
+  return performance.now() / 1000;
+}
+
+/** Seconds since the epoch (Python's `time.time()`). */
+export function wall_time(): number {
+  return Date.now() / 1000;
+}
+
+/** A host timer handle. */
+export type HostTimer = ReturnType<typeof setTimeout>;
+
+/** The longest delay a host timer takes (2^31 - 1 ms); longer waits are split by the caller. */
+export const MAX_TIMER_MS = 2147483647;
+
+/** Arms a one-shot host timer; `callback` runs once after `ms` milliseconds unless cleared. */
+export function set_timer(ms: number, callback: () => void): HostTimer {
+  counts.timers++;
+  return setTimeout(() => {
+    counts.timers--;
+    callback();
+  }, ms);
+}
+
+/** Clears a timer armed by {@linkcode set_timer} that has not fired yet. */
+export function clear_timer(t: HostTimer): void {
+  counts.timers--;
+  clearTimeout(t);
+}
+
+/**
+ * Resolves after the host had a chance to run its own work (I/O completions, timers, other
+ * code): the cheapest hop that is not clamped and does not starve I/O (`setImmediate`).
+ */
+export function hop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Schedules `callback` after one host hop, without a Promise. */
+export function hop_callback(callback: () => void): void {
+  setImmediate(callback);
+}
+
+/** Signal numbers, as Python's `signal` module has them on Linux. */
+export const SIGNALS: Readonly<Record<string, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGUSR1: 10,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+  SIGCHLD: 17,
+  SIGCONT: 18,
+  SIGWINCH: 28,
+};
+
+/** Installs a listener for the signal `name` (e.g. `"SIGINT"`). */
+export function add_signal_listener(name: string, fn: () => void): void {
+  Deno.addSignalListener(name as Deno.Signal, fn);
+  counts.signals++;
+}
+
+/** Removes a listener installed by {@linkcode add_signal_listener}. */
+export function remove_signal_listener(name: string, fn: () => void): void {
+  Deno.removeSignalListener(name as Deno.Signal, fn);
+  counts.signals--;
+}
+
+/** An environment variable, or `undefined` (also when the permission to read it is missing). */
+export function getenv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** Writes text to stderr, synchronously. */
+export function write_stderr(text: string): void {
+  Deno.stderr.writeSync(encoder.encode(text));
+}

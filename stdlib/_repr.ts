@@ -1,0 +1,146 @@
+/**
+ * Python's `repr()` for the values asyncio messages print.
+ *
+ * Objects may define a `__repr__()` method (the port's classes do: `<Task pending name='Task-1'
+ * coro=<main() running>>`); strings, numbers, `null`, booleans, arrays (as lists), `Uint8Array`
+ * (as bytes) and functions are printed the way Python prints their counterparts.
+ *
+ * @module
+ */
+
+const _ids = new WeakMap<object, number>();
+let _next_id = 0x7f0000001000;
+
+/** A stable pseudo address for an object, standing in for Python's `id()` in reprs. */
+export function id(obj: object): number {
+  let v = _ids.get(obj);
+  if (v === undefined) {
+    v = _next_id;
+    _next_id += 0x40;
+    _ids.set(obj, v);
+  }
+  return v;
+}
+
+/** `0x...` text of {@linkcode id}, as Python's default reprs show it. */
+export function hex_id(obj: object): string {
+  return "0x" + id(obj).toString(16);
+}
+
+function str_repr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === quote || ch === "\\") out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
+    else out += ch;
+  }
+  return out + quote;
+}
+
+/** Python's `repr()` of a bytes value. */
+export function bytes_repr(b: Uint8Array): string {
+  let s = "";
+  let has_single = false;
+  let has_double = false;
+  for (const c of b) {
+    if (c === 0x27) has_single = true;
+    if (c === 0x22) has_double = true;
+  }
+  const quote = has_single && !has_double ? '"' : "'";
+  for (const c of b) {
+    if (c === 0x5c) s += "\\\\";
+    else if (c === quote.charCodeAt(0)) s += "\\" + quote;
+    else if (c === 0x0a) s += "\\n";
+    else if (c === 0x0d) s += "\\r";
+    else if (c === 0x09) s += "\\t";
+    else if (c < 0x20 || c >= 0x7f) s += "\\x" + c.toString(16).padStart(2, "0");
+    else s += String.fromCharCode(c);
+  }
+  return "b" + quote + s + quote;
+}
+
+function num_repr(n: number): string {
+  if (Number.isNaN(n)) return "nan";
+  if (n === Infinity) return "inf";
+  if (n === -Infinity) return "-inf";
+  return String(n);
+}
+
+/** Python's `repr()`. */
+export function repr(v: unknown, seen: Set<unknown> = new Set()): string {
+  switch (typeof v) {
+    case "string":
+      return str_repr(v);
+    case "number":
+      return num_repr(v);
+    case "bigint":
+      return v.toString();
+    case "boolean":
+      return v ? "True" : "False";
+    case "undefined":
+      return "None";
+    case "symbol":
+      return v.toString();
+    case "function": {
+      const custom = (v as { __repr__?: unknown }).__repr__;
+      if (typeof custom === "function" && Object.hasOwn(v, "__repr__")) return String(custom.call(v));
+      const name = v.name || "<lambda>";
+      if (/^class\s/.test(Function.prototype.toString.call(v))) return `<class '${name}'>`;
+      return `<function ${name} at ${hex_id(v)}>`;
+    }
+  }
+  if (v === null) return "None";
+  const obj = v as Record<string, unknown>;
+  if (typeof obj.__repr__ === "function") {
+    if (seen.has(v)) return "...";
+    seen.add(v);
+    try {
+      return String((obj.__repr__ as () => unknown).call(v));
+    } finally {
+      seen.delete(v);
+    }
+  }
+  if (v instanceof Uint8Array) return bytes_repr(v);
+  if (Array.isArray(v)) {
+    if (seen.has(v)) return "[...]";
+    seen.add(v);
+    try {
+      return "[" + v.map((x) => repr(x, seen)).join(", ") + "]";
+    } finally {
+      seen.delete(v);
+    }
+  }
+  if (v instanceof Error) {
+    const args = (v as { args?: unknown[] }).args;
+    const name = v.constructor?.name ?? "Error";
+    if (Array.isArray(args)) return `${name}(${args.map((a) => repr(a, seen)).join(", ")})`;
+    return v.message ? `${name}(${str_repr(v.message)})` : `${name}()`;
+  }
+  if (v instanceof Set) {
+    if (v.size === 0) return "set()";
+    return "{" + [...v].map((x) => repr(x, seen)).join(", ") + "}";
+  }
+  if (v instanceof Map) {
+    return "{" + [...v].map(([k, x]) => `${repr(k, seen)}: ${repr(x, seen)}`).join(", ") + "}";
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) {
+    if (seen.has(v)) return "{...}";
+    seen.add(v);
+    try {
+      return "{" + Object.entries(obj).map(([k, x]) => `${str_repr(k)}: ${repr(x, seen)}`).join(", ") + "}";
+    } finally {
+      seen.delete(v);
+    }
+  }
+  if (typeof (v as { then?: unknown }).then === "function" && v instanceof Promise) {
+    return `<Promise object at ${hex_id(v)}>`;
+  }
+  const name = (v as { constructor?: { name?: string } }).constructor?.name ?? "object";
+  return `<${name} object at ${hex_id(v as object)}>`;
+}

@@ -1,0 +1,249 @@
+/**
+ * A port of Python's `contextvars` module (PEP 567): context variables whose values follow the
+ * logical flow of asyncio tasks and callbacks.
+ *
+ * A {@linkcode Context} is an immutable mapping from {@linkcode ContextVar} to value; setting a
+ * variable replaces the current context's mapping by a new one (copy on write), so a copy taken
+ * by {@linkcode copy_context} never sees later changes. Every asyncio task runs in its own copy,
+ * and every callback scheduled with `call_soon` runs in the context captured when it was
+ * scheduled.
+ *
+ * @example A value set inside `Context.run` stays inside that context
+ * ```ts
+ * import { ContextVar, copy_context } from "./contextvars.ts";
+ * const request_id = new ContextVar<string>("request_id", { default: "-" });
+ * const ctx = copy_context();
+ * ctx.run(() => request_id.set("r1"));
+ * console.assert(request_id.get() === "-");
+ * console.assert(ctx.get(request_id) === "r1");
+ * ```
+ *
+ * @module
+ */
+
+import { KeyError, LookupError, RuntimeError, TypeError, ValueError } from "./builtins.ts";
+import { hex_id, repr } from "./_repr.ts";
+
+const MISSING: unique symbol = Symbol("MISSING");
+
+type VarMap = Map<ContextVar<unknown>, unknown>;
+const EMPTY: VarMap = new Map();
+
+/**
+ * Python's `contextvars.Context`: a mapping of context variables to their values, and the place
+ * code runs in through {@linkcode Context.run}.
+ */
+export class Context implements Iterable<ContextVar<unknown>> {
+  /** @internal The variables' values; never mutated once shared (copy on write). */
+  _data: VarMap = EMPTY;
+  /** @internal The context that was current when this one was entered. */
+  _prev: Context | null = null;
+  /** @internal Whether this context is entered (running) now. */
+  _entered = false;
+
+  /**
+   * Runs `callable(...args)` with this context as the current one and returns its result.
+   * Changes made to context variables inside stay in this context. A context can be entered
+   * only once at a time: a nested `run` of the same context raises `RuntimeError`.
+   */
+  run<A extends unknown[], R>(callable: (...args: A) => R, ...args: A): R {
+    if (this._entered) {
+      throw new RuntimeError(`cannot enter context: ${repr(this)} is already entered`);
+    }
+    this._prev = _current;
+    this._entered = true;
+    _current = this;
+    try {
+      return callable(...args);
+    } finally {
+      _current = this._prev;
+      this._prev = null;
+      this._entered = false;
+    }
+  }
+
+  /** Python's `ctx.copy()`: a new context with the same values. */
+  copy(): Context {
+    const c = new Context();
+    c._data = this._data;
+    return c;
+  }
+
+  /** Python's `ctx.get(var, default=None)`. */
+  get<T>(variable: ContextVar<T>, default_?: T | null): T | null {
+    check_var(variable);
+    const v = this._data.get(variable as ContextVar<unknown>);
+    if (v === undefined && !this._data.has(variable as ContextVar<unknown>)) {
+      return default_ === undefined ? null : default_;
+    }
+    return v as T;
+  }
+
+  /** Python's `ctx[var]`: raises `KeyError` if the variable has no value in this context. */
+  __getitem__<T>(variable: ContextVar<T>): T {
+    check_var(variable);
+    if (!this._data.has(variable as ContextVar<unknown>)) throw new KeyError(variable);
+    return this._data.get(variable as ContextVar<unknown>) as T;
+  }
+
+  /** Python's `var in ctx`. */
+  has(variable: ContextVar<unknown>): boolean {
+    check_var(variable);
+    return this._data.has(variable);
+  }
+
+  /** Python's `len(ctx)`. */
+  get size(): number {
+    return this._data.size;
+  }
+
+  /** Python's `ctx.keys()`. */
+  keys(): ContextVar<unknown>[] {
+    return [...this._data.keys()];
+  }
+
+  /** Python's `ctx.values()`. */
+  values(): unknown[] {
+    return [...this._data.values()];
+  }
+
+  /** Python's `ctx.items()`. */
+  items(): [ContextVar<unknown>, unknown][] {
+    return [...this._data.entries()];
+  }
+
+  /** Iterates over the variables, as Python's `iter(ctx)`. */
+  [Symbol.iterator](): Iterator<ContextVar<unknown>> {
+    return this._data.keys();
+  }
+
+  /** Python's repr. */
+  __repr__(): string {
+    return `<_contextvars.Context object at ${hex_id(this)}>`;
+  }
+}
+
+function check_var(v: unknown): void {
+  if (!(v instanceof ContextVar)) {
+    throw new TypeError(`a ContextVar key was expected, got ${repr(v)}`);
+  }
+}
+
+let _current: Context = new Context();
+
+/** Python's `contextvars.copy_context()`: a copy of the current context. */
+export function copy_context(): Context {
+  return _current.copy();
+}
+
+/** @internal The current context itself (not a copy). */
+export function _get_context(): Context {
+  return _current;
+}
+
+/** Options of {@linkcode ContextVar}'s constructor. */
+export interface ContextVarOptions<T> {
+  /** The value `get()` returns when the variable has no value in the current context. */
+  default?: T;
+}
+
+/**
+ * Python's `contextvars.ContextVar`: a variable whose value depends on the current context.
+ *
+ * @example
+ * ```ts
+ * import { ContextVar } from "./contextvars.ts";
+ * const v = new ContextVar<number>("v", { default: 0 });
+ * const token = v.set(1);
+ * console.assert(v.get() === 1);
+ * v.reset(token);
+ * console.assert(v.get() === 0);
+ * ```
+ */
+export class ContextVar<T> {
+  /** The variable's name. */
+  readonly name: string;
+  private readonly _default: T | typeof MISSING;
+
+  /** Creates a variable named `name`, with an optional `default`. */
+  constructor(name: string, options?: ContextVarOptions<T>) {
+    if (typeof name !== "string") throw new TypeError("context variable name must be a str");
+    this.name = name;
+    this._default = options && "default" in options ? options.default as T : MISSING;
+  }
+
+  /**
+   * The variable's value in the current context; else `default_` if given; else the variable's
+   * own default; else raises `LookupError`.
+   */
+  get(default_?: T): T {
+    const data = _current._data;
+    const v = data.get(this as ContextVar<unknown>);
+    if (v !== undefined || data.has(this as ContextVar<unknown>)) return v as T;
+    if (default_ !== undefined) return default_;
+    if (this._default !== MISSING) return this._default;
+    throw new LookupError(this);
+  }
+
+  /** Sets the variable's value in the current context; the token lets {@linkcode reset} undo it. */
+  set(value: T): Token<T> {
+    const ctx = _current;
+    const data = ctx._data;
+    const key = this as ContextVar<unknown>;
+    const old = data.has(key) ? data.get(key) as T : Token.MISSING;
+    const next = new Map(data);
+    next.set(key, value);
+    ctx._data = next;
+    return new Token<T>(ctx, this, old);
+  }
+
+  /** Restores the value the variable had before the `set()` that returned `token`. */
+  reset(token: Token<T>): void {
+    if (!(token instanceof Token)) {
+      throw new TypeError(`expected an instance of Token, got ${repr(token)}`);
+    }
+    if (token._used) throw new RuntimeError(`${repr(token)} has already been used once`);
+    if (token.var !== this) throw new ValueError(`${repr(token)} was created by a different ContextVar`);
+    const ctx = _current;
+    if (token._ctx !== ctx) throw new ValueError(`${repr(token)} was created in a different Context`);
+    token._used = true;
+    const next = new Map(ctx._data);
+    if (token.old_value === Token.MISSING) next.delete(this as ContextVar<unknown>);
+    else next.set(this as ContextVar<unknown>, token.old_value);
+    ctx._data = next;
+  }
+
+  /** Python's repr. */
+  __repr__(): string {
+    const d = this._default === MISSING ? "" : ` default=${repr(this._default)}`;
+    return `<ContextVar name=${repr(this.name)}${d} at ${hex_id(this)}>`;
+  }
+}
+
+/** Python's `contextvars.Token`: returned by {@linkcode ContextVar.set}, consumed by `reset()`. */
+export class Token<T> {
+  /** The marker `old_value` holds when the variable had no value before `set()`. */
+  static readonly MISSING: unique symbol = Symbol("Token.MISSING");
+  /** @internal */
+  _used = false;
+
+  /** @internal */
+  readonly _ctx: Context;
+  /** The variable this token was made for. */
+  readonly var: ContextVar<T>;
+  /** The value before `set()`, or {@linkcode Token.MISSING}. */
+  readonly old_value: T | typeof Token.MISSING;
+
+  /** @internal */
+  constructor(ctx: Context, variable: ContextVar<T>, old_value: T | typeof Token.MISSING) {
+    this._ctx = ctx;
+    this.var = variable;
+    this.old_value = old_value;
+  }
+
+  /** Python's repr. */
+  __repr__(): string {
+    const used = this._used ? " used" : "";
+    return `<Token${used} var=${repr(this.var)} at ${hex_id(this)}>`;
+  }
+}

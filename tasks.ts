@@ -1,0 +1,1217 @@
+/**
+ * Port of `asyncio/tasks.py`: `Task` (a coroutine driven step by step by the loop), and the
+ * functions built on it: `create_task`, `sleep`, `gather`, `wait`, `wait_for`, `shield`,
+ * `as_completed`, `ensure_future`, `current_task`, `all_tasks`, eager task factories.
+ *
+ * `Task.__step` is CPython's, line for line: it resumes the generator with `next()` (or
+ * `throw(exc)`), looks at what the generator yielded, and when it is a future registers
+ * `__wakeup` as that future's done callback. So `task.cancel()` throws `CancelledError` into the
+ * generator at its current `yield*`: its `finally` blocks run, and it may catch the error and
+ * carry on.
+ *
+ * @module
+ */
+
+import { _PENDING } from "./base_futures.ts";
+import { _task_repr } from "./base_tasks.ts";
+import {
+  _format_coroutine,
+  _set_coro_name,
+  type Awaitable,
+  type Coroutine,
+  iscoroutine,
+} from "./coroutines.ts";
+import {
+  _get_running_loop,
+  type AbstractEventLoop,
+  type ExceptionContext,
+  get_event_loop,
+  get_running_loop,
+  type TaskOptions,
+} from "./events.ts";
+import { CancelledError, InvalidStateError, TimeoutError } from "./exceptions.ts";
+import {
+  _chain_future,
+  _get_loop,
+  _set_result_unless_cancelled,
+  Future,
+  future_add_to_awaited_by,
+  future_discard_from_awaited_by,
+  isfuture,
+  wrap_promise,
+} from "./futures.ts";
+import { type Context, copy_context } from "./stdlib/contextvars.ts";
+import {
+  KeyboardInterrupt,
+  RuntimeError,
+  StopAsyncIteration,
+  SystemExit,
+  TypeError,
+  type_name,
+  ValueError,
+} from "./stdlib/builtins.ts";
+import { repr } from "./stdlib/_repr.ts";
+import { timeout as _timeout } from "./timeouts.ts";
+import { async_with } from "./coroutines.ts";
+import { _warn } from "./_warnings.ts";
+
+let _task_name_counter = 0;
+
+/** The options of `Task`'s constructor. */
+export interface TaskInit {
+  /** The loop (default: `get_event_loop()`). */
+  loop?: AbstractEventLoop | null;
+  /** The name (default `Task-N`). */
+  name?: unknown;
+  /** The context to run in (default: a copy of the current one). */
+  context?: Context | null;
+  /** Start the coroutine now, inside the constructor, if the loop is running. */
+  eager_start?: boolean;
+}
+
+/** A task's step, scheduled with `call_soon`: the only place a Task's generator is resumed. */
+function task_step(task: Task<unknown>, exc?: unknown): void {
+  task.__step(exc);
+}
+
+function make_wakeup(task: Task<unknown>): (fut: Future<unknown>) => void {
+  const task_wakeup = (fut: Future<unknown>) => task.__wakeup(fut);
+  (task_wakeup as { __qualname__?: string }).__qualname__ = "Task.task_wakeup";
+  return task_wakeup;
+}
+
+/**
+ * What the finalizer of a registered task gets: enough to drop it from `all_tasks` and to report
+ * "Task was destroyed but it is pending!" without keeping the task (or its coroutine) alive.
+ */
+interface TaskRegistration {
+  loop: AbstractEventLoop;
+  ref: WeakRef<Task<unknown>>;
+  name: string;
+  log: boolean;
+  source_traceback: import("./format_helpers.ts").FrameSummary[] | null;
+}
+
+// Registered tasks are dropped from this registry when they finish; one that is collected while
+// still registered was pending.
+const _task_registry = new FinalizationRegistry<TaskRegistration>((held) => {
+  const s = _scheduled_tasks.get(held.loop);
+  if (s) {
+    s.delete(held.ref);
+    if (s.size === 0) _scheduled_tasks.delete(held.loop);
+  }
+  if (!held.log || held.loop.is_closed()) return;
+  const context: ExceptionContext = {
+    task: `<Task pending name=${repr(held.name)} coro=<${_format_coroutine(null)}>>`,
+    message: "Task was destroyed but it is pending!",
+  };
+  if (held.source_traceback) context.source_traceback = held.source_traceback;
+  try {
+    held.loop.call_exception_handler(context);
+  } catch {
+    // A finalizer has nowhere to report to.
+  }
+});
+
+/**
+ * Python's `asyncio.Task`: runs a coroutine (a generator) on the loop, and is the Future of its
+ * result.
+ *
+ * Differences a JavaScript user must know: a bare `catch (e)` also catches `CancelledError`;
+ * re-throw it (or call `uncancel()` on purpose), or the cancellation is swallowed. In debug mode
+ * the loop warns when a task finishes normally after swallowing a cancellation it did not
+ * `uncancel()`.
+ *
+ * @example Cancellation runs `finally` blocks
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ * const log: string[] = [];
+ * function* worker() {
+ *   try {
+ *     yield* asyncio.sleep(3600);
+ *   } finally {
+ *     log.push("cleaned up");
+ *   }
+ * }
+ * function* main() {
+ *   const t = asyncio.create_task(worker());
+ *   yield* asyncio.sleep(0);
+ *   t.cancel();
+ *   try {
+ *     yield* t;
+ *   } catch (e) {
+ *     if (!(e instanceof asyncio.CancelledError)) throw e;
+ *   }
+ *   return t.cancelled();
+ * }
+ * console.assert(await asyncio.run(main()) === true && log[0] === "cleaned up");
+ * ```
+ */
+export class Task<T = unknown> extends Future<T> {
+  private __log_destroy_pending = true;
+  /** @internal The record the "destroyed but pending" finalizer gets (while registered). */
+  _registration: TaskRegistration | null = null;
+  /** @internal */
+  _name: string;
+  /** @internal */
+  _num_cancels_requested = 0;
+  /** @internal */
+  _must_cancel = false;
+  /** @internal The future the task waits for, or `null`. */
+  _fut_waiter: Future<unknown> | null = null;
+  /** @internal */
+  _coro: Coroutine<T> | null;
+  /** @internal */
+  _context: Context;
+  /** @internal The done callback that resumes the task (made on first use). */
+  private _wakeup_cb: ((fut: Future<unknown>) => void) | null = null;
+
+  /** Wraps `coro` and schedules its first step (or runs it now with `eager_start`). */
+  constructor(coro: Coroutine<T>, options?: TaskInit) {
+    super({ loop: options?.loop ?? null });
+    if (this._source_traceback) this._source_traceback.pop();
+    if (!iscoroutine(coro)) {
+      this._log_destroy_pending = false;
+      throw new TypeError(`a coroutine was expected, got ${repr(coro)}`);
+    }
+    const name = options?.name;
+    this._name = name === null || name === undefined ? `Task-${++_task_name_counter}` : String(name);
+    this._coro = coro;
+    this._context = options?.context ?? copy_context();
+    if (options?.eager_start && this._loop.is_running()) {
+      this.__eager_start();
+    } else {
+      (this._loop as unknown as LoopInternals)._call_soon(task_step, [this], this._context);
+      _register_task(this);
+    }
+  }
+
+  /** Python's repr: `<Task pending name='Task-1' coro=<main() running> ...>`. */
+  override __repr__(): string {
+    return _task_repr(this);
+  }
+
+  /** The coroutine (generator) the task runs; `null` once an eager task finished. */
+  get_coro(): Coroutine<T> | null {
+    return this._coro;
+  }
+
+  /** The context the task runs in. */
+  get_context(): Context {
+    return this._context;
+  }
+
+  /** The task's name. */
+  get_name(): string {
+    return this._name;
+  }
+
+  /** Renames the task. */
+  set_name(value: unknown): void {
+    this._name = String(value);
+  }
+
+  /** Not supported on a task: `RuntimeError`. */
+  override set_result(_result: T): void {
+    throw new RuntimeError("Task does not support set_result operation");
+  }
+
+  /** Not supported on a task: `RuntimeError`. */
+  override set_exception(_exception: unknown): void {
+    throw new RuntimeError("Task does not support set_exception operation");
+  }
+
+  /**
+   * Python's `get_stack()`. JavaScript cannot inspect a suspended generator's frames, so this
+   * returns an empty list for a pending task, and the exception's stack lines for a failed one.
+   */
+  get_stack(options?: { limit?: number | null }): string[] {
+    if (this._state === _PENDING || !(this._exception instanceof Error)) return [];
+    const lines = (this._exception.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
+    const limit = options?.limit;
+    return limit === null || limit === undefined ? lines : lines.slice(0, Math.max(limit, 0));
+  }
+
+  /** Python's `print_stack()`: prints {@linkcode get_stack}'s lines (to `file.write` or stderr). */
+  print_stack(options?: { limit?: number | null; file?: { write(s: string): unknown } | null }): void {
+    const frames = this.get_stack({ limit: options?.limit });
+    const out: string[] = [];
+    if (frames.length === 0) out.push(`No stack for ${repr(this)}`);
+    else if (this._exception !== null) out.push(`Traceback for ${repr(this)} (most recent call last):`);
+    else out.push(`Stack for ${repr(this)} (most recent call last):`);
+    out.push(...frames);
+    if (this._exception !== null && this._exception !== undefined) {
+      const e = this._exception as Error;
+      out.push(e.message ? `${e.name}: ${e.message}` : String(e.name));
+    }
+    const text = out.join("\n") + "\n";
+    if (options?.file) options.file.write(text);
+    else console.error(text.slice(0, -1));
+  }
+
+  /**
+   * Requests cancellation: `CancelledError(msg)` is thrown into the coroutine at its next step
+   * (the future it awaits is cancelled). Returns `false` if the task is done. Each call counts
+   * in {@linkcode cancelling}.
+   */
+  override cancel(msg: unknown = null): boolean {
+    this._log_traceback = false;
+    if (this.done()) return false;
+    this._num_cancels_requested += 1;
+    if (this._fut_waiter !== null) {
+      if (this._fut_waiter.cancel(msg)) {
+        // The awaited future may be a task that ignores the request: keep it for later.
+        return true;
+      }
+    }
+    this._must_cancel = true;
+    this._cancel_message = msg ?? null;
+    return true;
+  }
+
+  /** The number of pending cancellation requests. */
+  cancelling(): number {
+    return this._num_cancels_requested;
+  }
+
+  /** Takes back one cancellation request; returns the number left. */
+  uncancel(): number {
+    if (this._num_cancels_requested > 0) {
+      this._num_cancels_requested -= 1;
+      if (this._num_cancels_requested === 0) this._must_cancel = false;
+    }
+    return this._num_cancels_requested;
+  }
+
+  private __eager_start(): void {
+    const prev_task = _swap_current_task(this._loop, this);
+    try {
+      _register_eager_task(this);
+      try {
+        this._context.run(() => this.__step_run_and_handle_result(null));
+      } finally {
+        _unregister_eager_task(this);
+      }
+    } finally {
+      try {
+        const curtask = _swap_current_task(this._loop, prev_task);
+        if (curtask !== this) throw new RuntimeError("eager task swap mismatch");
+      } finally {
+        if (this.done()) this._coro = null;
+        else _register_task(this);
+      }
+    }
+  }
+
+  /** @internal One step of the coroutine: CPython's `Task.__step`. */
+  __step(exc: unknown = null): void {
+    if (this.done()) {
+      throw new InvalidStateError(`__step(): already done: ${repr(this)}, ${repr(exc)}`);
+    }
+    if (this._must_cancel) {
+      if (!(exc instanceof CancelledError)) exc = this._make_cancelled_error();
+      this._must_cancel = false;
+    }
+    this._fut_waiter = null;
+    _enter_task(this._loop, this);
+    try {
+      this.__step_run_and_handle_result(exc);
+    } finally {
+      _leave_task(this._loop, this);
+    }
+  }
+
+  private __step_run_and_handle_result(exc: unknown): void {
+    const coro = this._coro as Coroutine<T>;
+    let result: unknown;
+    try {
+      const r = exc === null || exc === undefined ? coro.next() : coro.throw(exc);
+      if (r.done) {
+        if (this._must_cancel) {
+          // The task was cancelled right before the coroutine returned.
+          this._must_cancel = false;
+          super.cancel(this._cancel_message);
+          this.__finished();
+        } else {
+          if (this._num_cancels_requested > 0 && this._loop._debug) this.__warn_swallowed();
+          this.__done_result(r.value);
+        }
+        return;
+      }
+      result = r.value;
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        this._cancelled_exc = e;
+        super.cancel();
+        this.__finished();
+      } else if (e instanceof KeyboardInterrupt || e instanceof SystemExit) {
+        this.__done_exception(e);
+        throw e;
+      } else {
+        this.__done_exception(e);
+      }
+      return;
+    }
+    if (result === undefined || result === null) {
+      // A bare `yield` gives up the loop for one iteration.
+      this.__schedule_step(null);
+      return;
+    }
+    const blocking = (result as { _asyncio_future_blocking?: unknown })._asyncio_future_blocking;
+    if (blocking !== undefined && blocking !== null) {
+      const fut = result as Future<unknown>;
+      if (_get_loop(fut) !== this._loop) {
+        this.__schedule_step(
+          new RuntimeError(`Task ${repr(this)} got Future ${repr(fut)} attached to a different loop`),
+        );
+      } else if (blocking) {
+        if (fut === (this as Future<unknown>)) {
+          this.__schedule_step(new RuntimeError(`Task cannot await on itself: ${repr(this)}`));
+        } else {
+          future_add_to_awaited_by(fut, this);
+          fut._asyncio_future_blocking = false;
+          fut.add_done_callback(this._wakeup_cb ??= make_wakeup(this), { context: this._context });
+          this._fut_waiter = fut;
+          if (this._must_cancel) {
+            if (fut.cancel(this._cancel_message)) this._must_cancel = false;
+          }
+        }
+      } else {
+        this.__schedule_step(
+          new RuntimeError(
+            `yield was used instead of yield from in task ${repr(this)} with ${repr(fut)}`,
+          ),
+        );
+      }
+    } else if (iscoroutine(result)) {
+      this.__schedule_step(
+        new RuntimeError(
+          `yield was used instead of yield from for generator in task ${repr(this)} with ${
+            repr(result)
+          }`,
+        ),
+      );
+    } else {
+      this.__schedule_step(new RuntimeError(`Task got bad yield: ${repr(result)}`));
+    }
+  }
+
+  private __schedule_step(exc: unknown): void {
+    const loop = this._loop as unknown as LoopInternals;
+    loop._call_soon(task_step, exc === null ? [this] : [this, exc], this._context);
+  }
+
+  private __done_result(value: T): void {
+    Future.prototype.set_result.call(this, value);
+    this.__finished();
+  }
+
+  private __done_exception(e: unknown): void {
+    Future.prototype.set_exception.call(this, e);
+    this.__finished();
+  }
+
+  private __finished(): void {
+    _unregister_task(this);
+  }
+
+  private __warn_swallowed(): void {
+    _warn(
+      `Task ${repr(this)} finished normally after its cancellation was caught and not ` +
+        "uncancel()ed: a catch block swallowed CancelledError",
+      "RuntimeWarning",
+    );
+  }
+
+  /** @internal Called when the awaited future is done: resumes the task. */
+  __wakeup(future: Future<unknown>): void {
+    future_discard_from_awaited_by(future, this);
+    let failed = false;
+    let err: unknown;
+    try {
+      future.result();
+    } catch (e) {
+      failed = true;
+      err = e;
+    }
+    if (failed) this.__step(err ?? new RuntimeError("a future raised a null exception"));
+    else this.__step();
+  }
+
+  /** @internal Log "Task was destroyed but it is pending!" if collected while pending. */
+  get _log_destroy_pending(): boolean {
+    return this.__log_destroy_pending;
+  }
+  set _log_destroy_pending(v: boolean) {
+    this.__log_destroy_pending = v;
+    if (this._registration !== null) this._registration.log = v;
+  }
+}
+
+/** The loop internals the task uses on its hot path. */
+interface LoopInternals {
+  _call_soon(cb: (...a: never[]) => unknown, args: unknown[], ctx: Context | null): unknown;
+}
+
+/** Python's `_PyTask`: the same class. */
+export const _PyTask: typeof Task = Task;
+
+/**
+ * Schedules `coro` as a Task on the running loop and returns the Task. Options are passed to
+ * the Task (or to the loop's task factory), as in 3.14: `name`, `context`, `eager_start`.
+ *
+ * @example
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ * function* child(x: number) { yield* asyncio.sleep(0.01); return x * 2; }
+ * function* main() {
+ *   const t = asyncio.create_task(child(21), { name: "child" });
+ *   return yield* t;
+ * }
+ * console.assert(await asyncio.run(main()) === 42);
+ * ```
+ */
+export function create_task<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+  const loop = get_running_loop();
+  return loop.create_task(coro, options);
+}
+
+/** `wait()` returns when any future finishes or is cancelled. */
+export const FIRST_COMPLETED = "FIRST_COMPLETED";
+/** `wait()` returns when any future finishes with an exception (or all are done). */
+export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
+/** `wait()` returns when all futures are done. */
+export const ALL_COMPLETED = "ALL_COMPLETED";
+/** The `return_when` values of `wait()`. */
+export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
+
+/** The options of {@linkcode wait}. */
+export interface WaitOptions {
+  /** Seconds to wait at most (`null`: no limit). */
+  timeout?: number | null;
+  /** When to return (default `ALL_COMPLETED`). */
+  return_when?: ReturnWhen;
+}
+
+/**
+ * Waits for the futures/tasks in `fs` (an iterable, not empty; coroutines are refused) and
+ * resolves to `[done, pending]`, two Sets. It does not raise on timeout.
+ *
+ * @example
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ * function* main() {
+ *   const fast = asyncio.create_task(asyncio.sleep(0.01, "fast"));
+ *   const slow = asyncio.create_task(asyncio.sleep(10, "slow"));
+ *   const [done, pending] = yield* asyncio.wait([fast, slow], { return_when: asyncio.FIRST_COMPLETED });
+ *   slow.cancel();
+ *   return [done.size, pending.size];
+ * }
+ * console.assert((await asyncio.run(main())).join() === "1,1");
+ * ```
+ */
+export function* wait<F extends Future<unknown>>(
+  fs: Iterable<F>,
+  options?: WaitOptions,
+): Generator<unknown, [Set<F>, Set<F>], unknown> {
+  if (isfuture(fs) || iscoroutine(fs)) {
+    throw new TypeError(`expect a list of futures, not ${type_name(fs)}`);
+  }
+  const set = new Set(fs);
+  if (set.size === 0) throw new ValueError("Set of Tasks/Futures is empty.");
+  const return_when = options?.return_when ?? ALL_COMPLETED;
+  if (return_when !== FIRST_COMPLETED && return_when !== FIRST_EXCEPTION && return_when !== ALL_COMPLETED) {
+    throw new ValueError(`Invalid return_when value: ${return_when}`);
+  }
+  for (const f of set) {
+    if (iscoroutine(f)) throw new TypeError("Passing coroutines is forbidden, use tasks explicitly.");
+  }
+  const loop = get_running_loop();
+  return yield* _wait(set, options?.timeout ?? null, return_when, loop);
+}
+
+function _release_waiter(waiter: Future<unknown>): void {
+  if (!waiter.done()) waiter.set_result(null);
+}
+
+/**
+ * Waits for one awaitable with a timeout (seconds, or `null`); on timeout, cancels it and raises
+ * `TimeoutError`. A coroutine runs in a task of its own (as in CPython, through `timeout()`).
+ *
+ * @example
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ * function* main() {
+ *   try {
+ *     yield* asyncio.wait_for(asyncio.sleep(10), 0.01);
+ *   } catch (e) {
+ *     return e instanceof asyncio.TimeoutError;
+ *   }
+ *   return false;
+ * }
+ * console.assert(await asyncio.run(main()) === true);
+ * ```
+ */
+export function* wait_for<T>(
+  fut: Awaitable<T> | PromiseLike<T>,
+  timeout: number | null,
+): Generator<unknown, T, unknown> {
+  if (timeout !== null && timeout !== undefined && timeout <= 0) {
+    const f = ensure_future(fut);
+    if (f.done()) return f.result();
+    yield* _cancel_and_wait(f);
+    try {
+      return f.result();
+    } catch (exc) {
+      if (exc instanceof CancelledError) {
+        const te = new TimeoutError();
+        te.__cause__ = exc;
+        te.__context__ = exc;
+        throw te;
+      }
+      throw exc;
+    }
+  }
+  const aw: Awaitable<T> = iscoroutine(fut) || isfuture(fut) ? fut as Awaitable<T> : ensure_future(fut);
+  return yield* async_with(_timeout(timeout ?? null), function* () {
+    return yield* aw;
+  });
+}
+
+function* _wait<F extends Future<unknown>>(
+  fs: Set<F>,
+  timeout: number | null,
+  return_when: ReturnWhen,
+  loop: AbstractEventLoop,
+): Generator<unknown, [Set<F>, Set<F>], unknown> {
+  const waiter = loop.create_future<null>();
+  let timeout_handle: import("./events.ts").TimerHandle | null = null;
+  if (timeout !== null) timeout_handle = loop.call_later(timeout, _release_waiter, waiter);
+  let counter = fs.size;
+  const cur_task = current_task(loop);
+
+  const _on_completion = (f: Future<unknown>) => {
+    counter -= 1;
+    if (
+      counter <= 0 || return_when === FIRST_COMPLETED ||
+      (return_when === FIRST_EXCEPTION && !f.cancelled() && f.exception() !== null)
+    ) {
+      if (timeout_handle !== null) timeout_handle.cancel();
+      if (!waiter.done()) waiter.set_result(null);
+    }
+    future_discard_from_awaited_by(f, cur_task);
+  };
+
+  for (const f of fs) {
+    f.add_done_callback(_on_completion);
+    future_add_to_awaited_by(f, cur_task);
+  }
+  try {
+    yield* waiter;
+  } finally {
+    if (timeout_handle !== null) timeout_handle.cancel();
+    for (const f of fs) {
+      f.remove_done_callback(_on_completion);
+      // 3.14.7 (gh-152569): futures still pending are no longer awaited by this task.
+      if (!f.done()) future_discard_from_awaited_by(f, cur_task);
+    }
+  }
+  const done = new Set<F>();
+  const pending = new Set<F>();
+  for (const f of fs) {
+    if (f.done()) done.add(f);
+    else pending.add(f);
+  }
+  return [done, pending];
+}
+
+function* _cancel_and_wait(fut: Future<unknown>): Generator<unknown, void, unknown> {
+  const loop = get_running_loop();
+  const waiter = loop.create_future<null>();
+  const cb = () => _release_waiter(waiter);
+  fut.add_done_callback(cb);
+  try {
+    fut.cancel();
+    yield* waiter;
+  } finally {
+    fut.remove_done_callback(cb);
+  }
+}
+
+/**
+ * What {@linkcode as_completed} returns: iterate it with `for...of` to get awaitables of the
+ * results in completion order (the classic form), or with `async_for` to get the original
+ * futures/tasks as they complete (3.13's form).
+ */
+export class _AsCompletedIterator<T> implements Iterable<Coroutine<T>> {
+  private _done: Future<unknown>[] = [];
+  private _waiters: Future<null>[] = [];
+  private _timeout_handle: import("./events.ts").TimerHandle | null = null;
+  private _todo: Set<Future<T>>;
+  private _todo_left: number;
+  private _timed_out = false;
+  private readonly _on_completion = (f: Future<unknown>) => this._handle_completion(f);
+
+  /** @internal */
+  constructor(aws: Iterable<Awaitable<T> | PromiseLike<T>>, timeout: number | null) {
+    const loop = get_event_loop();
+    const todo = new Set<Future<T>>();
+    for (const aw of new Set(aws)) todo.add(ensure_future(aw, { loop }));
+    for (const f of todo) f.add_done_callback(this._on_completion);
+    if (todo.size && timeout !== null) {
+      this._timeout_handle = loop.call_later(timeout, () => this._handle_timeout());
+    }
+    this._todo = todo;
+    this._todo_left = todo.size;
+  }
+
+  /** `async for` support: the iterator itself. */
+  __aiter__(): this {
+    return this;
+  }
+
+  /** `async for` support: the next future to complete; `StopAsyncIteration` at the end. */
+  *__anext__(): Generator<unknown, Future<T>, unknown> {
+    if (!this._todo_left) throw new StopAsyncIteration();
+    this._todo_left -= 1;
+    return (yield* this._wait_for_one(false)) as Future<T>;
+  }
+
+  /** Plain iteration: a coroutine per awaitable, resolving to the next result to complete. */
+  *[Symbol.iterator](): Iterator<Coroutine<T>> {
+    while (this._todo_left) {
+      this._todo_left -= 1;
+      yield this._wait_for_one(true) as Coroutine<T>;
+    }
+  }
+
+  private _handle_timeout(): void {
+    for (const f of this._todo) {
+      f.remove_done_callback(this._on_completion);
+      this._put(null);
+    }
+    this._timed_out = true;
+    this._todo.clear();
+  }
+
+  private _handle_completion(f: Future<unknown>): void {
+    if (!this._todo.size) return;
+    this._todo.delete(f as Future<T>);
+    this._put(f);
+    if (!this._todo.size && this._timeout_handle !== null) this._timeout_handle.cancel();
+  }
+
+  private _put(f: Future<unknown> | null): void {
+    this._done.push(f as Future<unknown>);
+    const w = this._waiters.shift();
+    if (w && !w.done()) w.set_result(null);
+  }
+
+  private *_wait_for_one(resolve: boolean): Generator<unknown, unknown, unknown> {
+    while (this._done.length === 0) {
+      const w = get_running_loop().create_future<null>();
+      this._waiters.push(w);
+      try {
+        yield* w;
+      } catch (e) {
+        const i = this._waiters.indexOf(w);
+        if (i >= 0) this._waiters.splice(i, 1);
+        throw e;
+      }
+    }
+    const f = this._done.shift() as Future<unknown> | null;
+    if (f === null) throw new TimeoutError();
+    return resolve ? f.result() : f;
+  }
+}
+
+/**
+ * Runs the awaitables concurrently and gives them back in completion order: `for (const c of
+ * as_completed(aws)) { const r = yield* c; }`, or `yield* async_for(as_completed(aws), function*
+ * (task) {...})`. With a `timeout` (seconds), `TimeoutError` is raised once it passes.
+ */
+export function as_completed<T>(
+  fs: Iterable<Awaitable<T> | PromiseLike<T>>,
+  options?: { timeout?: number | null },
+): _AsCompletedIterator<T> {
+  if (isfuture(fs) || iscoroutine(fs) || (fs !== null && typeof (fs as unknown as PromiseLike<T>).then === "function")) {
+    throw new TypeError(`expects an iterable of awaitables, not ${type_name(fs)}`);
+  }
+  return new _AsCompletedIterator(fs, options?.timeout ?? null);
+}
+
+/** Python's `__sleep0`: a bare `yield`, which gives up the loop for one iteration. */
+function* __sleep0(): Generator<undefined, void, unknown> {
+  yield;
+}
+
+/**
+ * Suspends the calling coroutine for `delay` seconds and returns `result`. `sleep(0)` just lets
+ * the loop run other ready work once. A NaN delay raises `ValueError`.
+ *
+ * @example
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ * function* main() {
+ *   return yield* asyncio.sleep(0.01, "slept");
+ * }
+ * console.assert(await asyncio.run(main()) === "slept");
+ * ```
+ */
+export function sleep(delay: number): Generator<unknown, null, unknown>;
+export function sleep<T>(delay: number, result: T): Generator<unknown, T, unknown>;
+export function* sleep<T>(delay: number, result: T | null = null): Generator<unknown, T | null, unknown> {
+  if (delay <= 0) {
+    yield* __sleep0();
+    return result;
+  }
+  if (Number.isNaN(delay)) throw new ValueError("Invalid delay: NaN (not a number)");
+  if (typeof delay !== "number") {
+    throw new TypeError(`'<=' not supported between instances of '${type_name(delay)}' and 'int'`);
+  }
+  const loop = get_running_loop();
+  const future = loop.create_future<T | null>();
+  const h = loop.call_later(delay, _set_result_unless_cancelled, future, result);
+  try {
+    return yield* future;
+  } finally {
+    h.cancel();
+  }
+}
+
+/**
+ * Wraps a coroutine or an awaitable (or a Promise) in a Future; a Future is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ * function* main() {
+ *   const t = asyncio.ensure_future(asyncio.sleep(0, 7));
+ *   return (t instanceof asyncio.Task) && (yield* t) === 7;
+ * }
+ * console.assert(await asyncio.run(main()));
+ * ```
+ */
+export function ensure_future<T>(
+  coro_or_future: Awaitable<T> | PromiseLike<T>,
+  options?: { loop?: AbstractEventLoop | null },
+): Future<T> {
+  const loop_arg = options?.loop ?? null;
+  if (isfuture(coro_or_future)) {
+    const f = coro_or_future as unknown as Future<T>;
+    if (loop_arg !== null && loop_arg !== _get_loop(f)) {
+      throw new ValueError("The future belongs to a different loop than the one specified as the loop argument");
+    }
+    return f;
+  }
+  let coro: Coroutine<T>;
+  if (iscoroutine(coro_or_future)) {
+    coro = coro_or_future as Coroutine<T>;
+  } else if (coro_or_future !== null && typeof coro_or_future === "object" &&
+    typeof (coro_or_future as PromiseLike<T>).then === "function") {
+    const loop = loop_arg ?? get_event_loop();
+    return wrap_promise(coro_or_future as PromiseLike<T>, { loop });
+  } else if (
+    coro_or_future !== null && typeof coro_or_future === "object" &&
+    typeof (coro_or_future as { __await__?: unknown }).__await__ === "function"
+  ) {
+    const aw = coro_or_future as unknown as { __await__(): Iterator<unknown, T, unknown> };
+    coro = (function* _wrap_awaitable() {
+      return yield* { [Symbol.iterator]: () => aw.__await__() };
+    })();
+  } else {
+    throw new TypeError("An asyncio.Future, a coroutine or an awaitable is required");
+  }
+  const loop = loop_arg ?? get_event_loop();
+  try {
+    return loop.create_task(coro);
+  } catch (e) {
+    if (e instanceof RuntimeError) coro.return(undefined as T);
+    throw e;
+  }
+}
+
+/** Python's `_GatheringFuture`: cancelling it cancels the children. */
+export class _GatheringFuture<T> extends Future<T> {
+  /** @internal */
+  _children: Future<unknown>[];
+  /** @internal */
+  _cancel_requested = false;
+
+  /** @internal */
+  constructor(children: Future<unknown>[], options: { loop: AbstractEventLoop }) {
+    super({ loop: options.loop });
+    this._children = children;
+  }
+
+  /** Cancels every child not done yet; `false` if none was cancelled or the gather is done. */
+  override cancel(msg: unknown = null): boolean {
+    if (this.done()) return false;
+    let ret = false;
+    for (const child of this._children) if (child.cancel(msg)) ret = true;
+    if (ret) this._cancel_requested = true;
+    return ret;
+  }
+}
+
+type Unwrap<A> = A extends Awaitable<infer R> ? R : A extends PromiseLike<infer P> ? P : never;
+type GatherResults<A extends readonly unknown[]> = { -readonly [K in keyof A]: Unwrap<A[K]> };
+type GatherResultsOrErrors<A extends readonly unknown[]> = {
+  -readonly [K in keyof A]: Unwrap<A[K]> | Error;
+};
+
+/** The options of {@linkcode gather}. */
+export interface GatherOptions {
+  /** Gather exceptions as results instead of failing on the first one. */
+  return_exceptions?: boolean;
+}
+
+/**
+ * Runs the awaitables concurrently; the returned Future resolves to their results, in order. A
+ * trailing `{ return_exceptions: true }` gathers exceptions as results. Cancelling the gather
+ * cancels every child.
+ *
+ * @example
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ * function* main() {
+ *   const [a, b] = yield* asyncio.gather(asyncio.sleep(0.01, "a"), asyncio.sleep(0, 2));
+ *   return a + b;
+ * }
+ * console.assert(await asyncio.run(main()) === "a2");
+ * ```
+ */
+export function gather<A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(
+  ...coros_or_futures: [...A]
+): _GatheringFuture<GatherResults<A>>;
+export function gather<A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(
+  ...args: [...A, GatherOptions & { return_exceptions: true }]
+): _GatheringFuture<GatherResultsOrErrors<A>>;
+export function gather<A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(
+  ...args: [...A, GatherOptions]
+): _GatheringFuture<GatherResults<A> | GatherResultsOrErrors<A>>;
+export function gather(...args: unknown[]): _GatheringFuture<unknown[]> {
+  let coros_or_futures = args;
+  let return_exceptions = false;
+  const last = args[args.length - 1];
+  if (
+    last !== null && typeof last === "object" && !isfuture(last) && !iscoroutine(last) &&
+    (Object.getPrototypeOf(last) === Object.prototype || Object.getPrototypeOf(last) === null) &&
+    Object.keys(last).every((k) => k === "return_exceptions")
+  ) {
+    return_exceptions = Boolean((last as GatherOptions).return_exceptions);
+    coros_or_futures = args.slice(0, -1);
+  }
+  if (coros_or_futures.length === 0) {
+    const loop = get_event_loop();
+    const outer = new _GatheringFuture<unknown[]>([], { loop });
+    outer.set_result([]);
+    return outer;
+  }
+  let loop = _get_running_loop();
+  const cur_task = loop !== null ? current_task(loop) : null;
+
+  let nfinished = 0;
+  let nfuts = 0;
+  let outer: _GatheringFuture<unknown[]> | null = null;
+  const children: Future<unknown>[] = [];
+
+  const _done_callback = (fut: Future<unknown>) => {
+    nfinished += 1;
+    if (cur_task !== null) future_discard_from_awaited_by(fut, cur_task);
+    if (outer === null || outer.done()) {
+      if (!fut.cancelled()) fut.exception(); // Mark the exception retrieved.
+      return;
+    }
+    if (!return_exceptions) {
+      if (fut.cancelled()) {
+        outer.set_exception(fut._make_cancelled_error());
+        return;
+      } else {
+        const exc = fut.exception();
+        if (exc !== null) {
+          outer.set_exception(exc);
+          return;
+        }
+      }
+    }
+    if (nfinished === nfuts) {
+      const results: unknown[] = [];
+      for (const f of children) {
+        let res: unknown;
+        if (f.cancelled()) {
+          res = new CancelledError(f._cancel_message === null ? "" : f._cancel_message);
+        } else {
+          res = f.exception();
+          if (res === null) res = f.result();
+        }
+        results.push(res);
+      }
+      if (outer._cancel_requested) outer.set_exception(fut._make_cancelled_error());
+      else outer.set_result(results);
+    }
+  };
+
+  const arg_to_fut = new Map<unknown, Future<unknown>>();
+  const done_futs: Future<unknown>[] = [];
+  for (const arg of coros_or_futures) {
+    let fut = arg_to_fut.get(arg);
+    if (fut === undefined) {
+      fut = ensure_future(arg as Awaitable<unknown>, { loop });
+      if (loop === null) loop = _get_loop(fut);
+      if (fut !== arg) (fut as Task<unknown>)._log_destroy_pending = false;
+      nfuts += 1;
+      arg_to_fut.set(arg, fut);
+      if (fut.done()) {
+        done_futs.push(fut);
+      } else {
+        if (cur_task !== null) future_add_to_awaited_by(fut, cur_task);
+        fut.add_done_callback(_done_callback);
+      }
+    }
+    children.push(fut);
+  }
+  outer = new _GatheringFuture<unknown[]>(children, { loop: loop as AbstractEventLoop });
+  for (const fut of done_futs) _done_callback(fut);
+  return outer;
+}
+
+function _log_on_exception(fut: Future<unknown>): void {
+  if (fut.cancelled()) return;
+  const exc = fut.exception();
+  if (exc === null) return;
+  const context: ExceptionContext = {
+    message: `${(exc as Error)?.constructor?.name ?? typeof exc} exception in shielded future`,
+    exception: exc,
+    future: fut,
+  };
+  if (fut._source_traceback) context.source_traceback = fut._source_traceback;
+  fut._loop.call_exception_handler(context);
+}
+
+/**
+ * Protects an awaitable from cancellation: cancelling the caller does not cancel it (the caller
+ * still gets `CancelledError`). Keep a reference to the inner task.
+ *
+ * @example
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ * function* main() {
+ *   const inner = asyncio.create_task(asyncio.sleep(0.02, "kept"));
+ *   const waiter = asyncio.create_task((function* () { return yield* asyncio.shield(inner); })());
+ *   yield* asyncio.sleep(0);
+ *   waiter.cancel();
+ *   return yield* inner;
+ * }
+ * console.assert(await asyncio.run(main()) === "kept");
+ * ```
+ */
+export function shield<T>(arg: Awaitable<T> | PromiseLike<T>): Future<T> {
+  const inner = ensure_future(arg);
+  if (inner.done()) return inner;
+  const loop = _get_loop(inner);
+  const outer = loop.create_future<T>();
+  let cur_task: Task<unknown> | null = null;
+  if (loop !== null) {
+    cur_task = current_task(loop);
+    if (cur_task !== null) future_add_to_awaited_by(inner, cur_task);
+  }
+  const _clear_awaited_by_callback = (i: Future<T>) => future_discard_from_awaited_by(i, cur_task);
+  const _inner_done_callback = (i: Future<T>) => {
+    if (outer.cancelled()) return;
+    if (i.cancelled()) {
+      outer.cancel();
+    } else {
+      const exc = i.exception();
+      if (exc !== null) outer.set_exception(exc);
+      else outer.set_result(i.result());
+    }
+  };
+  const _outer_done_callback = (_o: Future<T>) => {
+    if (!inner.done()) {
+      inner.remove_done_callback(_inner_done_callback);
+      inner.remove_done_callback(_log_on_exception);
+      inner.add_done_callback(_log_on_exception);
+    }
+  };
+  if (cur_task !== null) inner.add_done_callback(_clear_awaited_by_callback);
+  inner.add_done_callback(_inner_done_callback);
+  outer.add_done_callback(_outer_done_callback);
+  return outer;
+}
+
+/**
+ * Python's `run_coroutine_threadsafe(coro, loop)`. There is one thread here: it schedules the
+ * coroutine on `loop` (waking it if it waits) and returns a Promise of its result, which code
+ * outside the loop can `await`. Cancelling is done through the returned `cancel()` helper.
+ */
+export function run_coroutine_threadsafe<T>(
+  coro: Coroutine<T>,
+  loop: AbstractEventLoop,
+): Promise<T> & { cancel(): boolean } {
+  if (!iscoroutine(coro)) throw new TypeError("A coroutine object is required");
+  let task: Future<T> | null = null;
+  let cancelled = false;
+  const p = new Promise<T>((resolve, reject) => {
+    loop.call_soon_threadsafe(() => {
+      if (cancelled) {
+        coro.return(undefined as T);
+        reject(new CancelledError());
+        return;
+      }
+      try {
+        task = ensure_future(coro, { loop });
+      } catch (e) {
+        reject(e);
+        throw e;
+      }
+      task.add_done_callback((t) => {
+        try {
+          resolve(t.result());
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  });
+  return Object.assign(p, {
+    cancel(): boolean {
+      if (task !== null) return task.cancel();
+      if (cancelled) return false;
+      cancelled = true;
+      return true;
+    },
+  });
+}
+
+/** A task constructor usable with {@linkcode create_eager_task_factory}. */
+export type TaskConstructor = new <T>(coro: Coroutine<T>, options?: TaskInit & Record<string, unknown>) => Future<T>;
+
+/**
+ * Makes a task factory that starts tasks eagerly with `custom_task_constructor` (for
+ * `loop.set_task_factory`): each coroutine runs synchronously until it first suspends.
+ */
+export function create_eager_task_factory(
+  custom_task_constructor: TaskConstructor,
+): import("./events.ts").TaskFactory {
+  return <T>(loop: AbstractEventLoop, coro: Coroutine<T>, options: TaskOptions) => {
+    const { eager_start = true, ...rest } = options ?? {};
+    return new custom_task_constructor<T>(coro, { ...rest, loop, eager_start });
+  };
+}
+
+/** A task factory starting every task eagerly: `loop.set_task_factory(asyncio.eager_task_factory)`. */
+export const eager_task_factory: import("./events.ts").TaskFactory = create_eager_task_factory(
+  Task as unknown as TaskConstructor,
+);
+
+// The tasks of every loop. Python keeps a weak set; here pending tasks are kept in a set per
+// loop, removed when they finish, and a FinalizationRegistry reports the ones collected while
+// pending (which, in a JavaScript engine, happens to a task nothing refers to any more).
+const _scheduled_tasks = new Map<AbstractEventLoop, Set<WeakRef<Task<unknown>>>>();
+const _eager_tasks = new Set<Task<unknown>>();
+const _current_tasks = new Map<AbstractEventLoop, Task<unknown>>();
+
+/** The task running now on `loop` (default: the running loop), or `null`. */
+export function current_task(loop: AbstractEventLoop | null = null): Task<unknown> | null {
+  if (loop === null || loop === undefined) loop = get_running_loop();
+  return _current_tasks.get(loop) ?? null;
+}
+
+/** The tasks of `loop` (default: the running loop) that are not done. */
+export function all_tasks(loop: AbstractEventLoop | null = null): Set<Task<unknown>> {
+  if (loop === null || loop === undefined) loop = get_running_loop();
+  const out = new Set<Task<unknown>>();
+  for (const t of _eager_tasks) if (_get_loop(t) === loop && !t.done()) out.add(t);
+  const s = _scheduled_tasks.get(loop);
+  if (s) {
+    for (const ref of s) {
+      const t = ref.deref();
+      if (t !== undefined && !t.done()) out.add(t);
+    }
+  }
+  return out;
+}
+
+/** Registers a task scheduled on a loop (so `all_tasks` sees it). */
+export function _register_task(task: Task<unknown>): void {
+  if (task._registration !== null) return;
+  const loop = task._loop;
+  let s = _scheduled_tasks.get(loop);
+  if (s === undefined) {
+    s = new Set();
+    _scheduled_tasks.set(loop, s);
+  }
+  const ref = new WeakRef(task);
+  s.add(ref);
+  const reg: TaskRegistration = {
+    loop,
+    ref,
+    name: task._name,
+    log: task._log_destroy_pending,
+    source_traceback: task._source_traceback,
+  };
+  task._registration = reg;
+  _task_registry.register(task, reg, reg);
+}
+
+/** Registers a task about to run its first step eagerly. */
+export function _register_eager_task(task: Task<unknown>): void {
+  _eager_tasks.add(task);
+}
+
+/** Makes `task` the current task of `loop`; `RuntimeError` if another one is current. */
+export function _enter_task(loop: AbstractEventLoop, task: Task<unknown>): void {
+  const cur = _current_tasks.get(loop);
+  if (cur !== undefined) {
+    throw new RuntimeError(
+      `Cannot enter into task ${repr(task)} while another task ${repr(cur)} is being executed.`,
+    );
+  }
+  _current_tasks.set(loop, task);
+}
+
+/** Ends `task` being current on `loop`; `RuntimeError` if it is not the current one. */
+export function _leave_task(loop: AbstractEventLoop, task: Task<unknown>): void {
+  const cur = _current_tasks.get(loop);
+  if (cur !== task) {
+    throw new RuntimeError(
+      `Leaving task ${repr(task)} does not match the current task ${repr(cur ?? null)}.`,
+    );
+  }
+  _current_tasks.delete(loop);
+}
+
+/** Makes `task` (or none) current on `loop`; returns the previous one. */
+export function _swap_current_task(
+  loop: AbstractEventLoop,
+  task: Task<unknown> | null,
+): Task<unknown> | null {
+  const prev = _current_tasks.get(loop) ?? null;
+  if (task === null) _current_tasks.delete(loop);
+  else _current_tasks.set(loop, task);
+  return prev;
+}
+
+/** Unregisters a finished task. */
+export function _unregister_task(task: Task<unknown>): void {
+  const reg = task._registration;
+  if (reg === null) return;
+  task._registration = null;
+  _task_registry.unregister(reg);
+  const s = _scheduled_tasks.get(reg.loop);
+  if (s) {
+    s.delete(reg.ref);
+    if (s.size === 0) _scheduled_tasks.delete(reg.loop);
+  }
+}
+
+/** Unregisters a task that finished its eager first step. */
+export function _unregister_eager_task(task: Task<unknown>): void {
+  _eager_tasks.delete(task);
+}
+
+/** @internal Names the coroutine a task runs, for reprs. */
+export { _set_coro_name };
+/** @internal */
+export { _chain_future };

@@ -1,0 +1,184 @@
+/**
+ * Port of `asyncio/timeouts.py`: `timeout()`, `timeout_at()` and the `Timeout` context manager.
+ *
+ * On expiry the enclosing task is cancelled; on exit, if this timeout's cancellation is the one
+ * propagating (the task's `uncancel()` count drops back to what it was on entry), the
+ * `CancelledError` becomes a `TimeoutError`. That arithmetic is what makes nested timeouts, and
+ * timeouts inside cancelled tasks, report the right thing.
+ *
+ * @module
+ */
+
+import { get_running_loop, type Handle } from "./events.ts";
+import { CancelledError } from "./exceptions.ts";
+import { current_task, type Task } from "./tasks.ts";
+import { is_exception_group, RuntimeError, TimeoutError } from "./stdlib/builtins.ts";
+
+/** Python's `_State` of a Timeout. */
+export enum _State {
+  CREATED = "created",
+  ENTERED = "active",
+  EXPIRING = "expiring",
+  EXPIRED = "expired",
+  EXITED = "finished",
+}
+
+/**
+ * Python's `asyncio.Timeout`. Use {@linkcode timeout} or {@linkcode timeout_at} to make one, and
+ * enter it with `async_with`.
+ *
+ * @example
+ * ```ts
+ * import * as asyncio from "./mod.ts";
+ * function* main() {
+ *   try {
+ *     yield* asyncio.async_with(asyncio.timeout(0.01), function* () {
+ *       yield* asyncio.sleep(10);
+ *     });
+ *   } catch (e) {
+ *     return e instanceof asyncio.TimeoutError;
+ *   }
+ *   return false;
+ * }
+ * console.assert(await asyncio.run(main()) === true);
+ * ```
+ */
+export class Timeout {
+  /** @internal */
+  _state: _State = _State.CREATED;
+  /** @internal */
+  _timeout_handler: Handle | null = null;
+  /** @internal */
+  _task: Task<unknown> | null = null;
+  /** @internal */
+  _when: number | null;
+  /** @internal */
+  _cancelling = 0;
+  private readonly _on_timeout_cb = () => this._on_timeout();
+
+  /** A timeout at the loop time `when` (`null`: never). */
+  constructor(when: number | null) {
+    this._when = when;
+  }
+
+  /** The deadline (loop time), or `null`. */
+  when(): number | null {
+    return this._when;
+  }
+
+  /** Moves the deadline (`null`: never); only while the timeout is active. */
+  reschedule(when: number | null): void {
+    if (this._state !== _State.ENTERED) {
+      if (this._state === _State.CREATED) throw new RuntimeError("Timeout has not been entered");
+      throw new RuntimeError(`Cannot change state of ${this._state} Timeout`);
+    }
+    this._when = when;
+    if (this._timeout_handler !== null) this._timeout_handler.cancel();
+    if (when === null || when === undefined) {
+      this._timeout_handler = null;
+    } else {
+      const loop = get_running_loop();
+      if (when <= loop.time()) this._timeout_handler = loop.call_soon(this._on_timeout_cb);
+      else this._timeout_handler = loop.call_at(when, this._on_timeout_cb);
+    }
+  }
+
+  /** Whether the deadline passed while the block ran. */
+  expired(): boolean {
+    return this._state === _State.EXPIRING || this._state === _State.EXPIRED;
+  }
+
+  /** Python's repr: `<Timeout [active] when=12.345>`. */
+  __repr__(): string {
+    const info = [""];
+    if (this._state === _State.ENTERED) {
+      const when = this._when !== null ? String(Math.round(this._when * 1000) / 1000) : "None";
+      info.push(`when=${when}`);
+    }
+    return `<Timeout [${this._state}]${info.join(" ")}>`;
+  }
+
+  /** Enters the timeout (inside a task). */
+  // deno-lint-ignore require-yield
+  *__aenter__(): Generator<never, this, unknown> {
+    if (this._state !== _State.CREATED) throw new RuntimeError("Timeout has already been entered");
+    const task = current_task();
+    if (task === null) throw new RuntimeError("Timeout should be used inside a task");
+    this._state = _State.ENTERED;
+    this._task = task;
+    this._cancelling = task.cancelling();
+    this.reschedule(this._when);
+    return this;
+  }
+
+  /** Leaves the timeout; turns its own cancellation into `TimeoutError`. */
+  // deno-lint-ignore require-yield
+  *__aexit__(exc_type: unknown, exc_val: unknown, _exc_tb: unknown): Generator<never, null, unknown> {
+    if (this._state !== _State.ENTERED && this._state !== _State.EXPIRING) {
+      throw new RuntimeError(`Timeout exited in state ${this._state}`);
+    }
+    if (this._timeout_handler !== null) {
+      this._timeout_handler.cancel();
+      this._timeout_handler = null;
+    }
+    if (this._state === _State.EXPIRING) {
+      this._state = _State.EXPIRED;
+      if ((this._task as Task<unknown>).uncancel() <= this._cancelling && exc_type !== null) {
+        if (exc_val instanceof CancelledError) {
+          const te = new TimeoutError();
+          te.__cause__ = exc_val;
+          te.__context__ = exc_val;
+          te.__suppress_context__ = true;
+          throw te;
+        } else if (exc_val !== null && exc_val !== undefined) {
+          Timeout._insert_timeout_error(exc_val);
+          if (is_exception_group(exc_val)) {
+            for (const exc of exc_val.exceptions) Timeout._insert_timeout_error(exc);
+          }
+        }
+      }
+    } else if (this._state === _State.ENTERED) {
+      this._state = _State.EXITED;
+    }
+    return null;
+  }
+
+  /** @internal */
+  _on_timeout(): void {
+    (this._task as Task<unknown>).cancel();
+    this._state = _State.EXPIRING;
+    this._timeout_handler = null;
+  }
+
+  /**
+   * @internal Puts a `TimeoutError` between an exception and the `CancelledError` in its
+   * `__context__` chain. JavaScript does not chain exceptions by itself, so this only finds the
+   * `CancelledError` where `__context__` was set explicitly.
+   */
+  static _insert_timeout_error(exc_val: unknown): void {
+    let e = exc_val as { __context__?: unknown };
+    while (e !== null && typeof e === "object" && e.__context__ !== null && e.__context__ !== undefined) {
+      if (e.__context__ instanceof CancelledError) {
+        const te = new TimeoutError();
+        te.__context__ = te.__cause__ = e.__context__;
+        e.__context__ = te;
+        break;
+      }
+      e = e.__context__ as { __context__?: unknown };
+    }
+  }
+}
+
+/**
+ * A timeout `delay` seconds from now (`null`: never), to enter with `async_with`. When it
+ * expires the block is cancelled and `TimeoutError` is raised out of it.
+ */
+export function timeout(delay: number | null): Timeout {
+  const loop = get_running_loop();
+  return new Timeout(delay !== null && delay !== undefined ? loop.time() + delay : null);
+}
+
+/** Like {@linkcode timeout}, with an absolute deadline on `loop.time()`'s clock. */
+export function timeout_at(when: number | null): Timeout {
+  return new Timeout(when);
+}
