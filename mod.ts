@@ -130,3 +130,7 @@ export {
 } from "./tasks.ts";
 export { Timeout, timeout, timeout_at } from "./timeouts.ts";
 export { Runner, run } from "./runners.ts";
+export { Barrier, BoundedSemaphore, Condition, Event, Lock, Semaphore } from "./locks.ts";
+export { LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown } from "./queues.ts";
+export { TaskGroup } from "./taskgroups.ts";
+export { staggered_race } from "./staggered.ts";
