@@ -30,7 +30,13 @@ import {
   type TaskOptions,
   TimerHandle,
 } from "./events.ts";
-import { _is_debug_mode, _iscoroutinefunction, type Awaitable, type Coroutine, iscoroutine } from "./coroutines.ts";
+import {
+  _is_debug_mode,
+  _iscoroutinefunction,
+  type Awaitable,
+  type Coroutine,
+  iscoroutine,
+} from "./coroutines.ts";
 import { Future, isfuture } from "./futures.ts";
 import { ensure_future, Task } from "./tasks.ts";
 import { logger } from "./log.ts";
@@ -144,9 +150,9 @@ export class BaseEventLoop extends AbstractEventLoop {
   /** Python's repr. */
   __repr__(): string {
     const b = (v: boolean) => (v ? "True" : "False");
-    return `<${this.constructor.name} running=${b(this.is_running())} closed=${
-      b(this.is_closed())
-    } debug=${b(this.get_debug())}>`;
+    return `<${this.constructor.name} running=${b(this.is_running())} closed=${b(this.is_closed())} debug=${
+      b(this.get_debug())
+    }>`;
   }
 
   /** A new Future bound to this loop. */
@@ -215,6 +221,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * Finalizes asynchronous generators. JavaScript has no hook for the first iteration of an
    * async generator, so the loop tracks none: this only records that it was called.
    */
+  // deno-lint-ignore require-yield
   *shutdown_asyncgens(): Coroutine<void> {
     this._asyncgens_shutdown_called = true;
   }
@@ -223,6 +230,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * Shuts the default executor down. There are no threads, so there is no executor unless one
    * was set with `set_default_executor`; an object with a `shutdown()` method is shut down.
    */
+  // deno-lint-ignore require-yield
   *shutdown_default_executor(_timeout: number | null = null): Coroutine<void> {
     this._executor_shutdown_called = true;
     const executor = this._default_executor as { shutdown?: (wait: boolean) => unknown } | null;
@@ -284,6 +292,7 @@ export class BaseEventLoop extends AbstractEventLoop {
     return this._selector.select(timeout);
   }
 
+  /** The loop itself: iterations, hops to the host, waits. */
   private async _run_forever_loop(): Promise<void> {
     const prev = _get_running_loop();
     let slice_start = performance.now();
@@ -317,6 +326,7 @@ export class BaseEventLoop extends AbstractEventLoop {
         }
         this._process_events(event_list as unknown[]);
         this._run_once_ready();
+        if (this._has_run_once_end) this._run_once_end();
         if (this._stopping) break;
       }
     } finally {
@@ -331,6 +341,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * and resolves to its result (rejects with its exception).
    */
   run_until_complete<T>(future: Awaitable<T>): Promise<T>;
+  /** Runs until the Promise settles, and resolves to its value. */
   run_until_complete<T>(future: PromiseLike<T>): Promise<T>;
   run_until_complete<T>(future: Awaitable<T> | PromiseLike<T>): Promise<T> {
     this._check_closed();
@@ -543,11 +554,15 @@ export class BaseEventLoop extends AbstractEventLoop {
           (r as PromiseLike<Awaited<R>>).then(
             (v) => {
               this._host_io_end();
-              if (!this._closed && !fut.done()) this.call_soon_threadsafe(() => fut.done() || fut.set_result(v));
+              if (!this._closed && !fut.done()) {
+                this.call_soon_threadsafe(() => fut.done() || fut.set_result(v));
+              }
             },
             (e) => {
               this._host_io_end();
-              if (!this._closed && !fut.done()) this.call_soon_threadsafe(() => fut.done() || fut.set_exception(e));
+              if (!this._closed && !fut.done()) {
+                this.call_soon_threadsafe(() => fut.done() || fut.set_exception(e));
+              }
             },
           );
         } else {
@@ -637,7 +652,11 @@ export class BaseEventLoop extends AbstractEventLoop {
         const get_context = (thing as { get_context?: () => unknown } | undefined)?.get_context;
         const ctx = typeof get_context === "function" ? get_context.call(thing) : null;
         if (ctx !== null && typeof (ctx as { run?: unknown }).run === "function") {
-          (ctx as { run: (f: AnyFn, ...a: unknown[]) => unknown }).run(this._exception_handler, this, context);
+          (ctx as { run: (f: AnyFn, ...a: unknown[]) => unknown }).run(
+            this._exception_handler,
+            this,
+            context,
+          );
         } else {
           this._exception_handler(this, context);
         }
@@ -768,7 +787,14 @@ export class BaseEventLoop extends AbstractEventLoop {
     if (!Array.isArray(event_list)) event_list = [];
     this._process_events(event_list);
     this._run_once_ready();
+    if (this._has_run_once_end) this._run_once_end();
   }
+
+  /** @internal Set by subclasses that override {@linkcode _run_once_end}. */
+  _has_run_once_end = false;
+
+  /** @internal Called at the end of every iteration when `_has_run_once_end` is set (test loops). */
+  _run_once_end(): void {}
 
   /** Whether debug mode is on. */
   get_debug(): boolean {

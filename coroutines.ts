@@ -43,7 +43,7 @@ const GeneratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function
  */
 export function iscoroutine(obj: unknown): obj is Coroutine {
   if (obj === null || typeof obj !== "object") return false;
-  return GeneratorPrototype.isPrototypeOf(obj);
+  return Object.prototype.isPrototypeOf.call(GeneratorPrototype, obj);
 }
 
 /** @internal Whether `func` is a generator function (the port's `async def`). */
@@ -180,9 +180,7 @@ export function* async_for<T>(
   const it = iterable.__aiter__();
   if (it === null || typeof it !== "object" || typeof it.__anext__ !== "function") {
     throw new TypeError(
-      `'async for' received an object from __aiter__ that does not implement __anext__: ${
-        type_name(it)
-      }`,
+      `'async for' received an object from __aiter__ that does not implement __anext__: ${type_name(it)}`,
     );
   }
   while (true) {

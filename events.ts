@@ -12,8 +12,8 @@ import {
   NotImplementedError,
   RuntimeError,
   SystemExit,
-  TypeError,
   type_name,
+  TypeError,
 } from "./stdlib/builtins.ts";
 import { _format_callback_source, extract_stack, type FrameSummary } from "./format_helpers.ts";
 import { _warn } from "./_warnings.ts";
@@ -288,6 +288,7 @@ export abstract class AbstractServer {
     throw new NotImplementedError();
   }
   /** `async with server:` enters the server. */
+  // deno-lint-ignore require-yield
   *__aenter__(): Generator<never, this, unknown> {
     return this;
   }

@@ -8,13 +8,7 @@
  * @module
  */
 
-import {
-  BaseException,
-  EOFError,
-  Exception,
-  RuntimeError,
-  TimeoutError as BuiltinTimeoutError,
-} from "./stdlib/builtins.ts";
+import { BaseException, EOFError, Exception, RuntimeError } from "./stdlib/builtins.ts";
 import { repr } from "./stdlib/_repr.ts";
 
 /**
@@ -24,9 +18,7 @@ import { repr } from "./stdlib/_repr.ts";
 export class CancelledError extends BaseException {}
 
 /** The operation has exceeded the given deadline: the builtin `TimeoutError` (as in Python 3.11+). */
-export const TimeoutError: typeof BuiltinTimeoutError = BuiltinTimeoutError;
-/** The builtin `TimeoutError` type. */
-export type TimeoutError = BuiltinTimeoutError;
+export { TimeoutError } from "./stdlib/builtins.ts";
 
 /** The internal state of a Future or Task does not allow the operation. */
 export class InvalidStateError extends Exception {}

@@ -8,14 +8,7 @@
  * @module
  */
 
-import {
-  _CANCELLED,
-  _FINISHED,
-  _future_repr,
-  _PENDING,
-  type FutureState,
-  isfuture,
-} from "./base_futures.ts";
+import { _CANCELLED, _FINISHED, _future_repr, _PENDING, type FutureState, isfuture } from "./base_futures.ts";
 import { CancelledError, InvalidStateError } from "./exceptions.ts";
 import { type AbstractEventLoop, type ExceptionContext, get_event_loop } from "./events.ts";
 import { type Context, copy_context } from "./stdlib/contextvars.ts";
@@ -173,6 +166,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     return true;
   }
 
+  /** Schedules every done callback with `call_soon` and clears the list. */
   private __schedule_callbacks(): void {
     const callbacks = this._callbacks;
     if (callbacks.length === 0) return;
@@ -290,6 +284,8 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
    */
   next(): IteratorResult<Future<T>, T> {
     if (this._state === _PENDING) {
+      // Still flagged from the last yield: nothing waited for it (Python's check, per await).
+      if (this._asyncio_future_blocking) throw new RuntimeError("await wasn't used with future");
       this._asyncio_future_blocking = true;
       return { done: false, value: this };
     }

@@ -22,7 +22,7 @@ function prim_repr(obj: object, extra: string): string {
 }
 
 /** Python's `_ContextManagerMixin`: `async with` acquires and releases. */
-abstract class _ContextManagerMixin extends _LoopBoundMixin {
+export abstract class _ContextManagerMixin extends _LoopBoundMixin {
   /** Acquires. */
   abstract acquire(): Coroutine<boolean>;
   /** Releases. */
@@ -115,6 +115,7 @@ export class Lock extends _ContextManagerMixin {
     }
   }
 
+  /** Wakes the first waiter, if any. */
   private _wake_up_first(): void {
     if (!this._waiters || this._waiters.length === 0) return;
     const fut = this._waiters.peekleft();
@@ -245,9 +246,12 @@ export class Condition extends _ContextManagerMixin {
             break;
           } catch (e) {
             if (e instanceof CancelledError) err = e;
+            // deno-lint-ignore no-unsafe-finally
             else throw e;
           }
         }
+        // CPython re-raises the last CancelledError here, replacing what was propagating.
+        // deno-lint-ignore no-unsafe-finally
         if (err !== null) throw err;
       }
     } catch (e) {
@@ -273,6 +277,7 @@ export class Condition extends _ContextManagerMixin {
     this._notify(n);
   }
 
+  /** Wakes up to `n` waiters. */
   private _notify(n: number): void {
     let idx = 0;
     for (const fut of this._waiters) {
@@ -332,7 +337,7 @@ export class Semaphore extends _ContextManagerMixin {
   /** Whether `acquire()` would wait. */
   locked(): boolean {
     if (this._value === 0) return true;
-    if (this._waiters) for (const w of this._waiters) if (!w.cancelled()) return true;
+    if (this._waiters) { for (const w of this._waiters) if (!w.cancelled()) return true; }
     return false;
   }
 
@@ -371,6 +376,7 @@ export class Semaphore extends _ContextManagerMixin {
     this._wake_up_next();
   }
 
+  /** Wakes the next waiter; `false` if there was none. */
   private _wake_up_next(): boolean {
     if (!this._waiters || this._waiters.length === 0) return false;
     for (const fut of this._waiters) {
@@ -444,26 +450,29 @@ export class Barrier extends _LoopBoundMixin {
   }
 
   /** `async with barrier:` does nothing on exit. */
-  // deno-lint-ignore require-yield
   *__aexit__(..._args: unknown[]): Coroutine<void> {}
 
   /** Waits until all parties arrived; returns this task's index (0 to parties - 1). */
   *wait(): Coroutine<number> {
-    return yield* async_with(this._cond, function* (this: Barrier) {
-      yield* this._block();
-      try {
-        const index = this._count;
-        this._count += 1;
-        if (index + 1 === this._parties) yield* this._release();
-        else yield* this._wait();
-        return index;
-      } finally {
-        this._count -= 1;
-        this._exit();
-      }
-    }.bind(this));
+    return yield* async_with(
+      this._cond,
+      function* (this: Barrier) {
+        yield* this._block();
+        try {
+          const index = this._count;
+          this._count += 1;
+          if (index + 1 === this._parties) yield* this._release();
+          else yield* this._wait();
+          return index;
+        } finally {
+          this._count -= 1;
+          this._exit();
+        }
+      }.bind(this),
+    );
   }
 
+  /** Waits while the barrier drains or resets. */
   private *_block(): Coroutine<void> {
     yield* this._cond.wait_for(() =>
       this._state !== _BarrierState.DRAINING && this._state !== _BarrierState.RESETTING
@@ -472,11 +481,13 @@ export class Barrier extends _LoopBoundMixin {
   }
 
   // deno-lint-ignore require-yield
+  /** The last party arrived: let everyone through. */
   private *_release(): Coroutine<void> {
     this._state = _BarrierState.DRAINING;
     this._cond.notify_all();
   }
 
+  /** Waits for the barrier to fill. */
   private *_wait(): Coroutine<void> {
     yield* this._cond.wait_for(() => this._state !== _BarrierState.FILLING);
     if (this._state === _BarrierState.BROKEN || this._state === _BarrierState.RESETTING) {
@@ -484,6 +495,7 @@ export class Barrier extends _LoopBoundMixin {
     }
   }
 
+  /** A party leaves; the last one resets the state. */
   private _exit(): void {
     if (this._count === 0) {
       if (this._state === _BarrierState.RESETTING || this._state === _BarrierState.DRAINING) {
@@ -495,22 +507,28 @@ export class Barrier extends _LoopBoundMixin {
 
   /** Resets the barrier; tasks waiting on it get `BrokenBarrierError`. */
   *reset(): Coroutine<void> {
-    yield* async_with(this._cond, function* (this: Barrier) {
-      if (this._count > 0) {
-        if (this._state !== _BarrierState.RESETTING) this._state = _BarrierState.RESETTING;
-      } else {
-        this._state = _BarrierState.FILLING;
-      }
-      this._cond.notify_all();
-    }.bind(this));
+    yield* async_with(
+      this._cond,
+      function* (this: Barrier) {
+        if (this._count > 0) {
+          if (this._state !== _BarrierState.RESETTING) this._state = _BarrierState.RESETTING;
+        } else {
+          this._state = _BarrierState.FILLING;
+        }
+        this._cond.notify_all();
+      }.bind(this),
+    );
   }
 
   /** Breaks the barrier: current and future waiters get `BrokenBarrierError`. */
   *abort(): Coroutine<void> {
-    yield* async_with(this._cond, function* (this: Barrier) {
-      this._state = _BarrierState.BROKEN;
-      this._cond.notify_all();
-    }.bind(this));
+    yield* async_with(
+      this._cond,
+      function* (this: Barrier) {
+        this._state = _BarrierState.BROKEN;
+        this._cond.notify_all();
+      }.bind(this),
+    );
   }
 
   /** The number of tasks the barrier waits for. */

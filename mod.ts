@@ -75,9 +75,7 @@ export {
   type TaskOptions,
   TimerHandle,
 } from "./events.ts";
-export {
-  _AbstractEventLoopPolicy as AbstractEventLoopPolicy,
-} from "./events.ts";
+export { _AbstractEventLoopPolicy as AbstractEventLoopPolicy } from "./events.ts";
 export { BaseEventLoop } from "./base_events.ts";
 export { BaseSelectorEventLoop } from "./selector_events.ts";
 export {
@@ -128,8 +126,34 @@ export {
   wait,
   wait_for,
 } from "./tasks.ts";
+export type {
+  _AsCompletedIterator,
+  _GatheringFuture,
+  GatherOptions,
+  GatherResults,
+  GatherResultsOrErrors,
+  ReturnWhen,
+  TaskConstructor,
+  TaskInit,
+  Unwrap,
+  WaitOptions,
+} from "./tasks.ts";
+export type { DoneCallback, FutureOptions } from "./futures.ts";
+export type { RunnerOptions } from "./runners.ts";
+export type { _UnixDefaultEventLoopPolicy, _UnixSelectorEventLoop } from "./unix_events.ts";
+export type { FrameSummary } from "./format_helpers.ts";
+export type { DefaultSelector, Selectable, SelectorKey } from "./stdlib/selectors.ts";
+export type { AnyFn } from "./selector_events.ts";
+export type { _BaseDefaultEventLoopPolicy } from "./events.ts";
+export type { _LoopBoundMixin } from "./mixins.ts";
+export type { _ContextManagerMixin } from "./locks.ts";
+export type { QueueOptions } from "./queues.ts";
+// Types only: the classes these name are exported at run time by `@pystd/asyncio/contextvars`
+// and `@pystd/asyncio/builtins`.
+export type { Context, ContextVar, Token } from "./stdlib/contextvars.ts";
+export type { BaseException, EOFError, Exception, OSError, RuntimeError } from "./stdlib/builtins.ts";
 export { Timeout, timeout, timeout_at } from "./timeouts.ts";
-export { Runner, run } from "./runners.ts";
+export { run, Runner } from "./runners.ts";
 export { Barrier, BoundedSemaphore, Condition, Event, Lock, Semaphore } from "./locks.ts";
 export { LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown } from "./queues.ts";
 export { TaskGroup } from "./taskgroups.ts";

@@ -97,6 +97,7 @@ export class Queue<T = unknown> extends _LoopBoundMixin {
     (this._queue as deque<T>).append(item);
   }
 
+  /** Wakes the first waiter not done yet. */
   private _wakeup_next(waiters: deque<Future<null>>): void {
     while (waiters.length) {
       const waiter = waiters.popleft();
@@ -224,7 +225,9 @@ export class Queue<T = unknown> extends _LoopBoundMixin {
    * counted as done for `join()`), and waiting getters raise at once.
    */
   shutdown(immediate: boolean | { immediate?: boolean } = false): void {
-    const imm = typeof immediate === "object" && immediate !== null ? Boolean(immediate.immediate) : Boolean(immediate);
+    const imm = typeof immediate === "object" && immediate !== null
+      ? Boolean(immediate.immediate)
+      : Boolean(immediate);
     this._is_shutdown = true;
     if (imm) {
       while (!this.empty()) {

@@ -34,7 +34,9 @@ function _as_coroutine<T>(aw: Awaitable<T> | PromiseLike<T>): Coroutine<T> {
       return yield* wrap_promise(aw as PromiseLike<T>);
     })();
   }
-  if (aw !== null && typeof aw === "object" && typeof (aw as { __await__?: unknown }).__await__ === "function") {
+  if (
+    aw !== null && typeof aw === "object" && typeof (aw as { __await__?: unknown }).__await__ === "function"
+  ) {
     const it = aw as unknown as { __await__(): Iterator<unknown, T, unknown> };
     return (function* _wrap_awaitable() {
       return yield* { [Symbol.iterator]: () => it.__await__() };
@@ -172,6 +174,7 @@ export class Runner {
     );
   }
 
+  /** Makes the loop and the context on first use. */
   private _lazy_init(): void {
     if (this._state === _State.CLOSED) throw new RuntimeError("Runner is closed");
     if (this._state === _State.INITIALIZED) return;
@@ -189,6 +192,7 @@ export class Runner {
     this._state = _State.INITIALIZED;
   }
 
+  /** The SIGINT listener: cancels the main task (a second one stops the loop). */
   private _on_sigint(main_task: Task<unknown>): void {
     this._interrupt_count += 1;
     const loop = this._loop as AbstractEventLoop;

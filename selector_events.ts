@@ -9,13 +9,20 @@
  * @module
  */
 
-import { BaseEventLoop, _track_unclosed, _untrack_unclosed } from "./base_events.ts";
+import { _track_unclosed, _untrack_unclosed, BaseEventLoop } from "./base_events.ts";
 import { Handle } from "./events.ts";
-import { DefaultSelector, EVENT_READ, EVENT_WRITE, type Selectable, type SelectorKey } from "./stdlib/selectors.ts";
+import {
+  DefaultSelector,
+  EVENT_READ,
+  EVENT_WRITE,
+  type Selectable,
+  type SelectorKey,
+} from "./stdlib/selectors.ts";
 import { RuntimeError } from "./stdlib/builtins.ts";
 
+/** Any callback. */
 // deno-lint-ignore no-explicit-any
-type AnyFn = (...args: any[]) => unknown;
+export type AnyFn = (...args: any[]) => unknown;
 
 /** The `[reader, writer]` handles stored as a selector key's data. */
 type KeyData = [Handle | null, Handle | null];

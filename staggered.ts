@@ -6,7 +6,7 @@
 
 import { type AbstractEventLoop, get_running_loop } from "./events.ts";
 import { CancelledError, TimeoutError } from "./exceptions.ts";
-import { future_add_to_awaited_by, future_discard_from_awaited_by, type Future } from "./futures.ts";
+import { type Future, future_add_to_awaited_by, future_discard_from_awaited_by } from "./futures.ts";
 import { Event } from "./locks.ts";
 import { current_task, type Task, wait_for } from "./tasks.ts";
 import type { Coroutine } from "./coroutines.ts";

@@ -10,9 +10,9 @@
  * @module
  */
 
-import { get_running_loop, type AbstractEventLoop, type TaskOptions } from "./events.ts";
+import { type AbstractEventLoop, get_running_loop, type TaskOptions } from "./events.ts";
 import { CancelledError } from "./exceptions.ts";
-import { future_add_to_awaited_by, future_discard_from_awaited_by, type Future } from "./futures.ts";
+import { type Future, future_add_to_awaited_by, future_discard_from_awaited_by } from "./futures.ts";
 import { current_task, type Task } from "./tasks.ts";
 import type { Coroutine } from "./coroutines.ts";
 import { BaseExceptionGroup, KeyboardInterrupt, RuntimeError, SystemExit } from "./stdlib/builtins.ts";
@@ -96,6 +96,7 @@ export class TaskGroup {
     }
   }
 
+  /** The body of `__aexit__`. */
   private *_aexit(et: unknown, exc: unknown): Coroutine<null> {
     this._exiting = true;
     if (exc !== null && exc !== undefined && this._is_base_error(exc) && this._base_error === null) {
@@ -197,7 +198,9 @@ export class TaskGroup {
     if (parent.done()) {
       // Not expected: the parent finished without leaving the group.
       (this._loop as AbstractEventLoop).call_exception_handler({
-        message: `Task ${repr(task)} has errored out but its parent task ${repr(parent)} is already completed`,
+        message: `Task ${repr(task)} has errored out but its parent task ${
+          repr(parent)
+        } is already completed`,
         exception: exc,
         task,
       });

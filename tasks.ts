@@ -46,8 +46,8 @@ import {
   RuntimeError,
   StopAsyncIteration,
   SystemExit,
-  TypeError,
   type_name,
+  TypeError,
   ValueError,
 } from "./stdlib/builtins.ts";
 import { repr } from "./stdlib/_repr.ts";
@@ -283,6 +283,7 @@ export class Task<T = unknown> extends Future<T> {
     return this._num_cancels_requested;
   }
 
+  /** Runs the first step now, inside the constructor (eager start). */
   private __eager_start(): void {
     const prev_task = _swap_current_task(this._loop, this);
     try {
@@ -295,6 +296,7 @@ export class Task<T = unknown> extends Future<T> {
     } finally {
       try {
         const curtask = _swap_current_task(this._loop, prev_task);
+        // deno-lint-ignore no-unsafe-finally
         if (curtask !== this) throw new RuntimeError("eager task swap mismatch");
       } finally {
         if (this.done()) this._coro = null;
@@ -321,6 +323,7 @@ export class Task<T = unknown> extends Future<T> {
     }
   }
 
+  /** Resumes the generator and acts on what it yielded or how it ended. */
   private __step_run_and_handle_result(exc: unknown): void {
     const coro = this._coro as Coroutine<T>;
     let result: unknown;
@@ -386,9 +389,7 @@ export class Task<T = unknown> extends Future<T> {
     } else if (iscoroutine(result)) {
       this.__schedule_step(
         new RuntimeError(
-          `yield was used instead of yield from for generator in task ${repr(this)} with ${
-            repr(result)
-          }`,
+          `yield was used instead of yield from for generator in task ${repr(this)} with ${repr(result)}`,
         ),
       );
     } else {
@@ -396,25 +397,30 @@ export class Task<T = unknown> extends Future<T> {
     }
   }
 
+  /** Schedules the next step, with an exception to throw in or not. */
   private __schedule_step(exc: unknown): void {
     const loop = this._loop as unknown as LoopInternals;
     loop._call_soon(task_step, exc === null ? [this] : [this, exc], this._context);
   }
 
+  /** The coroutine returned: the task gets its result. */
   private __done_result(value: T): void {
     Future.prototype.set_result.call(this, value);
     this.__finished();
   }
 
+  /** The coroutine raised: the task gets its exception. */
   private __done_exception(e: unknown): void {
     Future.prototype.set_exception.call(this, e);
     this.__finished();
   }
 
+  /** Bookkeeping once the task is done. */
   private __finished(): void {
     _unregister_task(this);
   }
 
+  /** Debug mode: warns that a cancellation was swallowed. */
   private __warn_swallowed(): void {
     _warn(
       `Task ${repr(this)} finished normally after its cancellation was caught and not ` +
@@ -649,7 +655,6 @@ export class _AsCompletedIterator<T> implements Iterable<Coroutine<T>> {
   private _timeout_handle: import("./events.ts").TimerHandle | null = null;
   private _todo: Set<Future<T>>;
   private _todo_left: number;
-  private _timed_out = false;
   private readonly _on_completion = (f: Future<unknown>) => this._handle_completion(f);
 
   /** @internal */
@@ -685,15 +690,16 @@ export class _AsCompletedIterator<T> implements Iterable<Coroutine<T>> {
     }
   }
 
+  /** The timeout passed: every pending wait raises `TimeoutError`. */
   private _handle_timeout(): void {
     for (const f of this._todo) {
       f.remove_done_callback(this._on_completion);
       this._put(null);
     }
-    this._timed_out = true;
     this._todo.clear();
   }
 
+  /** A future completed: queue it for the next wait. */
   private _handle_completion(f: Future<unknown>): void {
     if (!this._todo.size) return;
     this._todo.delete(f as Future<T>);
@@ -701,12 +707,14 @@ export class _AsCompletedIterator<T> implements Iterable<Coroutine<T>> {
     if (!this._todo.size && this._timeout_handle !== null) this._timeout_handle.cancel();
   }
 
+  /** Queues a completed future (`null`: the timeout) and wakes one waiter. */
   private _put(f: Future<unknown> | null): void {
     this._done.push(f as Future<unknown>);
     const w = this._waiters.shift();
     if (w && !w.done()) w.set_result(null);
   }
 
+  /** Waits for the next completed future; its result if `resolve`, else the future. */
   private *_wait_for_one(resolve: boolean): Generator<unknown, unknown, unknown> {
     while (this._done.length === 0) {
       const w = get_running_loop().create_future<null>();
@@ -734,7 +742,10 @@ export function as_completed<T>(
   fs: Iterable<Awaitable<T> | PromiseLike<T>>,
   options?: { timeout?: number | null },
 ): _AsCompletedIterator<T> {
-  if (isfuture(fs) || iscoroutine(fs) || (fs !== null && typeof (fs as unknown as PromiseLike<T>).then === "function")) {
+  if (
+    isfuture(fs) || iscoroutine(fs) ||
+    (fs !== null && typeof (fs as unknown as PromiseLike<T>).then === "function")
+  ) {
     throw new TypeError(`expects an iterable of awaitables, not ${type_name(fs)}`);
   }
   return new _AsCompletedIterator(fs, options?.timeout ?? null);
@@ -759,6 +770,7 @@ function* __sleep0(): Generator<undefined, void, unknown> {
  * ```
  */
 export function sleep(delay: number): Generator<unknown, null, unknown>;
+/** Sleeps `delay` seconds and returns `result`. */
 export function sleep<T>(delay: number, result: T): Generator<unknown, T, unknown>;
 export function* sleep<T>(delay: number, result: T | null = null): Generator<unknown, T | null, unknown> {
   if (delay <= 0) {
@@ -800,15 +812,19 @@ export function ensure_future<T>(
   if (isfuture(coro_or_future)) {
     const f = coro_or_future as unknown as Future<T>;
     if (loop_arg !== null && loop_arg !== _get_loop(f)) {
-      throw new ValueError("The future belongs to a different loop than the one specified as the loop argument");
+      throw new ValueError(
+        "The future belongs to a different loop than the one specified as the loop argument",
+      );
     }
     return f;
   }
   let coro: Coroutine<T>;
   if (iscoroutine(coro_or_future)) {
     coro = coro_or_future as Coroutine<T>;
-  } else if (coro_or_future !== null && typeof coro_or_future === "object" &&
-    typeof (coro_or_future as PromiseLike<T>).then === "function") {
+  } else if (
+    coro_or_future !== null && typeof coro_or_future === "object" &&
+    typeof (coro_or_future as PromiseLike<T>).then === "function"
+  ) {
     const loop = loop_arg ?? get_event_loop();
     return wrap_promise(coro_or_future as PromiseLike<T>, { loop });
   } else if (
@@ -854,9 +870,12 @@ export class _GatheringFuture<T> extends Future<T> {
   }
 }
 
-type Unwrap<A> = A extends Awaitable<infer R> ? R : A extends PromiseLike<infer P> ? P : never;
-type GatherResults<A extends readonly unknown[]> = { -readonly [K in keyof A]: Unwrap<A[K]> };
-type GatherResultsOrErrors<A extends readonly unknown[]> = {
+/** The result type of an awaitable. */
+export type Unwrap<A> = A extends Awaitable<infer R> ? R : A extends PromiseLike<infer P> ? P : never;
+/** The results of `gather`. */
+export type GatherResults<A extends readonly unknown[]> = { -readonly [K in keyof A]: Unwrap<A[K]> };
+/** The results of `gather` with `return_exceptions`. */
+export type GatherResultsOrErrors<A extends readonly unknown[]> = {
   -readonly [K in keyof A]: Unwrap<A[K]> | Error;
 };
 
@@ -884,9 +903,11 @@ export interface GatherOptions {
 export function gather<A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(
   ...coros_or_futures: [...A]
 ): _GatheringFuture<GatherResults<A>>;
+/** With `{ return_exceptions: true }`: exceptions are gathered as results. */
 export function gather<A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(
   ...args: [...A, GatherOptions & { return_exceptions: true }]
 ): _GatheringFuture<GatherResultsOrErrors<A>>;
+/** With an options object. */
 export function gather<A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(
   ...args: [...A, GatherOptions]
 ): _GatheringFuture<GatherResults<A> | GatherResultsOrErrors<A>>;
@@ -1085,7 +1106,10 @@ export function run_coroutine_threadsafe<T>(
 }
 
 /** A task constructor usable with {@linkcode create_eager_task_factory}. */
-export type TaskConstructor = new <T>(coro: Coroutine<T>, options?: TaskInit & Record<string, unknown>) => Future<T>;
+export type TaskConstructor = new <T>(
+  coro: Coroutine<T>,
+  options?: TaskInit & Record<string, unknown>,
+) => Future<T>;
 
 /**
  * Makes a task factory that starts tasks eagerly with `custom_task_constructor` (for

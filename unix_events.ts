@@ -9,7 +9,12 @@
  */
 
 import { BaseSelectorEventLoop } from "./selector_events.ts";
-import { _BaseDefaultEventLoopPolicy, _set_default_loop_factory, type AbstractEventLoop, Handle } from "./events.ts";
+import {
+  _BaseDefaultEventLoopPolicy,
+  _set_default_loop_factory,
+  type AbstractEventLoop,
+  Handle,
+} from "./events.ts";
 import { _iscoroutinefunction, iscoroutine } from "./coroutines.ts";
 import { RuntimeError, TypeError, ValueError } from "./stdlib/builtins.ts";
 import { _signal_name, NSIG } from "./stdlib/signal.ts";
@@ -17,13 +22,12 @@ import { add_signal_listener, remove_signal_listener } from "./stdlib/_host.ts";
 import { repr } from "./stdlib/_repr.ts";
 import type { DefaultSelector } from "./stdlib/selectors.ts";
 
-// deno-lint-ignore no-explicit-any
-type AnyFn = (...args: any[]) => unknown;
+import type { AnyFn } from "./selector_events.ts";
 
 /** Python's `_UnixSelectorEventLoop`: the selector loop plus Unix signal handling. */
 export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
   /** @internal The signal handlers by signal number. */
-  _signal_handlers = new Map<number, Handle>();
+  _signal_handlers: Map<number, Handle> = new Map();
   private _signal_listeners = new Map<number, [string, () => void]>();
 
   /** Creates the loop over `selector` (default: a new `DefaultSelector`). */

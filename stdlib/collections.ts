@@ -31,7 +31,7 @@ export class deque<T> implements Iterable<T> {
     this.maxlen = maxlen;
     this._buf = new Array(16);
     this._mask = 15;
-    if (iterable) for (const x of iterable) this.append(x);
+    if (iterable) { for (const x of iterable) this.append(x); }
   }
 
   /** The number of items (Python's `len(d)`). */

@@ -28,8 +28,10 @@ export type LessThan<T> = (a: T, b: T) => boolean;
  */
 export function py_lt(a: unknown, b: unknown): boolean {
   const ta = typeof a;
-  if ((ta === "number" || ta === "bigint" || ta === "boolean") &&
-    (typeof b === "number" || typeof b === "bigint" || typeof b === "boolean")) {
+  if (
+    (ta === "number" || ta === "bigint" || ta === "boolean") &&
+    (typeof b === "number" || typeof b === "bigint" || typeof b === "boolean")
+  ) {
     return (a as number) < (b as number);
   }
   if (ta === "string" && typeof b === "string") return (a as string) < b;

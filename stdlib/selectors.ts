@@ -182,6 +182,7 @@ export class DefaultSelector {
     this._map.clear();
   }
 
+  /** `RuntimeError` once closed. */
   private _check_closed(): void {
     if (this._closed) throw new RuntimeError("Selector is closed");
   }

@@ -1,0 +1,136 @@
+/**
+ * Builds the npm package into `npm/` and runs the compiled test suite on Node.
+ *
+ * The job dnt would do (dnt is not reachable from our registries): copy the sources, swap
+ * `stdlib/_host.ts` for `stdlib/_host.node.ts`, compile to ESM JavaScript plus `.d.ts` with the
+ * `typescript` package (`rewriteRelativeImportExtensions`, `NodeNext`), write `package.json` (no
+ * runtime dependencies), then `node --test` the compiled tests.
+ *
+ * Usage: `deno task build:npm [--no-test]`
+ *
+ * @module
+ */
+
+const root = new URL("..", import.meta.url).pathname;
+const out = `${root}npm/`;
+const tools = `${root}.tools/build/`;
+const TS_VERSION = "5.9.3";
+const TYPES_NODE_VERSION = "20.19.25";
+
+async function run(cmd: string, args: string[], cwd = root): Promise<void> {
+  const p = new Deno.Command(cmd, { args, cwd, stdout: "inherit", stderr: "inherit" }).spawn();
+  const { code } = await p.status;
+  if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${code}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function copy_tree(
+  from: string,
+  to: string,
+  filter: (rel: string) => boolean,
+  rel = "",
+): Promise<void> {
+  for await (const e of Deno.readDir(from + rel)) {
+    const r = rel + e.name;
+    if (e.isDirectory) {
+      if (!filter(r + "/")) continue;
+      await Deno.mkdir(to + r, { recursive: true });
+      await copy_tree(from, to, filter, r + "/");
+    } else if (filter(r)) {
+      await Deno.copyFile(from + r, to + r);
+    }
+  }
+}
+
+const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`));
+
+// 1. The compiler and Node's types, installed once into .tools/build (not a dependency of the package).
+if (!(await exists(`${tools}node_modules/typescript/bin/tsc`))) {
+  await Deno.mkdir(tools, { recursive: true });
+  await run("npm", [
+    "install",
+    "--prefix",
+    tools,
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+    `typescript@${TS_VERSION}`,
+    `@types/node@${TYPES_NODE_VERSION}`,
+  ]);
+}
+
+// 2. The sources.
+await Deno.remove(out, { recursive: true }).catch(() => {});
+const src = `${out}src/`;
+await Deno.mkdir(src, { recursive: true });
+const skip_dirs = ["npm/", "node_modules/", ".tools/", ".git/", ".ci/", "scripts/", "bench/", "examples/"];
+await copy_tree(root, src, (r) => {
+  if (r.endsWith("/")) return !skip_dirs.includes(r);
+  return r.endsWith(".ts") && !r.endsWith("_host.node.ts");
+});
+await Deno.copyFile(`${root}stdlib/_host.node.ts`, `${src}stdlib/_host.ts`);
+
+// 3. package.json (first: NodeNext compiles to ESM because of its "type").
+const exports: Record<string, { types: string; import: string }> = {};
+for (const [key, path] of Object.entries(config.exports as Record<string, string>)) {
+  const js = path.replace(/^\.\//, "./esm/").replace(/\.ts$/, ".js");
+  exports[key] = { types: js.replace(/\.js$/, ".d.ts"), import: js };
+}
+const pkg = {
+  name: config.name,
+  version: config.version,
+  description:
+    "CPython's asyncio (3.14 semantics) for TypeScript: tasks with real cancellation, TaskGroup, " +
+    "timeout, shield, wait_for, queues, locks, on Deno, Node and Bun.",
+  license: config.license,
+  type: "module",
+  engines: { node: ">=20" },
+  exports,
+  files: ["esm/", "!esm/tests/", "README.md", "LICENSE"],
+  sideEffects: true,
+};
+await Deno.writeTextFile(`${out}package.json`, JSON.stringify(pkg, null, 2) + "\n");
+// 4. Compile.
+const tsconfig = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    lib: ["ES2022", "ESNext.Disposable", "DOM"],
+    types: ["node"],
+    typeRoots: [`${tools}node_modules/@types`],
+    strict: true,
+    declaration: true,
+    rewriteRelativeImportExtensions: true,
+    allowImportingTsExtensions: true,
+    skipLibCheck: true,
+    rootDir: "src",
+    outDir: "esm",
+    useDefineForClassFields: true,
+  },
+  include: ["src/**/*.ts"],
+};
+await Deno.writeTextFile(`${out}tsconfig.json`, JSON.stringify(tsconfig, null, 2));
+await run("node", [`${tools}node_modules/typescript/bin/tsc`, "-p", `${out}tsconfig.json`], out);
+
+await Deno.copyFile(`${root}README.md`, `${out}README.md`);
+await Deno.copyFile(`${root}LICENSE`, `${out}LICENSE`);
+await Deno.remove(src, { recursive: true });
+
+// 5. The compiled tests, on Node.
+if (!Deno.args.includes("--no-test")) {
+  const files: string[] = [];
+  for await (const e of Deno.readDir(`${out}esm/tests`)) {
+    if (e.isFile && /^test_.*\.js$/.test(e.name)) files.push(`esm/tests/${e.name}`);
+  }
+  files.sort();
+  await run("node", ["--expose-gc", "--test", "--test-concurrency=1", ...files], out);
+}

@@ -1,0 +1,169 @@
+// Helpers shared by the ported tests: CPython's test_asyncio/utils.py, in TypeScript.
+import assert from "node:assert/strict";
+import * as asyncio from "../mod.ts";
+import { TestLoop, type TimeGenerator } from "../test_utils.ts";
+import { open_resources } from "../stdlib/_host.ts";
+import { logger, type LogRecord } from "../log.ts";
+import { type WarningRecord, warnings_hook } from "../_warnings.ts";
+
+export { TestLoop };
+
+/** A recorded call. */
+export type Call = unknown[];
+
+/** A callable that records its calls (CPython's `MockCallback`). */
+export interface MockCallback {
+  (...args: unknown[]): unknown;
+  calls: Call[];
+  called: boolean;
+  call_count: number;
+  return_value: unknown;
+  side_effect: ((...args: unknown[]) => unknown) | null;
+  reset_mock(): void;
+}
+
+/** CPython's `MockCallback()`. */
+export function MockCallback(options: { return_value?: unknown } = {}): MockCallback {
+  const f = function (...args: unknown[]): unknown {
+    f.calls.push(args);
+    f.called = true;
+    f.call_count++;
+    if (f.side_effect) return f.side_effect(...args);
+    return f.return_value;
+  } as MockCallback;
+  f.calls = [];
+  f.called = false;
+  f.call_count = 0;
+  f.return_value = options.return_value;
+  f.side_effect = null;
+  f.reset_mock = () => {
+    f.calls = [];
+    f.called = false;
+    f.call_count = 0;
+  };
+  return f;
+}
+
+/** `mock.assert_called_with(...args)`: the last call had these arguments. */
+export function assert_called_with(m: MockCallback, ...args: unknown[]): void {
+  assert.ok(m.called, "mock was not called");
+  assert.deepStrictEqual(m.calls[m.calls.length - 1], args);
+}
+
+/** `assertAlmostEqual(a, b)` to 7 places, or within `delta`. */
+export function assertAlmostEqual(a: number, b: number, delta?: number): void {
+  if (delta !== undefined) assert.ok(Math.abs(a - b) <= delta, `${a} != ${b} within ${delta}`);
+  else assert.ok(Math.round(Math.abs(a - b) * 1e7) === 0, `${a} != ${b} to 7 places`);
+}
+
+/** CPython's `TestCase`: makes loops, closes them, checks no host resource is left open. */
+export class TestCase {
+  private cleanups: (() => unknown)[] = [];
+  loop!: asyncio.AbstractEventLoop;
+
+  /** Called before each test. */
+  setUp(): void {
+    asyncio.set_event_loop(null);
+  }
+
+  /** Called after each test: runs the cleanups (last first), then checks for leaks. */
+  async tearDown(): Promise<void> {
+    asyncio.set_event_loop(null);
+    while (this.cleanups.length) await this.cleanups.pop()!();
+    const r = open_resources();
+    assert.equal(r.timers, 0, "a host timer is still armed after the test");
+    assert.equal(r.signals, 0, "a signal listener is still installed after the test");
+  }
+
+  /** Registers a cleanup. */
+  addCleanup(f: () => unknown): void {
+    this.cleanups.push(f);
+  }
+
+  /** Closes a loop (it must not be running). */
+  close_loop(loop: asyncio.AbstractEventLoop): void {
+    loop.close();
+  }
+
+  /** CPython's `set_event_loop(loop, cleanup=True)`. */
+  set_event_loop(loop: asyncio.AbstractEventLoop, cleanup = true): void {
+    asyncio.set_event_loop(null);
+    if (cleanup) this.addCleanup(() => this.close_loop(loop));
+  }
+
+  /** A new TestLoop driven by `gen`, closed after the test. */
+  new_test_loop(gen: TimeGenerator | null = null): TestLoop {
+    const loop = new TestLoop(gen);
+    this.set_event_loop(loop);
+    return loop;
+  }
+}
+
+/** Runs `body` with asyncio's log records captured (CPython: `mock.patch('asyncio.base_events.logger')`). */
+export function capture_logs(): { records: LogRecord[]; restore(): void } {
+  const records: LogRecord[] = [];
+  const old = logger.handler;
+  const old_level = logger.level;
+  logger.handler = (r) => records.push(r);
+  logger.level = 0;
+  return {
+    records,
+    restore() {
+      logger.handler = old;
+      logger.level = old_level;
+    },
+  };
+}
+
+/** Captures warnings (CPython: `assertWarns`/`catch_warnings`). */
+export function capture_warnings(): { warnings: WarningRecord[]; restore(): void } {
+  const warnings: WarningRecord[] = [];
+  const old = warnings_hook.hook;
+  warnings_hook.hook = (w) => warnings.push(w);
+  return {
+    warnings,
+    restore() {
+      warnings_hook.hook = old;
+    },
+  };
+}
+
+/** Runs the loop once (CPython's `test_utils.run_briefly`). */
+export async function run_briefly(loop: asyncio.AbstractEventLoop): Promise<void> {
+  function* once() {
+    yield;
+  }
+  const t = loop.create_task(once());
+  await loop.run_until_complete(t);
+}
+
+/** Runs the loop until `pred()` is true (CPython's `test_utils.run_until`). */
+export async function run_until(
+  loop: asyncio.AbstractEventLoop,
+  pred: () => boolean,
+  timeout = 30,
+): Promise<void> {
+  const deadline = performance.now() + timeout * 1000;
+  while (!pred()) {
+    if (performance.now() > deadline) throw new Error("run_until timed out");
+    await loop.run_until_complete(asyncio.sleep(0.001));
+  }
+}
+
+/** Forces garbage collection where the host allows it (Deno/Node with --expose-gc). */
+export function gc_collect(): boolean {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc === "function") {
+    gc();
+    return true;
+  }
+  return false;
+}
+
+/** A class name along the prototype chain (isinstance by name, for builtins). */
+export function isinstance(e: unknown, name: string): boolean {
+  for (let p = e == null ? null : Object.getPrototypeOf(e); p; p = Object.getPrototypeOf(p)) {
+    if (p.constructor?.name === name) return true;
+  }
+  return false;
+}
