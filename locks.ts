@@ -58,7 +58,10 @@ export abstract class _ContextManagerMixin extends _LoopBoundMixin {
  *     inside--;
  *   });
  * }
- * await asyncio.run(asyncio.gather(worker(), worker(), worker()));
+ * function* main() {
+ *   yield* asyncio.gather(worker(), worker(), worker());
+ * }
+ * await asyncio.run(main());
  * console.assert(max_inside === 1);
  * ```
  */
@@ -310,7 +313,10 @@ export class Condition extends _ContextManagerMixin {
  *     running--;
  *   });
  * }
- * await asyncio.run(asyncio.gather(job(), job(), job(), job()));
+ * function* main() {
+ *   yield* asyncio.gather(job(), job(), job(), job());
+ * }
+ * await asyncio.run(main());
  * console.assert(peak === 2);
  * ```
  */

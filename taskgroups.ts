@@ -29,12 +29,11 @@ import { repr } from "./stdlib/_repr.ts";
  * import * as asyncio from "./mod.ts";
  * function* fetch(n: number) { yield* asyncio.sleep(0.01 * n); return n; }
  * function* main() {
- *   let a!: asyncio.Task<number>, b!: asyncio.Task<number>;
+ *   const tasks: asyncio.Task<number>[] = [];
  *   yield* asyncio.async_with(new asyncio.TaskGroup(), function* (tg) {
- *     a = tg.create_task(fetch(1));
- *     b = tg.create_task(fetch(2));
+ *     tasks.push(tg.create_task(fetch(1)), tg.create_task(fetch(2)));
  *   });
- *   return a.result() + b.result();
+ *   return tasks[0].result() + tasks[1].result();
  * }
  * console.assert(await asyncio.run(main()) === 3);
  * ```
