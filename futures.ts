@@ -323,7 +323,10 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     const p = new Promise<T>((resolve, reject) => {
       const settle = () => {
         try {
-          resolve(this.result());
+          const r = this.result();
+          // A Promise adopts a thenable result; a future resolving to itself would recurse forever.
+          if (r === (this as unknown)) reject(new TypeError("Chaining cycle detected for Future"));
+          else resolve(r);
         } catch (e) {
           reject(e);
         }

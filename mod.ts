@@ -107,6 +107,7 @@ export {
   _enter_task,
   _leave_task,
   _register_task,
+  _set_coro_name,
   _unregister_task,
   ALL_COMPLETED,
   all_tasks,

@@ -130,11 +130,17 @@ export function capture_warnings(): { warnings: WarningRecord[]; restore(): void
 
 /** Runs the loop once (CPython's `test_utils.run_briefly`). */
 export async function run_briefly(loop: asyncio.AbstractEventLoop): Promise<void> {
-  function* once() {
-    yield;
+  // deno-lint-ignore require-yield
+  function* once() {}
+  const gen = once();
+  const t = loop.create_task(gen) as asyncio.Task<void>;
+  // Not done after run_until_complete() if the loop was stopped or a BaseException was raised.
+  t._log_destroy_pending = false;
+  try {
+    await loop.run_until_complete(t);
+  } finally {
+    gen.return();
   }
-  const t = loop.create_task(once());
-  await loop.run_until_complete(t);
 }
 
 /** Runs the loop until `pred()` is true (CPython's `test_utils.run_until`). */
