@@ -38,9 +38,16 @@ import {
   iscoroutine,
 } from "./coroutines.ts";
 import { Future, isfuture } from "./futures.ts";
-import { ensure_future, Task } from "./tasks.ts";
+import { _task_step_callback, ensure_future, Task } from "./tasks.ts";
 import { logger } from "./log.ts";
-import { KeyboardInterrupt, RuntimeError, SystemExit, TypeError, ValueError } from "./stdlib/builtins.ts";
+import {
+  KeyboardInterrupt,
+  NotImplementedError,
+  RuntimeError,
+  SystemExit,
+  TypeError,
+  ValueError,
+} from "./stdlib/builtins.ts";
 import { hop, monotonic } from "./stdlib/_host.ts";
 import { repr } from "./stdlib/_repr.ts";
 import type { FrameSummary } from "./format_helpers.ts";
@@ -76,8 +83,8 @@ function _lt_timer(a: TimerHandle, b: TimerHandle): boolean {
 
 /** Python's `_format_handle`: a task step is shown as its task. */
 export function _format_handle(handle: Handle): string {
-  const cb = handle._callback as { __self__?: unknown } | null;
-  if (cb && cb.__self__ instanceof Task) return `<Task ${repr(cb.__self__)}>`.slice(6, -1);
+  const task = handle._args !== null ? handle._args[0] : null;
+  if (handle._callback === _task_step_callback() && task instanceof Task) return repr(task);
   return repr(handle);
 }
 
@@ -197,14 +204,48 @@ export class BaseEventLoop extends AbstractEventLoop {
     return this._task_factory;
   }
 
-  /** @internal Wakes the loop if it waits on the host (Python writes to its self-pipe). */
-  _write_to_self(): void {
-    this._selector?.wakeup();
+  /** @internal Makes a socket transport (the selector loop implements it). */
+  _make_socket_transport(..._args: unknown[]): unknown {
+    throw new NotImplementedError();
   }
 
-  /** @internal Dispatches the selector's events to their callbacks. */
+  /** @internal Makes a TLS transport (the selector loop implements it). */
+  _make_ssl_transport(..._args: unknown[]): unknown {
+    throw new NotImplementedError();
+  }
+
+  /** @internal Makes a datagram transport. */
+  _make_datagram_transport(..._args: unknown[]): unknown {
+    throw new NotImplementedError();
+  }
+
+  /** @internal Makes a read pipe transport. */
+  _make_read_pipe_transport(..._args: unknown[]): unknown {
+    throw new NotImplementedError();
+  }
+
+  /** @internal Makes a write pipe transport. */
+  _make_write_pipe_transport(..._args: unknown[]): unknown {
+    throw new NotImplementedError();
+  }
+
+  /** @internal Makes a subprocess transport. */
+  // deno-lint-ignore require-yield
+  *_make_subprocess_transport(..._args: unknown[]): Coroutine<unknown> {
+    throw new NotImplementedError();
+  }
+
+  /**
+   * @internal Wakes the loop if it waits on the host (Python writes to its self-pipe). Abstract
+   * here, as in CPython: the selector loop implements it.
+   */
+  _write_to_self(): void {
+    throw new NotImplementedError();
+  }
+
+  /** @internal Dispatches the selector's events to their callbacks (abstract, as in CPython). */
   _process_events(_event_list: unknown[]): void {
-    // The base loop has no I/O; the selector loop overrides this.
+    throw new NotImplementedError();
   }
 
   /** @internal */
@@ -251,6 +292,7 @@ export class BaseEventLoop extends AbstractEventLoop {
     this._check_closed();
     this._check_running();
     this._thread_id = 1;
+    _set_running_loop(this);
   }
 
   /** @internal */
@@ -258,6 +300,7 @@ export class BaseEventLoop extends AbstractEventLoop {
     this._stopping = false;
     this._thread_id = null;
     this._idle = false;
+    _set_running_loop(null);
   }
 
   /**
@@ -294,10 +337,11 @@ export class BaseEventLoop extends AbstractEventLoop {
 
   /** The loop itself: iterations, hops to the host, waits. */
   private async _run_forever_loop(): Promise<void> {
-    const prev = _get_running_loop();
+    // The loop is the running loop while it runs callbacks; between slices, while it awaits the
+    // host, other code (another loop, plain async code) may run, so it is unset meanwhile.
+    const prev = null;
     let slice_start = performance.now();
     try {
-      _set_running_loop(this);
       while (true) {
         const timeout = this._run_once_timeout();
         let event_list: unknown[] | Promise<unknown[]>;
@@ -330,7 +374,6 @@ export class BaseEventLoop extends AbstractEventLoop {
         if (this._stopping) break;
       }
     } finally {
-      _set_running_loop(prev);
       this._run_forever_cleanup();
       this._run_promise = null;
     }

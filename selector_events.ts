@@ -48,6 +48,11 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     _untrack_unclosed(this);
   }
 
+  /** @internal Wakes the loop if it waits on the host (CPython writes to its self-pipe). */
+  override _write_to_self(): void {
+    this._selector.wakeup();
+  }
+
   /** @internal Dispatches `[key, events]` pairs to the reader/writer callbacks. */
   override _process_events(event_list: unknown[]): void {
     for (const [key, mask] of event_list as [SelectorKey<KeyData>, number][]) {

@@ -74,6 +74,11 @@ function task_step(task: Task<unknown>, exc?: unknown): void {
   task.__step(exc);
 }
 
+/** @internal The function task steps are scheduled with (for `_format_handle`). */
+export function _task_step_callback(): (task: Task<unknown>, exc?: unknown) => void {
+  return task_step;
+}
+
 function make_wakeup(task: Task<unknown>): (fut: Future<unknown>) => void {
   const task_wakeup = (fut: Future<unknown>) => task.__wakeup(fut);
   (task_wakeup as { __qualname__?: string }).__qualname__ = "Task.task_wakeup";

@@ -197,6 +197,9 @@ export class TestLoop extends BaseEventLoop {
     return [];
   }
 
+  /** @internal There are no I/O events. */
+  override _process_events(_event_list: unknown[]): void {}
+
   /** @internal Nothing to wake: the test selector never waits. */
   override _write_to_self(): void {}
 }
