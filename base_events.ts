@@ -163,7 +163,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /** A new Future bound to this loop. */
-  create_future<T = unknown>(): Future<T> {
+  override create_future<T = unknown>(): Future<T> {
     return new Future<T>({ loop: this });
   }
 
@@ -181,7 +181,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * console.assert((await asyncio.run(main())).join() === "w,1");
    * ```
    */
-  create_task<T>(coro: Coroutine<T>, options: TaskOptions = {}): Task<T> {
+  override create_task<T>(coro: Coroutine<T>, options: TaskOptions = {}): Task<T> {
     this._check_closed();
     if (this._task_factory !== null) {
       return this._task_factory(this, coro, options) as Task<T>;
@@ -192,7 +192,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /** Sets the task factory, called `factory(loop, coro, options)`; `null` restores the default. */
-  set_task_factory(factory: TaskFactory | null): void {
+  override set_task_factory(factory: TaskFactory | null): void {
     if (factory !== null && factory !== undefined && typeof factory !== "function") {
       throw new TypeError("task factory must be a callable or None");
     }
@@ -200,7 +200,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /** The task factory, or `null` for the default. */
-  get_task_factory(): TaskFactory | null {
+  override get_task_factory(): TaskFactory | null {
     return this._task_factory;
   }
 
@@ -263,7 +263,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * async generator, so the loop tracks none: this only records that it was called.
    */
   // deno-lint-ignore require-yield
-  *shutdown_asyncgens(): Coroutine<void> {
+  override *shutdown_asyncgens(): Coroutine<void> {
     this._asyncgens_shutdown_called = true;
   }
 
@@ -272,7 +272,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * was set with `set_default_executor`; an object with a `shutdown()` method is shut down.
    */
   // deno-lint-ignore require-yield
-  *shutdown_default_executor(_timeout: number | null = null): Coroutine<void> {
+  override *shutdown_default_executor(_timeout: number | null = null): Coroutine<void> {
     this._executor_shutdown_called = true;
     const executor = this._default_executor as { shutdown?: (wait: boolean) => unknown } | null;
     if (executor === null) return;
@@ -308,7 +308,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * inside a running loop) throws synchronously; otherwise the returned Promise settles when the
    * loop stops (or rejects if `KeyboardInterrupt`/`SystemExit` escaped a callback).
    */
-  run_forever(): Promise<void> {
+  override run_forever(): Promise<void> {
     this._run_forever_setup();
     const p = this._run_forever_loop();
     this._run_promise = p;
@@ -340,6 +340,10 @@ export class BaseEventLoop extends AbstractEventLoop {
     // The loop is the running loop while it runs callbacks; between slices, while it awaits the
     // host, other code (another loop, plain async code) may run, so it is unset meanwhile.
     const prev = null;
+    // Start after the caller's synchronous code, as a loop that was just started would.
+    _set_running_loop(prev);
+    await undefined;
+    _set_running_loop(this);
     let slice_start = performance.now();
     try {
       while (true) {
@@ -383,10 +387,10 @@ export class BaseEventLoop extends AbstractEventLoop {
    * Runs the loop until `future` (a Future, a coroutine, or any awaitable or Promise) is done,
    * and resolves to its result (rejects with its exception).
    */
-  run_until_complete<T>(future: Awaitable<T>): Promise<T>;
+  override run_until_complete<T>(future: Awaitable<T>): Promise<T>;
   /** Runs until the Promise settles, and resolves to its value. */
-  run_until_complete<T>(future: PromiseLike<T>): Promise<T>;
-  run_until_complete<T>(future: Awaitable<T> | PromiseLike<T>): Promise<T> {
+  override run_until_complete<T>(future: PromiseLike<T>): Promise<T>;
+  override run_until_complete<T>(future: Awaitable<T> | PromiseLike<T>): Promise<T> {
     this._check_closed();
     this._check_running();
     const new_task = !isfuture(future);
@@ -415,13 +419,13 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /** Stops the loop after the current iteration (wakes it if it waits). */
-  stop(): void {
+  override stop(): void {
     this._stopping = true;
     if (this._idle) this._write_to_self();
   }
 
   /** Closes the loop: clears its queues and releases its host resources. Not while running. */
-  close(): void {
+  override close(): void {
     if (this.is_running()) throw new RuntimeError("Cannot close a running event loop");
     if (this._closed) return;
     if (this._debug) logger.debug("Close %r", repr(this));
@@ -437,17 +441,17 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /** Whether the loop was closed. */
-  is_closed(): boolean {
+  override is_closed(): boolean {
     return this._closed;
   }
 
   /** Whether the loop is running (from the start to the end of `run_forever`). */
-  is_running(): boolean {
+  override is_running(): boolean {
     return this._thread_id !== null;
   }
 
   /** The loop's monotonic clock, in seconds. */
-  time(): number {
+  override time(): number {
     return monotonic();
   }
 
@@ -455,7 +459,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * Schedules `callback(...args)` to run after `delay` seconds; returns a `TimerHandle`. A
    * trailing `{ context }` object is the keyword option (see DESIGN.md's variadic rule).
    */
-  call_later<A extends unknown[]>(
+  override call_later<A extends unknown[]>(
     delay: number,
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
@@ -468,13 +472,15 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /** Schedules `callback(...args)` at the loop time `when`; returns a `TimerHandle`. */
-  call_at<A extends unknown[]>(
+  override call_at<A extends unknown[]>(
     when: number,
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
   ): TimerHandle {
     const [a, kw] = _split_kwargs_call(args as unknown[]);
-    return this._call_at(when, callback as AnyFn, a, kw?.context ?? null, "call_at");
+    const timer = this._call_at(when, callback as AnyFn, a, kw?.context ?? null, "call_at");
+    if (timer._source_traceback) timer._source_traceback.pop();
+    return timer;
   }
 
   /** @internal */
@@ -518,7 +524,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * console.assert(await asyncio.run(main()) === "ab");
    * ```
    */
-  call_soon<A extends unknown[]>(
+  override call_soon<A extends unknown[]>(
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
   ): Handle {
@@ -561,7 +567,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   _check_thread(): void {}
 
   /** Like `call_soon`, and wakes the loop if it is waiting (for callers outside the loop). */
-  call_soon_threadsafe<A extends unknown[]>(
+  override call_soon_threadsafe<A extends unknown[]>(
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
   ): Handle {
@@ -579,7 +585,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * the returned Future gets its result (a Promise result is awaited). Use workers for CPU-bound
    * work.
    */
-  run_in_executor<A extends unknown[], R>(
+  override run_in_executor<A extends unknown[], R>(
     executor: unknown,
     func: (...args: A) => R | PromiseLike<R>,
     ...args: A
@@ -619,7 +625,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /** Sets the default executor (any object with a `shutdown(wait)` method). */
-  set_default_executor(executor: unknown): void {
+  override set_default_executor(executor: unknown): void {
     this._default_executor = executor;
   }
 
@@ -634,12 +640,12 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /** The exception handler, or `null` if the default one is used. */
-  get_exception_handler(): ExceptionHandler | null {
+  override get_exception_handler(): ExceptionHandler | null {
     return this._exception_handler;
   }
 
   /** Sets the exception handler, called `handler(loop, context)`; `null` restores the default. */
-  set_exception_handler(handler: ExceptionHandler | null): void {
+  override set_exception_handler(handler: ExceptionHandler | null): void {
     if (handler !== null && handler !== undefined && typeof handler !== "function") {
       throw new TypeError(`A callable object or None is expected, got ${repr(handler)}`);
     }
@@ -647,7 +653,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /** The default exception handler: logs the message, the context and the exception. */
-  default_exception_handler(context: ExceptionContext): void {
+  override default_exception_handler(context: ExceptionContext): void {
     let message = context.message;
     if (!message) message = "Unhandled exception in event loop";
     const exception = context.exception;
@@ -679,7 +685,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * keys (`message`, `exception`, `future`, `task`, `handle`...). A user handler runs in the
    * context of the task/future/handle involved, as in CPython.
    */
-  call_exception_handler(context: ExceptionContext): void {
+  override call_exception_handler(context: ExceptionContext): void {
     if (this._exception_handler === null) {
       try {
         this.default_exception_handler(context);
@@ -737,7 +743,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /** @internal Counts cancelled timers still in the heap. */
-  _timer_handle_cancelled(handle: TimerHandle): void {
+  override _timer_handle_cancelled(handle: TimerHandle): void {
     if (handle._scheduled) this._timer_cancelled_count++;
   }
 
@@ -840,12 +846,12 @@ export class BaseEventLoop extends AbstractEventLoop {
   _run_once_end(): void {}
 
   /** Whether debug mode is on. */
-  get_debug(): boolean {
+  override get_debug(): boolean {
     return this._debug;
   }
 
   /** Turns debug mode on or off. */
-  set_debug(enabled: boolean): void {
+  override set_debug(enabled: boolean): void {
     this._debug = Boolean(enabled);
   }
 }

@@ -231,6 +231,34 @@ export class TimerHandle extends Handle {
     throw new TypeError(`'<' not supported between instances of 'TimerHandle' and '${type_name(other)}'`);
   }
 
+  /** Python's `<=`. */
+  __le__(other: unknown): boolean {
+    if (other instanceof TimerHandle) return this._when < other._when || this.__eq__(other);
+    throw new TypeError(`'<=' not supported between instances of 'TimerHandle' and '${type_name(other)}'`);
+  }
+
+  /** Python's `>`. */
+  __gt__(other: unknown): boolean {
+    if (other instanceof TimerHandle) return this._when > other._when;
+    throw new TypeError(`'>' not supported between instances of 'TimerHandle' and '${type_name(other)}'`);
+  }
+
+  /** Python's `>=`. */
+  __ge__(other: unknown): boolean {
+    if (other instanceof TimerHandle) return this._when > other._when || this.__eq__(other);
+    throw new TypeError(`'>=' not supported between instances of 'TimerHandle' and '${type_name(other)}'`);
+  }
+
+  /** Python's `!=`. */
+  __ne__(other: unknown): boolean {
+    return !this.__eq__(other);
+  }
+
+  /** Python's `hash()`: the hash of the time. */
+  __hash__(): number {
+    return this._when;
+  }
+
   /** Python's `==`. */
   __eq__(other: unknown): boolean {
     if (!(other instanceof TimerHandle)) return false;
@@ -303,74 +331,144 @@ export abstract class AbstractServer {
  * Python's `AbstractEventLoop`: the interface of an event loop. `BaseEventLoop` implements it.
  * `run_forever()` and `run_until_complete()` return Promises here (the host runs its own loop).
  */
-export abstract class AbstractEventLoop {
+export class AbstractEventLoop {
   /** @internal The debug flag (read on hot paths). */
   _debug = false;
 
   /** Runs until `stop()` is called. */
-  abstract run_forever(): Promise<void>;
+  run_forever(): Promise<void> {
+    throw new NotImplementedError();
+  }
   /** Runs until `future` is done; resolves to its result. */
-  abstract run_until_complete<T>(future: Awaitable<T>): Promise<T>;
+  run_until_complete<T>(future: Awaitable<T>): Promise<T>;
   /** Runs until the Promise settles; resolves to its value. */
-  abstract run_until_complete<T>(future: PromiseLike<T>): Promise<T>;
+  run_until_complete<T>(future: PromiseLike<T>): Promise<T>;
+  /** Runs until `future` is done; resolves to its result. */
+  run_until_complete<T>(_future: Awaitable<T> | PromiseLike<T>): Promise<T> {
+    throw new NotImplementedError();
+  }
   /** Stops the loop after the current iteration. */
-  abstract stop(): void;
+  stop(): void {
+    throw new NotImplementedError();
+  }
   /** Whether the loop is running. */
-  abstract is_running(): boolean;
+  is_running(): boolean {
+    throw new NotImplementedError();
+  }
   /** Whether the loop is closed. */
-  abstract is_closed(): boolean;
+  is_closed(): boolean {
+    throw new NotImplementedError();
+  }
   /** Closes the loop; it must not be running. */
-  abstract close(): void;
+  close(): void {
+    throw new NotImplementedError();
+  }
   /** Finalizes asynchronous generators (none are tracked on this host). */
-  abstract shutdown_asyncgens(): Coroutine<void>;
+  shutdown_asyncgens(): Coroutine<void> {
+    throw new NotImplementedError();
+  }
   /** Shuts the default executor down. */
-  abstract shutdown_default_executor(timeout?: number | null): Coroutine<void>;
+  shutdown_default_executor(timeout?: number | null): Coroutine<void> {
+    throw new NotImplementedError();
+  }
   /** @internal Called by `TimerHandle.cancel()`. */
-  abstract _timer_handle_cancelled(handle: TimerHandle): void;
+  _timer_handle_cancelled(handle: TimerHandle): void {
+    throw new NotImplementedError();
+  }
   /** Schedules `callback(...args)` soon; a trailing `{ context }` is the keyword option. */
-  abstract call_soon<A extends unknown[]>(
+  call_soon<A extends unknown[]>(
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
-  ): Handle;
+  ): Handle {
+    throw new NotImplementedError();
+  }
   /** Schedules `callback(...args)` after `delay` seconds. */
-  abstract call_later<A extends unknown[]>(
+  call_later<A extends unknown[]>(
     delay: number,
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
-  ): TimerHandle;
+  ): TimerHandle {
+    throw new NotImplementedError();
+  }
   /** Schedules `callback(...args)` at the loop time `when`. */
-  abstract call_at<A extends unknown[]>(
+  call_at<A extends unknown[]>(
     when: number,
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
-  ): TimerHandle;
+  ): TimerHandle {
+    throw new NotImplementedError();
+  }
   /** Schedules a callback from outside the loop (wakes it if it waits). */
-  abstract call_soon_threadsafe<A extends unknown[]>(
+  call_soon_threadsafe<A extends unknown[]>(
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
-  ): Handle;
+  ): Handle {
+    throw new NotImplementedError();
+  }
   /** The loop's clock, in seconds. */
-  abstract time(): number;
+  time(): number {
+    throw new NotImplementedError();
+  }
   /** A new Future bound to this loop. */
-  abstract create_future<T = unknown>(): Future<T>;
+  create_future<T = unknown>(): Future<T> {
+    throw new NotImplementedError();
+  }
   /** Wraps a coroutine in a Task scheduled on this loop. */
-  abstract create_task<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T>;
+  create_task<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    throw new NotImplementedError();
+  }
   /** Sets the task factory (`null` for the default). */
-  abstract set_task_factory(factory: TaskFactory | null): void;
+  set_task_factory(factory: TaskFactory | null): void {
+    throw new NotImplementedError();
+  }
   /** The task factory, or `null`. */
-  abstract get_task_factory(): TaskFactory | null;
+  get_task_factory(): TaskFactory | null {
+    throw new NotImplementedError();
+  }
   /** The exception handler, or `null`. */
-  abstract get_exception_handler(): ExceptionHandler | null;
+  get_exception_handler(): ExceptionHandler | null {
+    throw new NotImplementedError();
+  }
   /** Sets the exception handler (`null` for the default). */
-  abstract set_exception_handler(handler: ExceptionHandler | null): void;
+  set_exception_handler(handler: ExceptionHandler | null): void {
+    throw new NotImplementedError();
+  }
   /** The default exception handler: logs the context. */
-  abstract default_exception_handler(context: ExceptionContext): void;
+  default_exception_handler(context: ExceptionContext): void {
+    throw new NotImplementedError();
+  }
   /** Calls the exception handler with `context`. */
-  abstract call_exception_handler(context: ExceptionContext): void;
+  call_exception_handler(context: ExceptionContext): void {
+    throw new NotImplementedError();
+  }
+  /** Runs `func(...args)` in an executor (on this host: on the loop); a Future of its result. */
+  run_in_executor<A extends unknown[], R>(
+    _executor: unknown,
+    _func: (...args: A) => R | PromiseLike<R>,
+    ..._args: A
+  ): Future<Awaited<R>> {
+    throw new NotImplementedError();
+  }
+  /** Sets the default executor. */
+  set_default_executor(_executor: unknown): void {
+    throw new NotImplementedError();
+  }
+  /** Calls `callback(...args)` whenever signal `sig` arrives. */
+  add_signal_handler(_sig: number, _callback: AnyFn, ..._args: unknown[]): void {
+    throw new NotImplementedError();
+  }
+  /** Removes the handler of signal `sig`; `true` if there was one. */
+  remove_signal_handler(_sig: number): boolean {
+    throw new NotImplementedError();
+  }
   /** Whether debug mode is on. */
-  abstract get_debug(): boolean;
+  get_debug(): boolean {
+    throw new NotImplementedError();
+  }
   /** Turns debug mode on or off. */
-  abstract set_debug(enabled: boolean): void;
+  set_debug(enabled: boolean): void {
+    throw new NotImplementedError();
+  }
 }
 
 // The running loop. One JavaScript thread: a module variable, set while a loop runs callbacks.
@@ -394,13 +492,19 @@ export function _set_running_loop(loop: AbstractEventLoop | null): void {
 }
 
 /** Python's `_AbstractEventLoopPolicy` (deprecated since 3.14). */
-export abstract class _AbstractEventLoopPolicy {
+export class _AbstractEventLoopPolicy {
   /** The loop for the current context. */
-  abstract get_event_loop(): AbstractEventLoop;
+  get_event_loop(): AbstractEventLoop {
+    throw new NotImplementedError();
+  }
   /** Sets the loop for the current context. */
-  abstract set_event_loop(loop: AbstractEventLoop | null): void;
+  set_event_loop(_loop: AbstractEventLoop | null): void {
+    throw new NotImplementedError();
+  }
   /** Creates a new loop. */
-  abstract new_event_loop(): AbstractEventLoop;
+  new_event_loop(): AbstractEventLoop {
+    throw new NotImplementedError();
+  }
 }
 
 let _default_loop_factory: (() => AbstractEventLoop) | null = null;
@@ -418,7 +522,7 @@ export class _BaseDefaultEventLoopPolicy extends _AbstractEventLoopPolicy {
   _local: { _loop: AbstractEventLoop | null } = { _loop: null };
 
   /** The loop set with `set_event_loop`; `RuntimeError` if none is set. */
-  get_event_loop(): AbstractEventLoop {
+  override get_event_loop(): AbstractEventLoop {
     if (this._local._loop === null) {
       throw new RuntimeError("There is no current event loop in thread 'MainThread'.");
     }
@@ -426,7 +530,7 @@ export class _BaseDefaultEventLoopPolicy extends _AbstractEventLoopPolicy {
   }
 
   /** Sets the loop. */
-  set_event_loop(loop: AbstractEventLoop | null): void {
+  override set_event_loop(loop: AbstractEventLoop | null): void {
     if (loop !== null && loop !== undefined && !(loop instanceof AbstractEventLoop)) {
       throw new TypeError(
         `loop must be an instance of AbstractEventLoop or None, not '${type_name(loop)}'`,
@@ -436,7 +540,7 @@ export class _BaseDefaultEventLoopPolicy extends _AbstractEventLoopPolicy {
   }
 
   /** Creates a new loop (not set as current). */
-  new_event_loop(): AbstractEventLoop {
+  override new_event_loop(): AbstractEventLoop {
     const factory = this._loop_factory ?? _default_loop_factory;
     if (factory === null) throw new RuntimeError("no event loop class is registered");
     return factory();

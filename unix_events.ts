@@ -46,7 +46,7 @@ export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
    * invalid signal, `RuntimeError` for one that cannot be caught (or that the host cannot
    * deliver).
    */
-  add_signal_handler(sig: number, callback: AnyFn, ...args: unknown[]): void {
+  override add_signal_handler(sig: number, callback: AnyFn, ...args: unknown[]): void {
     if (iscoroutine(callback) || _iscoroutinefunction(callback)) {
       throw new TypeError("coroutines cannot be used with add_signal_handler()");
     }
@@ -77,7 +77,7 @@ export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
   }
 
   /** Removes the handler of `sig`; `true` if there was one. */
-  remove_signal_handler(sig: number): boolean {
+  override remove_signal_handler(sig: number): boolean {
     this._check_signal(sig);
     if (!this._signal_handlers.delete(sig)) return false;
     const l = this._signal_listeners.get(sig);

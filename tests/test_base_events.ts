@@ -17,8 +17,19 @@
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
-import { _MIN_CANCELLED_TIMER_HANDLES_FRACTION, _MIN_SCHEDULED_TIMER_HANDLES, BaseEventLoop } from "../base_events.ts";
-import { AttributeError, KeyboardInterrupt, RuntimeError, SystemExit, TypeError, ValueError } from "../stdlib/builtins.ts";
+import {
+  _MIN_CANCELLED_TIMER_HANDLES_FRACTION,
+  _MIN_SCHEDULED_TIMER_HANDLES,
+  BaseEventLoop,
+} from "../base_events.ts";
+import {
+  AttributeError,
+  KeyboardInterrupt,
+  RuntimeError,
+  SystemExit,
+  TypeError,
+  ValueError,
+} from "../stdlib/builtins.ts";
 import { capture_logs, MockCallback, run_briefly, TestCase } from "./utils.ts";
 
 class ZeroDivisionError extends Error {}
@@ -105,7 +116,10 @@ describe("BaseEventLoopTests", () => {
 
   test("test_call_soon_non_callable", () => {
     loop.set_debug(true);
-    assert.throws(() => loop.call_soon(1 as unknown as () => void), (e: Error) => e instanceof TypeError && /a callable object/.test(e.message));
+    assert.throws(
+      () => loop.call_soon(1 as unknown as () => void),
+      (e: Error) => e instanceof TypeError && /a callable object/.test(e.message),
+    );
     // Checked in non-debug mode too here, and nothing is scheduled.
     loop.set_debug(false);
     assert.throws(() => loop.call_soon(1 as unknown as () => void), TypeError);
@@ -118,7 +132,10 @@ describe("BaseEventLoopTests", () => {
     assert.ok(h instanceof asyncio.TimerHandle);
     assert.ok(loop._scheduled.includes(h));
     assert.ok(!loop._ready.includes(h));
-    assert.throws(() => loop.call_later(null as unknown as number, cb), (e: Error) => e instanceof TypeError && e.message === "delay must not be None");
+    assert.throws(
+      () => loop.call_later(null as unknown as number, cb),
+      (e: Error) => e instanceof TypeError && e.message === "delay must not be None",
+    );
   });
 
   test("test_call_later_negative_delays", async () => {
@@ -147,7 +164,10 @@ describe("BaseEventLoopTests", () => {
     await loop.run_forever();
     const dt = loop.time() - t0;
     assert.ok(dt >= delay - 1e-3, `${dt}`);
-    assert.throws(() => loop.call_at(null as unknown as number, cb), (e: Error) => e instanceof TypeError && e.message === "when cannot be None");
+    assert.throws(
+      () => loop.call_at(null as unknown as number, cb),
+      (e: Error) => e instanceof TypeError && e.message === "when cannot be None",
+    );
   });
 
   test("test__run_once", () => {
@@ -202,7 +222,8 @@ describe("BaseEventLoopTests", () => {
     cancelled_count -= 2;
     assert.equal(loop._timer_cancelled_count, cancelled_count);
     assert.equal(loop._scheduled.length, cancelled_count + not_cancelled_count);
-    const add_cancel_count = Math.ceil(_MIN_SCHEDULED_TIMER_HANDLES * _MIN_CANCELLED_TIMER_HANDLES_FRACTION) + 1;
+    const add_cancel_count = Math.ceil(_MIN_SCHEDULED_TIMER_HANDLES * _MIN_CANCELLED_TIMER_HANDLES_FRACTION) +
+      1;
     const add_not_cancel_count = Math.max(_MIN_SCHEDULED_TIMER_HANDLES - add_cancel_count, 0);
     not_cancelled_count += add_not_cancel_count;
     for (let x = 0; x < add_not_cancel_count; x++) loop.call_later(3600, cb);
@@ -583,13 +604,19 @@ describe("BaseEventLoopTests", () => {
       loop.call_soon(stop_loop_cb, loop);
       await loop.run_forever();
       let warnings = logs.records.filter((r) => r.levelname === "WARNING");
-      assert.match(warnings[warnings.length - 1].message, /^Executing <Handle.*stop_loop_cb.*> took .* seconds$/);
+      assert.match(
+        warnings[warnings.length - 1].message,
+        /^Executing <Handle.*stop_loop_cb.*> took .* seconds$/,
+      );
       const coro = stop_loop_coro(loop);
       asyncio._set_coro_name(coro, "stop_loop_coro");
       asyncio.ensure_future(coro, { loop });
       await loop.run_forever();
       warnings = logs.records.filter((r) => r.levelname === "WARNING");
-      assert.match(warnings[warnings.length - 1].message, /^Executing <Task.*stop_loop_coro.*> took .* seconds$/);
+      assert.match(
+        warnings[warnings.length - 1].message,
+        /^Executing <Task.*stop_loop_coro.*> took .* seconds$/,
+      );
     } finally {
       logs.restore();
     }
