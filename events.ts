@@ -21,8 +21,9 @@ import type { Future } from "./futures.ts";
 import type { Task } from "./tasks.ts";
 import type { Awaitable, Coroutine } from "./coroutines.ts";
 
+/** Any callback. */
 // deno-lint-ignore no-explicit-any
-type AnyFn = (...args: any[]) => unknown;
+export type AnyFn = (...args: any[]) => unknown;
 
 /** The keyword options of `call_soon`, `call_later` and `call_at`. */
 export interface CallOptions {
@@ -368,40 +369,40 @@ export class AbstractEventLoop {
     throw new NotImplementedError();
   }
   /** Shuts the default executor down. */
-  shutdown_default_executor(timeout?: number | null): Coroutine<void> {
+  shutdown_default_executor(_timeout?: number | null): Coroutine<void> {
     throw new NotImplementedError();
   }
   /** @internal Called by `TimerHandle.cancel()`. */
-  _timer_handle_cancelled(handle: TimerHandle): void {
+  _timer_handle_cancelled(_handle: TimerHandle): void {
     throw new NotImplementedError();
   }
   /** Schedules `callback(...args)` soon; a trailing `{ context }` is the keyword option. */
   call_soon<A extends unknown[]>(
-    callback: (...args: A) => unknown,
-    ...args: [...A] | [...A, CallOptions]
+    _callback: (...args: A) => unknown,
+    ..._args: [...A] | [...A, CallOptions]
   ): Handle {
     throw new NotImplementedError();
   }
   /** Schedules `callback(...args)` after `delay` seconds. */
   call_later<A extends unknown[]>(
-    delay: number,
-    callback: (...args: A) => unknown,
-    ...args: [...A] | [...A, CallOptions]
+    _delay: number,
+    _callback: (...args: A) => unknown,
+    ..._args: [...A] | [...A, CallOptions]
   ): TimerHandle {
     throw new NotImplementedError();
   }
   /** Schedules `callback(...args)` at the loop time `when`. */
   call_at<A extends unknown[]>(
-    when: number,
-    callback: (...args: A) => unknown,
-    ...args: [...A] | [...A, CallOptions]
+    _when: number,
+    _callback: (...args: A) => unknown,
+    ..._args: [...A] | [...A, CallOptions]
   ): TimerHandle {
     throw new NotImplementedError();
   }
   /** Schedules a callback from outside the loop (wakes it if it waits). */
   call_soon_threadsafe<A extends unknown[]>(
-    callback: (...args: A) => unknown,
-    ...args: [...A] | [...A, CallOptions]
+    _callback: (...args: A) => unknown,
+    ..._args: [...A] | [...A, CallOptions]
   ): Handle {
     throw new NotImplementedError();
   }
@@ -414,11 +415,11 @@ export class AbstractEventLoop {
     throw new NotImplementedError();
   }
   /** Wraps a coroutine in a Task scheduled on this loop. */
-  create_task<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+  create_task<T>(_coro: Coroutine<T>, _options?: TaskOptions): Task<T> {
     throw new NotImplementedError();
   }
   /** Sets the task factory (`null` for the default). */
-  set_task_factory(factory: TaskFactory | null): void {
+  set_task_factory(_factory: TaskFactory | null): void {
     throw new NotImplementedError();
   }
   /** The task factory, or `null`. */
@@ -430,15 +431,15 @@ export class AbstractEventLoop {
     throw new NotImplementedError();
   }
   /** Sets the exception handler (`null` for the default). */
-  set_exception_handler(handler: ExceptionHandler | null): void {
+  set_exception_handler(_handler: ExceptionHandler | null): void {
     throw new NotImplementedError();
   }
   /** The default exception handler: logs the context. */
-  default_exception_handler(context: ExceptionContext): void {
+  default_exception_handler(_context: ExceptionContext): void {
     throw new NotImplementedError();
   }
   /** Calls the exception handler with `context`. */
-  call_exception_handler(context: ExceptionContext): void {
+  call_exception_handler(_context: ExceptionContext): void {
     throw new NotImplementedError();
   }
   /** Runs `func(...args)` in an executor (on this host: on the loop); a Future of its result. */
@@ -466,7 +467,7 @@ export class AbstractEventLoop {
     throw new NotImplementedError();
   }
   /** Turns debug mode on or off. */
-  set_debug(enabled: boolean): void {
+  set_debug(_enabled: boolean): void {
     throw new NotImplementedError();
   }
 }

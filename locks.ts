@@ -486,8 +486,8 @@ export class Barrier extends _LoopBoundMixin {
     if (this._state === _BarrierState.BROKEN) throw new BrokenBarrierError("Barrier aborted");
   }
 
-  // deno-lint-ignore require-yield
   /** The last party arrived: let everyone through. */
+  // deno-lint-ignore require-yield
   private *_release(): Coroutine<void> {
     this._state = _BarrierState.DRAINING;
     this._cond.notify_all();

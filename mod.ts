@@ -144,7 +144,7 @@ export type { RunnerOptions } from "./runners.ts";
 export type { _UnixDefaultEventLoopPolicy, _UnixSelectorEventLoop } from "./unix_events.ts";
 export type { FrameSummary } from "./format_helpers.ts";
 export type { DefaultSelector, Selectable, SelectorKey } from "./stdlib/selectors.ts";
-export type { AnyFn } from "./selector_events.ts";
+export type { AnyFn } from "./events.ts";
 export type { _BaseDefaultEventLoopPolicy } from "./events.ts";
 export type { _LoopBoundMixin } from "./mixins.ts";
 export type { _ContextManagerMixin } from "./locks.ts";

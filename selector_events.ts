@@ -20,9 +20,8 @@ import {
 } from "./stdlib/selectors.ts";
 import { RuntimeError } from "./stdlib/builtins.ts";
 
-/** Any callback. */
-// deno-lint-ignore no-explicit-any
-export type AnyFn = (...args: any[]) => unknown;
+import type { AnyFn } from "./events.ts";
+export type { AnyFn };
 
 /** The `[reader, writer]` handles stored as a selector key's data. */
 type KeyData = [Handle | null, Handle | null];

@@ -412,7 +412,6 @@ describe("BaseEventLoopTests", () => {
   test("test_set_task_factory", async () => {
     use_mock_process_events();
     class MyTask<T> extends asyncio.Task<T> {}
-    // deno-lint-ignore require-yield
     function* coro() {}
     const factory: asyncio.TaskFactory = (l, c) => new MyTask(c, { loop: l });
     assert.equal(loop.get_task_factory(), null);
@@ -431,7 +430,6 @@ describe("BaseEventLoopTests", () => {
 
   test("test_create_task", () => {
     class MyTask<T> extends asyncio.Task<T> {}
-    // deno-lint-ignore require-yield
     function* t() {}
     class EventLoop extends BaseEventLoop {
       override create_task<T>(coro: asyncio.Coroutine<T>): asyncio.Task<T> {
@@ -448,7 +446,6 @@ describe("BaseEventLoopTests", () => {
   });
 
   test("test_create_task_error_closes_coro", () => {
-    // deno-lint-ignore require-yield
     function* t() {}
     const loop2 = asyncio.new_event_loop();
     loop2.close();
@@ -456,7 +453,6 @@ describe("BaseEventLoopTests", () => {
   });
 
   test("test_create_named_task_with_default_factory", async () => {
-    // deno-lint-ignore require-yield
     function* t() {}
     const loop2 = asyncio.new_event_loop();
     const task = loop2.create_task(t(), { name: "test_task" });
@@ -470,7 +466,6 @@ describe("BaseEventLoopTests", () => {
 
   test("test_create_named_task_with_custom_factory", async () => {
     const task_factory: asyncio.TaskFactory = (l, coro, opts) => new asyncio.Task(coro, { loop: l, ...opts });
-    // deno-lint-ignore require-yield
     function* t() {}
     const loop2 = asyncio.new_event_loop();
     loop2.set_task_factory(task_factory);
@@ -573,8 +568,7 @@ describe("BaseEventLoopTests", () => {
     assert.equal(count, 1);
   });
 
-  test("test_call_coroutine", async () => {
-    // deno-lint-ignore require-yield
+  test("test_call_coroutine", () => {
     function* simple_coroutine() {}
     loop.set_debug(true);
     const coro_func = simple_coroutine;
@@ -648,7 +642,6 @@ describe("RunningLoopTests", () => {
     let sync_error: unknown = null;
     // deno-lint-ignore require-yield
     function* main() {
-      // deno-lint-ignore require-yield
       function* inner() {}
       const coro = inner();
       try {

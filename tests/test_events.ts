@@ -330,11 +330,11 @@ describe("GetEventLoopTests", () => {
       assert.equal(asyncio._get_running_loop(), null);
       const l2 = loop2;
       // deno-lint-ignore require-yield
-      function* func() {
+      const func = function* () {
         assert.equal(asyncio.get_event_loop(), l2);
         assert.equal(asyncio.get_running_loop(), l2);
         assert.equal(asyncio._get_running_loop(), l2);
-      }
+      };
       await loop2.run_until_complete(func());
       asyncio.set_event_loop(loop2);
       assert.throws(() => asyncio.get_event_loop(), TestError);
@@ -362,11 +362,11 @@ describe("GetEventLoopTests", () => {
       assert.equal(asyncio._get_running_loop(), null);
       const l2 = loop2;
       // deno-lint-ignore require-yield
-      function* func() {
+      const func = function* () {
         assert.equal(asyncio.get_event_loop(), l2);
         assert.equal(asyncio.get_running_loop(), l2);
         assert.equal(asyncio._get_running_loop(), l2);
-      }
+      };
       await loop2.run_until_complete(func());
       asyncio.set_event_loop(loop2);
       assert.equal(asyncio.get_event_loop(), loop2);
@@ -395,6 +395,7 @@ describe("EventLoopTests", () => {
     function* coro1() {
       yield* asyncio.sleep(0);
     }
+    // deno-lint-ignore require-yield
     function* coro2() {
       assert.equal(loop.is_running(), true);
       loop.run_until_complete(coro1());
@@ -479,7 +480,7 @@ describe("EventLoopTests", () => {
     // There are no threads: run_in_executor runs the function on the loop.
     const f = loop.run_in_executor(null, (a: number, b: number) => a + b, 1, 2);
     assert.equal(await loop.run_until_complete(f), 3);
-    const g = loop.run_in_executor(null, async (x: number) => x * 2, 21);
+    const g = loop.run_in_executor(null, (x: number) => Promise.resolve(x * 2), 21);
     assert.equal(await loop.run_until_complete(g), 42);
   });
 
@@ -492,9 +493,8 @@ describe("EventLoopTests", () => {
     await assert.rejects(loop.run_until_complete(coro), RuntimeError);
   });
 
-  test("test_close", async () => {
+  test("test_close", () => {
     loop.close();
-    // deno-lint-ignore require-yield
     function* test() {}
     const func = () => {};
     const coro = test();
@@ -538,7 +538,6 @@ describe("EventLoopTests", () => {
     assert.throws(() => l.add_signal_handler("boom" as unknown as number, noop), TypeError);
     assert.throws(() => l.add_signal_handler(0, noop), ValueError);
     assert.throws(() => l.add_signal_handler(1000, noop), ValueError);
-    // deno-lint-ignore require-yield
     function* coro_fn() {}
     assert.throws(() => l.add_signal_handler(2, coro_fn), TypeError);
     assert.equal(l.remove_signal_handler(2), false);

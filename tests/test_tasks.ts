@@ -54,7 +54,6 @@ function new_future<T = unknown>(loop: Loop): asyncio.Future<T> {
   return new asyncio.Future<T>({ loop });
 }
 
-// deno-lint-ignore require-yield
 function* coroutine_function() {}
 
 describe("TaskTests", () => {
@@ -74,7 +73,6 @@ describe("TaskTests", () => {
   };
 
   test("test_task_cancel_message_getter", async () => {
-    // deno-lint-ignore require-yield
     function* coro() {}
     const t = new_task(loop, coro());
     assert.ok("_cancel_message" in t);
@@ -88,7 +86,6 @@ describe("TaskTests", () => {
   });
 
   test("test_task_cancel_message_setter", async () => {
-    // deno-lint-ignore require-yield
     function* coro() {}
     const t = new_task(loop, coro());
     t.cancel("my message");
@@ -527,16 +524,16 @@ describe("TaskTests", () => {
       ]];
       for (const [cancel_args, expected_args] of cases) {
         const loop2 = new_loop();
-        function* sleep() {
+        const sleep = function* () {
           yield* asyncio.sleep(10);
-        }
-        function* coro() {
+        };
+        const coro = function* () {
           const task = new_task(loop2, sleep());
           yield* asyncio.sleep(0);
           task.cancel(...cancel_args);
           yield* asyncio.wait([task]);
           task[method]();
-        }
+        };
         const task = new_task(loop2, coro());
         await assert.rejects(
           loop2.run_until_complete(task),
@@ -778,7 +775,6 @@ describe("TaskTests", () => {
   });
 
   test("test_log_traceback", async () => {
-    // deno-lint-ignore require-yield
     function* coro() {}
     const task = new_task(loop, coro());
     assert.throws(() => {
@@ -860,7 +856,7 @@ describe("TaskTests", () => {
 
   test("test_wait_first_exception", async () => {
     const loop2 = tc.new_test_loop(function* () {
-      let when = yield;
+      const when = yield;
       assertAlmostEqual(10.0, when);
       yield 0;
     });
@@ -1158,6 +1154,7 @@ describe("TaskTests", () => {
   test("test_tb_logger_not_called_after_cancel", async () => {
     const handler = MockCallback();
     loop.set_exception_handler(handler);
+    // deno-lint-ignore require-yield
     function* coro() {
       throw new TypeError();
     }
@@ -1204,7 +1201,6 @@ describe("TaskTests", () => {
   });
 
   test("test_bare_create_named_task", async () => {
-    // deno-lint-ignore require-yield
     function* coro_noop() {}
     function* coro() {
       const task = asyncio.create_task(coro_noop(), { name: "No-op" });

@@ -130,7 +130,6 @@ export function capture_warnings(): { warnings: WarningRecord[]; restore(): void
 
 /** Runs the loop once (CPython's `test_utils.run_briefly`). */
 export async function run_briefly(loop: asyncio.AbstractEventLoop): Promise<void> {
-  // deno-lint-ignore require-yield
   function* once() {}
   const gen = once();
   const t = loop.create_task(gen) as asyncio.Task<void>;
