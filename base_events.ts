@@ -360,7 +360,17 @@ export class BaseEventLoop extends AbstractEventLoop {
           event_list = this._select(0);
         } else {
           event_list = this._select(timeout);
-          if (!Array.isArray(event_list)) {
+          if (Array.isArray(event_list)) {
+            // A selector that answered without waiting (a test selector, or readiness found
+            // at once): still let the host run now and then.
+            const now = performance.now();
+            if (this._must_hop(slice_start, now)) {
+              _set_running_loop(prev);
+              await hop();
+              _set_running_loop(this);
+              slice_start = performance.now();
+            }
+          } else {
             _set_running_loop(prev);
             this._idle = true;
             try {

@@ -82,16 +82,38 @@ export const SIGNALS: Readonly<Record<string, number>> = {
   SIGWINCH: 28,
 };
 
+const _listeners = new Map<string, Set<() => void>>();
+
+/**
+ * Calls the listeners installed for the signal `name`, as if it had arrived, without sending it
+ * (Python's `_thread.interrupt_main()` for SIGINT). Returns whether any listener was called.
+ */
+export function simulate_signal(name: string): boolean {
+  const set = _listeners.get(name);
+  if (!set || set.size === 0) return false;
+  for (const fn of [...set]) fn();
+  return true;
+}
+
 /** Installs a listener for the signal `name` (e.g. `"SIGINT"`). */
 export function add_signal_listener(name: string, fn: () => void): void {
   process.on(name as NodeJS.Signals, fn);
   counts.signals++;
+  let set = _listeners.get(name);
+  if (set === undefined) _listeners.set(name, set = new Set());
+  set.add(fn);
 }
 
 /** Removes a listener installed by {@linkcode add_signal_listener}. */
 export function remove_signal_listener(name: string, fn: () => void): void {
   process.off(name as NodeJS.Signals, fn);
   counts.signals--;
+  _listeners.get(name)?.delete(fn);
+}
+
+/** Sends the signal `name` to this process (Python's `signal.raise_signal`). */
+export function raise_signal(name: string): void {
+  process.kill(process.pid, name as NodeJS.Signals);
 }
 
 /** An environment variable, or `undefined`. */
