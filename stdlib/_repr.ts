@@ -71,8 +71,12 @@ function num_repr(n: number): string {
   return String(n);
 }
 
+// Objects whose repr is being computed now: a nested repr of one of them prints "..." (Python's
+// reprlib.recursive_repr), even across `__repr__` methods that call repr() again.
+const _active = new Set<unknown>();
+
 /** Python's `repr()`. */
-export function repr(v: unknown, seen: Set<unknown> = new Set()): string {
+export function repr(v: unknown, seen: Set<unknown> = _active): string {
   switch (typeof v) {
     case "string":
       return str_repr(v);
