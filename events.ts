@@ -6,7 +6,14 @@
  * @module
  */
 
-import { type Context, copy_context } from "./stdlib/contextvars.ts";
+import {
+  _context_from_data,
+  _current_data,
+  _run_in,
+  _run_in_data,
+  type Context,
+  type ContextVar,
+} from "./stdlib/contextvars.ts";
 import {
   KeyboardInterrupt,
   NotImplementedError,
@@ -117,8 +124,14 @@ export class Handle {
   _source_traceback: FrameSummary[] | null = null;
   /** @internal */
   _repr: string | null = null;
-  /** @internal */
-  _context: Context;
+  /**
+   * @internal The context, or `null` until someone asks for it: a handle scheduled without a
+   * context runs in a copy of the current one, kept as its variables (`_ctx_data`) and made into
+   * a Context object only on demand.
+   */
+  _context: Context | null;
+  /** @internal The variables of the (not yet made) context copy. */
+  _ctx_data: ReadonlyMap<ContextVar<unknown>, unknown> | null = null;
 
   /** Python's `Handle(callback, args, loop, context=None)`. */
   constructor(
@@ -127,7 +140,12 @@ export class Handle {
     loop: AbstractEventLoop,
     context: Context | null = null,
   ) {
-    this._context = context ?? copy_context();
+    if (context === null || context === undefined) {
+      this._context = null;
+      this._ctx_data = _current_data();
+    } else {
+      this._context = context;
+    }
     this._loop = loop;
     this._callback = callback;
     this._args = args;
@@ -158,7 +176,7 @@ export class Handle {
 
   /** The context the callback runs in. */
   get_context(): Context {
-    return this._context;
+    return this._context ??= _context_from_data(this._ctx_data as ReadonlyMap<ContextVar<unknown>, unknown>);
   }
 
   /** Keeps the callback from running (if it has not run yet). */
@@ -179,9 +197,8 @@ export class Handle {
   /** @internal Runs the callback in its context; an exception goes to the loop's handler. */
   _run(): void {
     try {
-      const args = this._args as unknown[];
-      if (args.length === 0) this._context.run(this._callback as AnyFn);
-      else this._context.run(this._callback as AnyFn, ...args);
+      if (this._context !== null) _run_in(this._context, this._callback as AnyFn, this._args as unknown[]);
+      else _run_in_data(this, this._callback as AnyFn, this._args as unknown[]);
     } catch (exc) {
       if (exc instanceof SystemExit || exc instanceof KeyboardInterrupt) throw exc;
       const cb = _format_callback_source(this._callback, this._args ?? [], this._loop.get_debug());

@@ -45,6 +45,12 @@ const _unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
   }
 });
 
+/** @internal The loop methods the future uses on its hot path (BaseEventLoop has them). */
+interface FastLoop {
+  _call_soon?(cb: DoneCallback, args: unknown[], ctx: Context | null): unknown;
+  _check_closed(): void;
+}
+
 /** The keyword options of `Future`'s constructor. */
 export interface FutureOptions {
   /** The loop the future belongs to (default: `get_event_loop()`). */
@@ -81,8 +87,8 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
   _cancel_message: unknown = null;
   /** @internal */
   _cancelled_exc: CancelledError | null = null;
-  /** @internal The done callbacks and their contexts. */
-  _callbacks: [DoneCallback, Context][] = [];
+  /** @internal The done callbacks and their contexts (`null` until the first one is added). */
+  _callbacks: [DoneCallback, Context][] | null = null;
   /**
    * Set while a task awaits this future (`yield*`): that is how `Task.__step` recognizes a
    * future. An object with a non-null `_asyncio_future_blocking` is taken for a future.
@@ -169,12 +175,22 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
   /** Schedules every done callback with `call_soon` and clears the list. */
   private __schedule_callbacks(): void {
     const callbacks = this._callbacks;
-    if (callbacks.length === 0) return;
-    this._callbacks = [];
-    const loop = this._loop;
+    if (callbacks === null || callbacks.length === 0) return;
+    this._callbacks = null;
+    const loop = this._loop as unknown as FastLoop;
+    if (loop._call_soon === undefined) {
+      for (let i = 0; i < callbacks.length; i++) {
+        const [callback, ctx] = callbacks[i];
+        this._loop.call_soon(callback, this, { context: ctx });
+      }
+      return;
+    }
+    // The loop's own path (what CPython's C Future does): no argument parsing per callback.
+    loop._check_closed();
+    const args = [this];
     for (let i = 0; i < callbacks.length; i++) {
       const [callback, ctx] = callbacks[i];
-      loop.call_soon(callback, this, { context: ctx });
+      loop._call_soon(callback, args, ctx);
     }
   }
 
@@ -217,13 +233,14 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     if (this._state !== _PENDING) {
       this._loop.call_soon(fn, this, { context: context ?? null });
     } else {
-      this._callbacks.push([fn as DoneCallback, context ?? copy_context()]);
+      (this._callbacks ??= []).push([fn as DoneCallback, context ?? copy_context()]);
     }
   }
 
   /** Removes every instance of `fn` from the callbacks; returns how many were removed. */
   remove_done_callback(fn: DoneCallback<this>): number {
     const cbs = this._callbacks;
+    if (cbs === null) return 0;
     let n = 0;
     for (let i = 0; i < cbs.length; i++) if (cbs[i][0] !== fn) cbs[n++] = cbs[i];
     const removed = cbs.length - n;
@@ -233,7 +250,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
 
   /** @internal The callbacks, for reprs. */
   _callback_list(): readonly (readonly [unknown, unknown])[] {
-    return this._callbacks;
+    return this._callbacks ?? [];
   }
 
   /** Sets the result; `InvalidStateError` if the future is done. */
@@ -332,7 +349,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
         }
       };
       if (this._state !== _PENDING) settle();
-      else this._callbacks.push([settle, copy_context()]);
+      else (this._callbacks ??= []).push([settle, copy_context()]);
     });
     return p.then(onfulfilled, onrejected);
   }

@@ -71,7 +71,7 @@ if (!(await exists(`${tools}node_modules/typescript/bin/tsc`))) {
 await Deno.remove(out, { recursive: true }).catch(() => {});
 const src = `${out}src/`;
 await Deno.mkdir(src, { recursive: true });
-const skip_dirs = ["npm/", "node_modules/", ".tools/", ".git/", ".ci/", "scripts/", "bench/", "examples/"];
+const skip_dirs = ["npm/", "node_modules/", ".tools/", ".git/", ".ci/", "scripts/", "examples/"];
 await copy_tree(root, src, (r) => {
   if (r.endsWith("/")) return !skip_dirs.includes(r);
   return r.endsWith(".ts") && !r.endsWith("_host.node.ts");
@@ -94,7 +94,7 @@ const pkg = {
   type: "module",
   engines: { node: ">=20" },
   exports,
-  files: ["esm/", "!esm/tests/", "README.md", "LICENSE"],
+  files: ["esm/", "!esm/tests/", "!esm/bench/", "README.md", "LICENSE"],
   sideEffects: true,
 };
 await Deno.writeTextFile(`${out}package.json`, JSON.stringify(pkg, null, 2) + "\n");

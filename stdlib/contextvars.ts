@@ -131,6 +131,71 @@ function check_var(v: unknown): void {
 
 let _current: Context = new Context();
 
+/**
+ * @internal `ctx.run(fn, ...args)` without the rest-parameter array: the event loop's hot path
+ * (every callback runs in its context).
+ */
+export function _run_in(ctx: Context, fn: (...a: never[]) => unknown, args: readonly unknown[]): unknown {
+  if (ctx._entered) {
+    throw new RuntimeError(`cannot enter context: ${repr(ctx)} is already entered`);
+  }
+  ctx._prev = _current;
+  ctx._entered = true;
+  _current = ctx;
+  try {
+    const f = fn as (...a: unknown[]) => unknown;
+    switch (args.length) {
+      case 0:
+        return f();
+      case 1:
+        return f(args[0]);
+      case 2:
+        return f(args[0], args[1]);
+      default:
+        return f(...args);
+    }
+  } finally {
+    _current = ctx._prev as Context;
+    ctx._prev = null;
+    ctx._entered = false;
+  }
+}
+
+/** @internal The current context's variables (an immutable snapshot: set() replaces it). */
+export function _current_data(): ReadonlyMap<ContextVar<unknown>, unknown> {
+  return _current._data;
+}
+
+/** @internal A new context holding `data` (what `copy_context()` would have made). */
+export function _context_from_data(data: ReadonlyMap<ContextVar<unknown>, unknown>): Context {
+  const c = new Context();
+  c._data = data as VarMap;
+  return c;
+}
+
+const _scratch = new Context();
+
+/**
+ * @internal Runs `fn(...args)` in a copy of the context whose variables are `holder._ctx_data`,
+ * without making a Context object for it (most callbacks never look at their context). The
+ * variables as the callback left them are stored back, for a context made later on demand.
+ */
+export function _run_in_data(
+  holder: { _ctx_data: ReadonlyMap<ContextVar<unknown>, unknown> | null },
+  fn: (...a: never[]) => unknown,
+  args: readonly unknown[],
+): void {
+  let ctx = _scratch;
+  if (ctx._entered) ctx = new Context();
+  ctx._data = holder._ctx_data as VarMap;
+  try {
+    _run_in(ctx, fn, args);
+  } finally {
+    holder._ctx_data = ctx._data;
+    ctx._data = EMPTY;
+  }
+}
+
 /** Python's `contextvars.copy_context()`: a copy of the current context. */
 export function copy_context(): Context {
   return _current.copy();

@@ -16,6 +16,9 @@ import { KeyError, RuntimeError, ValueError } from "./builtins.ts";
 import { clear_timer, type HostTimer, MAX_TIMER_MS, set_timer } from "./_host.ts";
 import { repr } from "./_repr.ts";
 
+// The result of a poll that found nothing (shared; never mutated).
+const NO_EVENTS: [SelectorKey, number][] = [];
+
 /** Readable. */
 export const EVENT_READ = 1;
 /** Writable. */
@@ -113,8 +116,8 @@ export class DefaultSelector {
 
   /** The ready `[key, events]` pairs now, without waiting. */
   private _poll(): [SelectorKey, number][] {
+    if (this._map.size === 0) return NO_EVENTS;
     const ready: [SelectorKey, number][] = [];
-    if (this._map.size === 0) return ready;
     for (const key of this._map.values()) {
       const ev = key.fileobj._readiness() & key.events;
       if (ev) ready.push([key, ev]);

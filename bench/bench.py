@@ -1,0 +1,169 @@
+"""CPython twins of bench/workloads.ts: the same workloads, the same sizes, the same output
+(one JSON line per workload, the best of --repeat runs)."""
+import asyncio
+import json
+import sys
+import time
+
+N_CALLS = 1_000_000
+N_TASKS = 100_000
+N_FUTURES = 300_000
+N_TIMERS = 100_000
+N_PINGPONG = 200_000
+
+
+def lcg(seed):
+    x = seed
+    while True:
+        x = (x * 1103515245 + 12345) % 2147483648
+        yield x / 2147483648
+
+
+def timed(main):
+    async def wrapper():
+        t0 = time.perf_counter()
+        await main()
+        return time.perf_counter() - t0
+    return asyncio.run(wrapper())
+
+
+async def call_soon_chain():
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    n = 0
+    def step():
+        nonlocal n
+        n += 1
+        if n < N_CALLS:
+            loop.call_soon(step)
+        else:
+            done.set_result(None)
+    loop.call_soon(step)
+    await done
+
+
+async def call_soon_fanout():
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    n = 0
+    def cb():
+        nonlocal n
+        n += 1
+        if n == N_CALLS:
+            done.set_result(None)
+    for _ in range(N_CALLS):
+        loop.call_soon(cb)
+    await done
+
+
+async def sleep0_pingpong():
+    async def player():
+        for _ in range(N_PINGPONG // 2):
+            await asyncio.sleep(0)
+    a = asyncio.create_task(player())
+    b = asyncio.create_task(player())
+    await a
+    await b
+
+
+async def spawn_tasks_sleep0():
+    async def child():
+        await asyncio.sleep(0)
+    tasks = [asyncio.create_task(child()) for _ in range(N_TASKS)]
+    for t in tasks:
+        await t
+
+
+async def await_futures_from_callbacks():
+    loop = asyncio.get_running_loop()
+    for i in range(N_FUTURES):
+        fut = loop.create_future()
+        loop.call_soon(fut.set_result, i)
+        await fut
+
+
+async def call_later_random():
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    rnd = lcg(42)
+    n = 0
+    def cb():
+        nonlocal n
+        n += 1
+        if n == N_TIMERS:
+            done.set_result(None)
+    for _ in range(N_TIMERS):
+        loop.call_later(next(rnd) * 0.05, cb)
+    await done
+
+
+def async_tree(leaf):
+    async def tree(depth):
+        if depth == 0:
+            if leaf == "sleep0":
+                await asyncio.sleep(0)
+            elif leaf == "sleep":
+                await asyncio.sleep(0.001)
+            return
+        await asyncio.gather(*[tree(depth - 1) for _ in range(6)])
+    async def main():
+        await tree(6)
+    return main
+
+
+async def io_latency_while_spinning():
+    async def handle(reader, writer):
+        while data := await reader.read(100):
+            writer.write(data)
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    stop = False
+    async def spin():
+        while not stop:
+            await asyncio.sleep(0)
+    spinner = asyncio.create_task(spin())
+    t0 = time.perf_counter()
+    for _ in range(2000):
+        writer.write(b"x")
+        await reader.read(100)
+    elapsed = time.perf_counter() - t0
+    stop = True
+    await spinner
+    writer.close()
+    await writer.wait_closed()
+    server.close()
+    await server.wait_closed()
+    return elapsed
+
+
+WORKLOADS = [
+    ("call_soon_chain", N_CALLS, call_soon_chain),
+    ("call_soon_fanout", N_CALLS, call_soon_fanout),
+    ("sleep0_pingpong", N_PINGPONG, sleep0_pingpong),
+    ("spawn_tasks_sleep0", N_TASKS, spawn_tasks_sleep0),
+    ("await_futures_from_callbacks", N_FUTURES, await_futures_from_callbacks),
+    ("call_later_random", N_TIMERS, call_later_random),
+    ("async_tree_none", 6 ** 6, async_tree("none")),
+    ("async_tree_sleep0", 6 ** 6, async_tree("sleep0")),
+    ("async_tree_sleep", 6 ** 6, async_tree("sleep")),
+]
+
+
+def main():
+    args = sys.argv[1:]
+    repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else 3
+    only = args[args.index("--only") + 1].split(",") if "--only" in args else None
+    for name, ops, fn in WORKLOADS:
+        if only and name not in only:
+            continue
+        best = min(timed(fn) for _ in range(repeat))
+        print(json.dumps({"name": name, "seconds": best, "ops_per_sec": ops / best}), flush=True)
+    if not only or "io_latency_while_spinning" in only:
+        best = min(asyncio.run(io_latency_while_spinning()) for _ in range(repeat))
+        print(json.dumps({"name": "io_latency_while_spinning", "seconds": best,
+                          "ops_per_sec": 2000 / best}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

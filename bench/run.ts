@@ -1,0 +1,20 @@
+/**
+ * Runs the TypeScript workloads and prints one JSON line per workload:
+ * `{"name", "seconds", "ops_per_sec"}` (the best of `--repeat N` runs, default 3).
+ * `--only a,b` selects workloads by name.
+ *
+ * @module
+ */
+import process from "node:process";
+import { workloads } from "./workloads.ts";
+
+const args = process.argv.slice(2);
+const repeat = Number(args[args.indexOf("--repeat") + 1]) || 3;
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : null;
+
+for (const w of workloads) {
+  if (only && !only.includes(w.name)) continue;
+  let best = Infinity;
+  for (let i = 0; i < repeat; i++) best = Math.min(best, await w.run());
+  console.log(JSON.stringify({ name: w.name, seconds: best, ops_per_sec: w.ops / best }));
+}
