@@ -76,8 +76,6 @@ export const RUN_BUDGET_MS = 2;
  */
 export const IO_BUDGET_MS = 0;
 
-const CALL_KEYS = ["context"] as const;
-
 function _lt_timer(a: TimerHandle, b: TimerHandle): boolean {
   return a._when < b._when;
 }
@@ -481,8 +479,9 @@ export class BaseEventLoop extends AbstractEventLoop {
     ...args: [...A] | [...A, CallOptions]
   ): TimerHandle {
     if (delay === null || delay === undefined) throw new TypeError("delay must not be None");
-    const [a, kw] = _split_kwargs_call(args as unknown[]);
-    const timer = this._call_at(this.time() + delay, callback as AnyFn, a, kw?.context ?? null, "call_later");
+    const a = args as unknown[];
+    const context = _pop_call_options(a);
+    const timer = this._call_at(this.time() + delay, callback as AnyFn, a, context, "call_later");
     if (timer._source_traceback) timer._source_traceback.pop();
     return timer;
   }
@@ -493,8 +492,9 @@ export class BaseEventLoop extends AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
   ): TimerHandle {
-    const [a, kw] = _split_kwargs_call(args as unknown[]);
-    const timer = this._call_at(when, callback as AnyFn, a, kw?.context ?? null, "call_at");
+    const a = args as unknown[];
+    const context = _pop_call_options(a);
+    const timer = this._call_at(when, callback as AnyFn, a, context, "call_at");
     if (timer._source_traceback) timer._source_traceback.pop();
     return timer;
   }
@@ -589,9 +589,10 @@ export class BaseEventLoop extends AbstractEventLoop {
     ...args: [...A] | [...A, CallOptions]
   ): Handle {
     this._check_closed();
-    const [a, kw] = _split_kwargs_call(args as unknown[]);
+    const a = args as unknown[];
+    const context = _pop_call_options(a);
     this._check_callback(callback, "call_soon_threadsafe");
-    const handle = this._call_soon(callback as AnyFn, a, kw?.context ?? null);
+    const handle = this._call_soon(callback as AnyFn, a, context);
     if (handle._source_traceback) handle._source_traceback.pop();
     this._write_to_self();
     return handle;
@@ -887,17 +888,6 @@ function _pop_call_options(args: unknown[]): Context | null {
   for (const k in last as object) if (k !== "context") return null;
   args.length = n - 1;
   return (last as CallOptions).context ?? null;
-}
-
-function _split_kwargs_call(args: unknown[]): [unknown[], CallOptions | null] {
-  const n = args.length;
-  if (n === 0) return [args, null];
-  const last = args[n - 1];
-  if (last === null || typeof last !== "object") return [args, null];
-  const p = Object.getPrototypeOf(last);
-  if (p !== Object.prototype && p !== null) return [args, null];
-  for (const k in last as object) if (!(CALL_KEYS as readonly string[]).includes(k)) return [args, null];
-  return [args.slice(0, n - 1), last as CallOptions];
 }
 
 /** Emits the ResourceWarning CPython gives for a loop collected while open. */

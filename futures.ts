@@ -11,7 +11,16 @@
 import { _CANCELLED, _FINISHED, _future_repr, _PENDING, type FutureState, isfuture } from "./base_futures.ts";
 import { CancelledError, InvalidStateError } from "./exceptions.ts";
 import { type AbstractEventLoop, type ExceptionContext, get_event_loop } from "./events.ts";
-import { type Context, copy_context } from "./stdlib/contextvars.ts";
+import {
+  _context_from_data,
+  _current_data,
+  Context,
+  type ContextVar,
+  copy_context,
+} from "./stdlib/contextvars.ts";
+
+/** The variables of a context copy not made into a Context object yet. */
+type CtxData = ReadonlyMap<ContextVar<unknown>, unknown>;
 import { RuntimeError, StopIteration, TypeError, ValueError } from "./stdlib/builtins.ts";
 import { extract_stack, type FrameSummary } from "./format_helpers.ts";
 import { repr } from "./stdlib/_repr.ts";
@@ -87,8 +96,11 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
   _cancel_message: unknown = null;
   /** @internal */
   _cancelled_exc: CancelledError | null = null;
-  /** @internal The done callbacks and their contexts (`null` until the first one is added). */
-  _callbacks: [DoneCallback, Context][] | null = null;
+  /**
+   * @internal The done callbacks and their contexts, or the variables of the context copy they
+   * run in (`null` until the first one is added).
+   */
+  _callbacks: [DoneCallback, Context | CtxData][] | null = null;
   /**
    * Set while a task awaits this future (`yield*`): that is how `Task.__step` recognizes a
    * future. An object with a non-null `_asyncio_future_blocking` is taken for a future.
@@ -97,7 +109,8 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
   /** @internal */
   private __log_traceback = false;
   /** @internal */
-  private __asyncio_awaited_by: Set<Future<unknown>> | null = null;
+  // One waiter is kept as it is, several in a Set (most futures have one waiter at most).
+  private __asyncio_awaited_by: Future<unknown> | Set<Future<unknown>> | null = null;
 
   /** Creates a pending future bound to `options.loop` (default: `get_event_loop()`). */
   constructor(options?: FutureOptions) {
@@ -130,17 +143,24 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
 
   /** @internal The tasks/futures awaiting this one (3.14's call-graph support), or `null`. */
   get _asyncio_awaited_by(): ReadonlySet<Future<unknown>> | null {
-    return this.__asyncio_awaited_by === null ? null : new Set(this.__asyncio_awaited_by);
+    const a = this.__asyncio_awaited_by;
+    if (a === null) return null;
+    return a instanceof Set ? new Set(a) : new Set([a]);
   }
 
   /** @internal */
   _awaited_by_add(waiter: Future<unknown>): void {
-    (this.__asyncio_awaited_by ??= new Set()).add(waiter);
+    const a = this.__asyncio_awaited_by;
+    if (a === null) this.__asyncio_awaited_by = waiter;
+    else if (a instanceof Set) a.add(waiter);
+    else if (a !== waiter) this.__asyncio_awaited_by = new Set([a, waiter]);
   }
 
   /** @internal */
   _awaited_by_discard(waiter: Future<unknown>): void {
-    this.__asyncio_awaited_by?.delete(waiter);
+    const a = this.__asyncio_awaited_by;
+    if (a === waiter) this.__asyncio_awaited_by = null;
+    else if (a instanceof Set) a.delete(waiter);
   }
 
   /** The event loop the future is bound to. */
@@ -181,7 +201,9 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     if (loop._call_soon === undefined) {
       for (let i = 0; i < callbacks.length; i++) {
         const [callback, ctx] = callbacks[i];
-        this._loop.call_soon(callback, this, { context: ctx });
+        this._loop.call_soon(callback, this, {
+          context: ctx instanceof Context ? ctx : _context_from_data(ctx),
+        });
       }
       return;
     }
@@ -190,7 +212,11 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     const args = [this];
     for (let i = 0; i < callbacks.length; i++) {
       const [callback, ctx] = callbacks[i];
-      loop._call_soon(callback, args, ctx);
+      if (ctx instanceof Context) loop._call_soon(callback, args, ctx);
+      else {
+        const h = loop._call_soon(callback, args, null) as { _ctx_data: CtxData };
+        h._ctx_data = ctx;
+      }
     }
   }
 
@@ -233,7 +259,9 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     if (this._state !== _PENDING) {
       this._loop.call_soon(fn, this, { context: context ?? null });
     } else {
-      (this._callbacks ??= []).push([fn as DoneCallback, context ?? copy_context()]);
+      // Without a context, the callback runs in a copy of the current one: keep its variables
+      // now, make the Context object only if someone asks for it (see Handle).
+      (this._callbacks ??= []).push([fn as DoneCallback, context ?? _current_data()]);
     }
   }
 
@@ -250,6 +278,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
 
   /** @internal The callbacks, for reprs. */
   _callback_list(): readonly (readonly [unknown, unknown])[] {
+    // (the second item is a Context or the variables of one)
     return this._callbacks ?? [];
   }
 

@@ -72,9 +72,11 @@ await Deno.remove(out, { recursive: true }).catch(() => {});
 const src = `${out}src/`;
 await Deno.mkdir(src, { recursive: true });
 const skip_dirs = ["npm/", "node_modules/", ".tools/", ".git/", ".ci/", "scripts/", "examples/"];
+// bench/compare.ts drives the runtimes from Deno; it is not part of the Node build.
+const skip_files = ["stdlib/_host.node.ts", "bench/compare.ts"];
 await copy_tree(root, src, (r) => {
   if (r.endsWith("/")) return !skip_dirs.includes(r);
-  return r.endsWith(".ts") && !r.endsWith("_host.node.ts");
+  return r.endsWith(".ts") && !skip_files.includes(r);
 });
 await Deno.copyFile(`${root}stdlib/_host.node.ts`, `${src}stdlib/_host.ts`);
 

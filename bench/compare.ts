@@ -1,0 +1,91 @@
+/**
+ * `deno task bench:compare`: runs the workloads on CPython's asyncio (the newest python3.x that
+ * pyenv has, else `python3`), on Deno, and on Node (through the npm build), in one run on this
+ * machine, and prints ops/s and ratios to CPython. The async_tree rows also compare with the same
+ * tree written with the runtime's own async/await (`native_async_tree_*`).
+ *
+ * Options: `--repeat N` (best of N, default 3), `--only a,b`, `--no-node`.
+ *
+ * @module
+ */
+
+const root = new URL("..", import.meta.url).pathname;
+const args = Deno.args;
+const repeat = args.includes("--repeat") ? args[args.indexOf("--repeat") + 1] : "3";
+const only = args.includes("--only") ? ["--only", args[args.indexOf("--only") + 1]] : [];
+
+interface Result {
+  name: string;
+  seconds: number;
+  ops_per_sec: number;
+}
+
+async function run(cmd: string, cmd_args: string[]): Promise<Map<string, Result>> {
+  const out = await new Deno.Command(cmd, { args: cmd_args, cwd: root, stdout: "piped", stderr: "inherit" })
+    .output();
+  if (!out.success) throw new Error(`${cmd} ${cmd_args.join(" ")} failed`);
+  const results = new Map<string, Result>();
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const r = JSON.parse(line) as Result;
+    results.set(r.name, r);
+  }
+  return results;
+}
+
+function newest_python(): string {
+  const home = Deno.env.get("HOME") ?? "/root";
+  let best: [number, number, string] | null = null;
+  try {
+    for (const e of Deno.readDirSync(`${home}/.pyenv/versions`)) {
+      const m = /^3\.(\d+)\.(\d+)$/.exec(e.name);
+      if (!m) continue;
+      const v: [number, number, string] = [
+        Number(m[1]),
+        Number(m[2]),
+        `${home}/.pyenv/versions/${e.name}/bin/python3`,
+      ];
+      if (best === null || v[0] > best[0] || (v[0] === best[0] && v[1] > best[1])) best = v;
+    }
+  } catch {
+    // no pyenv
+  }
+  return best ? best[2] : "python3";
+}
+
+const python = newest_python();
+const py_version = new TextDecoder().decode(
+  (await new Deno.Command(python, { args: ["--version"], stdout: "piped" }).output()).stdout,
+).trim();
+console.error(`running CPython (${py_version}) ...`);
+const py = await run(python, ["bench/bench.py", "--repeat", repeat, ...only]);
+console.error("running Deno ...");
+const deno = await run(Deno.execPath(), ["run", "-A", "bench/run.ts", "--repeat", repeat, ...only]);
+let node: Map<string, Result> | null = null;
+if (!args.includes("--no-node")) {
+  console.error("building the npm package and running Node ...");
+  await run(Deno.execPath(), ["run", "-A", "scripts/build_npm.ts", "--no-test"]);
+  node = await run("node", ["npm/esm/bench/run.js", "--repeat", repeat, ...only]);
+}
+
+const fmt = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0);
+const lines = [
+  `| workload | ${py_version} ops/s | Deno ops/s | Deno / CPython | Node ops/s | Node / CPython |`,
+  "| --- | ---: | ---: | ---: | ---: | ---: |",
+];
+for (const [name, d] of deno) {
+  const base_name = name.startsWith("native_") ? name.slice("native_".length) : name;
+  const p = name.startsWith("native_") ? deno.get(base_name) : py.get(name);
+  const n = node?.get(name);
+  const base_node = name.startsWith("native_") ? node?.get(base_name) : py.get(name);
+  const label = name.startsWith("native_") ? `${name} (vs port on same runtime)` : name;
+  const ratio = (a: Result | undefined, b: Result | undefined) =>
+    a && b ? `${(a.ops_per_sec / b.ops_per_sec).toFixed(2)}×` : "–";
+  lines.push(
+    `| ${label} | ${p ? fmt(p.ops_per_sec) : "–"} | ${fmt(d.ops_per_sec)} | ${ratio(d, p)} | ${
+      n ? fmt(n.ops_per_sec) : "–"
+    } | ${ratio(n, base_node)} |`,
+  );
+}
+console.log(lines.join("\n"));
