@@ -307,7 +307,8 @@ const _errno_map = new Map<number, new (...args: unknown[]) => OSError>([
  * `GeneratorExit`, or a `BaseExceptionGroup` holding one of them).
  */
 export function is_exception(e: unknown): boolean {
-  if (e instanceof BaseException) return e instanceof Exception;
+  // Python's ExceptionGroup derives from both BaseExceptionGroup and Exception.
+  if (e instanceof BaseException) return e instanceof Exception || e instanceof ExceptionGroup;
   return true;
 }
 
