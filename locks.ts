@@ -21,6 +21,11 @@ function prim_repr(obj: object, extra: string): string {
   return `<asyncio.locks.${obj.constructor.name} object at ${hex_id(obj)} [${extra}]>`;
 }
 
+function _all_cancelled(waiters: deque<Future<boolean>>): boolean {
+  for (const w of waiters) if (!w.cancelled()) return false;
+  return true;
+}
+
 /** Python's `_ContextManagerMixin`: `async with` acquires and releases. */
 export abstract class _ContextManagerMixin extends _LoopBoundMixin {
   /** Acquires. */
@@ -85,7 +90,7 @@ export class Lock extends _ContextManagerMixin {
 
   /** Waits until the lock is free, then takes it; returns `true`. */
   *acquire(): Coroutine<boolean> {
-    if (!this._locked && (this._waiters === null || [...this._waiters].every((w) => w.cancelled()))) {
+    if (!this._locked && (this._waiters === null || _all_cancelled(this._waiters))) {
       this._locked = true;
       return true;
     }

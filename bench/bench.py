@@ -111,6 +111,85 @@ def async_tree(leaf):
     return main
 
 
+async def gather_100k_tasks():
+    async def child():
+        await asyncio.sleep(0)
+    tasks = [asyncio.create_task(child()) for _ in range(N_TASKS)]
+    await asyncio.gather(*tasks)
+
+
+async def taskgroup_100k_children():
+    async def child():
+        await asyncio.sleep(0)
+    async with asyncio.TaskGroup() as tg:
+        for _ in range(N_TASKS):
+            tg.create_task(child())
+
+
+async def wait_for_100k_in_time():
+    async def quick():
+        await asyncio.sleep(0)
+        return 1
+    for _ in range(N_TASKS):
+        await asyncio.wait_for(quick(), 10)
+
+
+async def timeout_100k_blocks():
+    for _ in range(N_TASKS):
+        async with asyncio.timeout(10):
+            await asyncio.sleep(0)
+
+
+async def queue_1m_items():
+    q = asyncio.Queue(maxsize=100)
+    async def producer():
+        for i in range(1_000_000):
+            await q.put(i)
+    async def consumer():
+        for _ in range(1_000_000):
+            await q.get()
+    await asyncio.gather(producer(), consumer())
+
+
+async def lock_100_tasks_100k_acquisitions():
+    lock = asyncio.Lock()
+    async def worker():
+        for _ in range(1000):
+            async with lock:
+                await asyncio.sleep(0)
+    await asyncio.gather(*[worker() for _ in range(100)])
+
+
+async def semaphore10_100k_tasks():
+    sem = asyncio.Semaphore(10)
+    async def job():
+        async with sem:
+            await asyncio.sleep(0)
+    tasks = [asyncio.create_task(job()) for _ in range(N_TASKS)]
+    await asyncio.gather(*tasks)
+
+
+async def event_fanout_10k_waiters():
+    ev = asyncio.Event()
+    tasks = [asyncio.create_task(ev.wait()) for _ in range(10_000)]
+    await asyncio.sleep(0)
+    ev.set()
+    await asyncio.gather(*tasks)
+
+
+async def condition_pingpong_100k():
+    cond = asyncio.Condition()
+    turn = 0
+    async def player(me):
+        nonlocal turn
+        for _ in range(50_000):
+            async with cond:
+                await cond.wait_for(lambda: turn == me)
+                turn = 1 - me
+                cond.notify()
+    await asyncio.gather(player(0), player(1))
+
+
 async def io_latency_while_spinning():
     async def handle(reader, writer):
         while data := await reader.read(100):
@@ -147,6 +226,15 @@ WORKLOADS = [
     ("async_tree_none", 6 ** 6, async_tree("none")),
     ("async_tree_sleep0", 6 ** 6, async_tree("sleep0")),
     ("async_tree_sleep", 6 ** 6, async_tree("sleep")),
+    ("gather_100k_tasks", N_TASKS, gather_100k_tasks),
+    ("taskgroup_100k_children", N_TASKS, taskgroup_100k_children),
+    ("wait_for_100k_in_time", N_TASKS, wait_for_100k_in_time),
+    ("timeout_100k_blocks", N_TASKS, timeout_100k_blocks),
+    ("queue_1m_items", 1_000_000, queue_1m_items),
+    ("lock_100_tasks_100k_acquisitions", 100_000, lock_100_tasks_100k_acquisitions),
+    ("semaphore10_100k_tasks", N_TASKS, semaphore10_100k_tasks),
+    ("event_fanout_10k_waiters", 10_000, event_fanout_10k_waiters),
+    ("condition_pingpong_100k", 100_000, condition_pingpong_100k),
 ]
 
 

@@ -172,6 +172,140 @@ export const workloads: Workload[] = [
       return now() - t0;
     },
   })),
+  // Issue 3: combinators and structured concurrency.
+  {
+    name: "gather_100k_tasks",
+    ops: N_TASKS,
+    run: () =>
+      timed(function* () {
+        function* child() {
+          yield* asyncio.sleep(0);
+        }
+        const tasks = [];
+        for (let i = 0; i < N_TASKS; i++) tasks.push(asyncio.create_task(child()));
+        yield* asyncio.gather(...tasks);
+      }),
+  },
+  {
+    name: "taskgroup_100k_children",
+    ops: N_TASKS,
+    run: () =>
+      timed(function* () {
+        function* child() {
+          yield* asyncio.sleep(0);
+        }
+        // deno-lint-ignore require-yield
+        yield* asyncio.async_with(new asyncio.TaskGroup(), function* (tg) {
+          for (let i = 0; i < N_TASKS; i++) tg.create_task(child());
+        });
+      }),
+  },
+  {
+    name: "wait_for_100k_in_time",
+    ops: N_TASKS,
+    run: () =>
+      timed(function* () {
+        function* quick() {
+          yield* asyncio.sleep(0);
+          return 1;
+        }
+        for (let i = 0; i < N_TASKS; i++) yield* asyncio.wait_for(quick(), 10);
+      }),
+  },
+  {
+    name: "timeout_100k_blocks",
+    ops: N_TASKS,
+    run: () =>
+      timed(function* () {
+        for (let i = 0; i < N_TASKS; i++) {
+          yield* asyncio.async_with(asyncio.timeout(10), function* () {
+            yield* asyncio.sleep(0);
+          });
+        }
+      }),
+  },
+  // Issue 4: synchronization primitives and queues.
+  {
+    name: "queue_1m_items",
+    ops: 1_000_000,
+    run: () =>
+      timed(function* () {
+        const q = new asyncio.Queue<number>({ maxsize: 100 });
+        function* producer() {
+          for (let i = 0; i < 1_000_000; i++) yield* q.put(i);
+        }
+        function* consumer() {
+          for (let i = 0; i < 1_000_000; i++) yield* q.get();
+        }
+        yield* asyncio.gather(producer(), consumer());
+      }),
+  },
+  {
+    name: "lock_100_tasks_100k_acquisitions",
+    ops: 100_000,
+    run: () =>
+      timed(function* () {
+        const lock = new asyncio.Lock();
+        function* worker() {
+          for (let i = 0; i < 1000; i++) {
+            yield* asyncio.async_with(lock, function* () {
+              yield* asyncio.sleep(0);
+            });
+          }
+        }
+        const ws = [];
+        for (let i = 0; i < 100; i++) ws.push(worker());
+        yield* asyncio.gather(...ws);
+      }),
+  },
+  {
+    name: "semaphore10_100k_tasks",
+    ops: N_TASKS,
+    run: () =>
+      timed(function* () {
+        const sem = new asyncio.Semaphore(10);
+        function* job() {
+          yield* asyncio.async_with(sem, function* () {
+            yield* asyncio.sleep(0);
+          });
+        }
+        const tasks = [];
+        for (let i = 0; i < N_TASKS; i++) tasks.push(asyncio.create_task(job()));
+        yield* asyncio.gather(...tasks);
+      }),
+  },
+  {
+    name: "event_fanout_10k_waiters",
+    ops: 10_000,
+    run: () =>
+      timed(function* () {
+        const ev = new asyncio.Event();
+        const tasks = [];
+        for (let i = 0; i < 10_000; i++) tasks.push(asyncio.create_task(ev.wait()));
+        yield* asyncio.sleep(0);
+        ev.set();
+        yield* asyncio.gather(...tasks);
+      }),
+  },
+  {
+    name: "condition_pingpong_100k",
+    ops: 100_000,
+    run: () =>
+      timed(function* () {
+        const cond = new asyncio.Condition();
+        let turn = 0;
+        function* player(me: number) {
+          for (let i = 0; i < 50_000; i++) {
+            yield* asyncio.async_with(cond, function* () {
+              yield* cond.wait_for(() => turn === me);
+              turn = 1 - me;
+              cond.notify();
+            });
+          }
+        }
+        yield* asyncio.gather(player(0), player(1));
+      }),
+  },
   {
     name: "io_latency_while_spinning",
     ops: 2000,

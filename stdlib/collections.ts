@@ -122,11 +122,20 @@ export class deque<T> implements Iterable<T> {
   remove(value: T): void {
     for (let i = 0; i < this._len; i++) {
       if (this._buf[(this._head + i) & this._mask] === value) {
-        for (let j = i; j < this._len - 1; j++) {
-          this._buf[(this._head + j) & this._mask] = this._buf[(this._head + j + 1) & this._mask];
+        if (i < this._len - 1 - i) {
+          // Closer to the left end: shift the items before it one place right.
+          for (let j = i; j > 0; j--) {
+            this._buf[(this._head + j) & this._mask] = this._buf[(this._head + j - 1) & this._mask];
+          }
+          this._buf[this._head] = undefined;
+          this._head = (this._head + 1) & this._mask;
+        } else {
+          for (let j = i; j < this._len - 1; j++) {
+            this._buf[(this._head + j) & this._mask] = this._buf[(this._head + j + 1) & this._mask];
+          }
+          this._buf[(this._head + this._len - 1) & this._mask] = undefined;
         }
         this._len--;
-        this._buf[(this._head + this._len) & this._mask] = undefined;
         return;
       }
     }
