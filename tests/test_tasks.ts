@@ -1612,3 +1612,446 @@ describe("SleepTests", () => {
     assert.equal(result, 11);
   });
 });
+
+describe("ShieldGatherAsCompletedTests", () => {
+  const tc = new TestCase();
+  let loop: TestLoop;
+  beforeEach(() => {
+    tc.setUp();
+    loop = tc.new_test_loop();
+    loop.set_task_factory(task_factory);
+  });
+  afterEach(() => tc.tearDown());
+
+  test("test_shield_result", async () => {
+    const inner = new_future<number>(loop);
+    const outer = asyncio.shield(inner);
+    inner.set_result(42);
+    assert.equal(await loop.run_until_complete(outer), 42);
+  });
+
+  test("test_shield_exception", async () => {
+    const inner = new_future(loop);
+    const outer = asyncio.shield(inner);
+    await run_briefly(loop);
+    const exc = new RuntimeError("expected");
+    inner.set_exception(exc);
+    await run_briefly(loop);
+    assert.equal(outer.exception(), exc);
+  });
+
+  test("test_shield_cancel_inner", async () => {
+    const inner = new_future(loop);
+    const outer = asyncio.shield(inner);
+    await run_briefly(loop);
+    inner.cancel();
+    await run_briefly(loop);
+    assert.ok(outer.cancelled());
+  });
+
+  test("test_shield_cancel_outer", async () => {
+    const inner = new_future(loop);
+    const outer = asyncio.shield(inner);
+    await run_briefly(loop);
+    outer.cancel();
+    await run_briefly(loop);
+    assert.ok(outer.cancelled());
+    assert.equal(outer._callbacks === null ? 0 : outer._callbacks.length, 0);
+    inner.cancel();
+  });
+
+  test("test_shield_shortcut", async () => {
+    const fut = new_future<number>(loop);
+    fut.set_result(42);
+    assert.equal(await loop.run_until_complete(asyncio.shield(fut)), 42);
+  });
+
+  test("test_shield_effect", async () => {
+    let proof = 0;
+    const waiter = new_future(loop);
+    function* inner() {
+      yield* waiter;
+      proof += 1;
+    }
+    function* outer() {
+      yield* asyncio.shield(inner());
+      proof += 100;
+    }
+    const f = asyncio.ensure_future(outer(), { loop });
+    await run_briefly(loop);
+    f.cancel();
+    await assert.rejects(loop.run_until_complete(f), asyncio.CancelledError);
+    waiter.set_result(null);
+    await run_briefly(loop);
+    assert.equal(proof, 1);
+  });
+
+  test("test_shield_gather", async () => {
+    asyncio.set_event_loop(loop);
+    tc.addCleanup(() => asyncio.set_event_loop(null));
+    const child1 = new_future<number>(loop);
+    const child2 = new_future<number>(loop);
+    const parent = asyncio.gather(child1, child2);
+    const outer = asyncio.shield(parent);
+    await run_briefly(loop);
+    outer.cancel();
+    await run_briefly(loop);
+    assert.ok(outer.cancelled());
+    child1.set_result(1);
+    child2.set_result(2);
+    await run_briefly(loop);
+    assert.deepEqual(parent.result(), [1, 2]);
+  });
+
+  test("test_gather_shield", async () => {
+    asyncio.set_event_loop(loop);
+    tc.addCleanup(() => asyncio.set_event_loop(null));
+    const child1 = new_future<number>(loop);
+    const child2 = new_future<number>(loop);
+    const inner1 = asyncio.shield(child1);
+    const inner2 = asyncio.shield(child2);
+    const parent = asyncio.gather(inner1, inner2);
+    await run_briefly(loop);
+    parent.cancel();
+    await run_briefly(loop);
+    assert.ok(parent.exception() instanceof asyncio.CancelledError);
+    assert.ok(inner1.cancelled());
+    assert.ok(inner2.cancelled());
+    child1.set_result(1);
+    child2.set_result(2);
+    await run_briefly(loop);
+  });
+
+  test("test_as_completed_invalid_args", async () => {
+    const fut = new_future(loop);
+    assert.throws(() => asyncio.as_completed(fut as unknown as Iterable<asyncio.Future<unknown>>), TypeError);
+    const coro = coroutine_function();
+    assert.throws(
+      () => asyncio.as_completed(coro as unknown as Iterable<asyncio.Future<unknown>>),
+      TypeError,
+    );
+    coro.return();
+    fut.cancel();
+  });
+
+  test("test_wait_invalid_args", async () => {
+    const fut = new_future(loop);
+    await assert.rejects(
+      loop.run_until_complete(asyncio.wait(fut as unknown as asyncio.Future<unknown>[])),
+      TypeError,
+    );
+    const coro = coroutine_function();
+    await assert.rejects(
+      loop.run_until_complete(asyncio.wait(coro as unknown as asyncio.Future<unknown>[])),
+      TypeError,
+    );
+    coro.return();
+    await assert.rejects(loop.run_until_complete(asyncio.wait([])), ValueError);
+    fut.cancel();
+  });
+
+  test("test_as_completed", async () => {
+    const loop2 = tc.new_test_loop(function* () {
+      yield 0;
+      yield 0;
+      yield 0.01;
+      yield 0;
+    });
+    let completed = new Set<string>();
+    let time_shifted = false;
+    function* sleeper(dt: number, x: string) {
+      yield* asyncio.sleep(dt);
+      completed.add(x);
+      if (!time_shifted && completed.has("a") && completed.has("b")) {
+        time_shifted = true;
+        loop2.advance_time(0.14);
+      }
+      return x;
+    }
+    const a = sleeper(0.01, "a");
+    const b = sleeper(0.01, "b");
+    const c = sleeper(0.15, "c");
+    function* foo() {
+      const values: string[] = [];
+      for (const f of asyncio.as_completed([b, c, a])) values.push((yield* f) as string);
+      return values;
+    }
+    const res = await loop2.run_until_complete(new_task(loop2, foo()));
+    assertAlmostEqual(0.15, loop2.time());
+    assert.ok(res.includes("a") && res.includes("b") && res.includes("c"));
+    assert.equal(res.length, 3);
+    completed = new Set();
+  });
+
+  test("test_as_completed_async_iterator", async () => {
+    // 3.13's form: async iteration yields the original tasks as they complete.
+    const loop2 = asyncio.new_event_loop();
+    tc.addCleanup(() => loop2.close());
+    function* main() {
+      const slow = asyncio.create_task(asyncio.sleep(0.05, "slow"));
+      const fast = asyncio.create_task(asyncio.sleep(0.01, "fast"));
+      const order: asyncio.Future<string>[] = [];
+      yield* asyncio.async_for(asyncio.as_completed([slow, fast]), function* (t) {
+        order.push(t as asyncio.Future<string>);
+      });
+      return [order[0] === fast, order[1] === slow];
+    }
+    assert.deepEqual(await loop2.run_until_complete(main()), [true, true]);
+  });
+
+  test("test_as_completed_with_timeout", async () => {
+    const loop2 = asyncio.new_event_loop();
+    tc.addCleanup(() => loop2.close());
+    function* main() {
+      const a = asyncio.create_task(asyncio.sleep(0.5, "a"));
+      const b = asyncio.create_task(asyncio.sleep(0.01, "b"));
+      const values: unknown[] = [];
+      for (const f of asyncio.as_completed([a, b], { timeout: 0.1 })) {
+        try {
+          values.push(yield* f);
+        } catch (e) {
+          values.push((e as Error).constructor.name);
+        }
+      }
+      a.cancel();
+      return values;
+    }
+    assert.deepEqual(await loop2.run_until_complete(main()), ["b", "TimeoutError"]);
+  });
+
+  test("test_cancel_gather_1", async () => {
+    const loop2 = asyncio.new_event_loop();
+    tc.addCleanup(() => loop2.close());
+    const fut = new_future<number>(loop2);
+    // deno-lint-ignore require-yield
+    function* create() {
+      function* child_coro() {
+        return yield* fut;
+      }
+      const gather_future = asyncio.gather(child_coro());
+      return [asyncio.ensure_future(gather_future)];
+    }
+    const [gather_task] = await loop2.run_until_complete(create());
+    let cancel_result: boolean | null = null;
+    fut.add_done_callback(() => {
+      cancel_result = gather_task.cancel();
+    });
+    fut.set_result(42);
+    await loop2.run_until_complete(gather_task);
+    assert.equal(cancel_result, false);
+    assert.equal(gather_task.cancelled(), false);
+    assert.deepEqual(gather_task.result(), [42]);
+  });
+
+  test("test_cancel_gather_2", async () => {
+    const cases: [unknown[], unknown[]][] = [[[], []], [[null], []], [["my message"], ["my message"]], [[5], [
+      5,
+    ]]];
+    for (const [cancel_args, expected_args] of cases) {
+      const loop2 = asyncio.new_event_loop();
+      tc.addCleanup(() => loop2.close());
+      const t = function* () {
+        let time = 0;
+        while (true) {
+          time += 0.05;
+          yield* asyncio.gather(asyncio.sleep(0.05), { return_exceptions: true });
+          if (time > 1) return;
+        }
+      };
+      const main = function* () {
+        const qwe = new_task(loop2, t());
+        yield* asyncio.sleep(0.2);
+        qwe.cancel(...cancel_args);
+        yield* qwe;
+      };
+      await assert.rejects(loop2.run_until_complete(main()), (e: asyncio.CancelledError) => {
+        assert.deepEqual(e.args, expected_args);
+        return true;
+      });
+    }
+  });
+});
+
+describe("GatherTests", () => {
+  const tc = new TestCase();
+  let loop: TestLoop;
+  beforeEach(() => {
+    tc.setUp();
+    loop = tc.new_test_loop();
+    asyncio.set_event_loop(loop);
+  });
+  afterEach(() => tc.tearDown());
+
+  test("test_constructor_empty_sequence_without_loop", () => {
+    asyncio.set_event_loop(null);
+    assert.throws(() => asyncio.gather(), /no current event loop/);
+  });
+
+  test("test_constructor_empty_sequence_use_running_loop", async () => {
+    // deno-lint-ignore require-yield
+    function* gather() {
+      return [asyncio.gather()];
+    }
+    const [fut] = await loop.run_until_complete(gather());
+    assert.ok(fut instanceof asyncio.Future);
+    assert.equal(fut._loop, loop);
+    await run_briefly(loop);
+    assert.ok(fut.done());
+    assert.deepEqual(fut.result(), []);
+  });
+
+  test("test_result_exception_success", async () => {
+    const [a, b, c] = [new_future(loop), new_future(loop), new_future(loop)];
+    const fut = asyncio.gather(a, b, c);
+    const cb = MockCallback();
+    fut.add_done_callback(cb);
+    b.set_result(1);
+    a.set_result(2);
+    await run_briefly(loop);
+    assert.equal(cb.called, false);
+    c.set_result(3);
+    await run_briefly(loop);
+    assert.deepEqual(fut.result(), [2, 1, 3]);
+    assert.ok(cb.called);
+  });
+
+  test("test_one_exception", async () => {
+    const [a, b, c, d, e] = [0, 1, 2, 3, 4].map(() => new_future(loop));
+    const fut = asyncio.gather(a, b, c, d, e);
+    const cb = MockCallback();
+    fut.add_done_callback(cb);
+    const exc = new ZeroDivisionErr();
+    a.set_result(1);
+    b.set_exception(exc);
+    await run_briefly(loop);
+    assert.ok(fut.done());
+    assert.ok(cb.called);
+    assert.equal(fut.exception(), exc);
+    c.set_result(3);
+    d.cancel();
+    e.set_exception(new RuntimeError());
+    e.exception();
+  });
+
+  test("test_return_exceptions", async () => {
+    const [a, b, c, d] = [0, 1, 2, 3].map(() => new_future(loop));
+    const fut = asyncio.gather(a, b, c, d, { return_exceptions: true });
+    const cb = MockCallback();
+    fut.add_done_callback(cb);
+    const exc = new ZeroDivisionErr();
+    const exc2 = new RuntimeError();
+    b.set_result(1);
+    c.set_exception(exc);
+    a.set_result(3);
+    await run_briefly(loop);
+    assert.equal(fut.done(), false);
+    d.set_exception(exc2);
+    await run_briefly(loop);
+    assert.ok(fut.done());
+    assert.ok(cb.called);
+    assert.deepEqual(fut.result(), [3, 1, exc, exc2]);
+  });
+
+  test("test_one_cancellation", async () => {
+    const [a, b, c, d, e] = [0, 1, 2, 3, 4].map(() => new_future(loop));
+    const fut = asyncio.gather(a, b, c, d, e);
+    const cb = MockCallback();
+    fut.add_done_callback(cb);
+    a.set_result(1);
+    b.cancel();
+    await run_briefly(loop);
+    assert.ok(fut.done());
+    assert.ok(cb.called);
+    assert.equal(fut.cancelled(), false);
+    assert.ok(fut.exception() instanceof asyncio.CancelledError);
+    c.set_result(3);
+    d.cancel();
+    e.set_exception(new RuntimeError());
+    e.exception();
+  });
+
+  test("test_result_exception_one_cancellation", async () => {
+    const [a, b, c, d, e, f] = [0, 1, 2, 3, 4, 5].map(() => new_future(loop));
+    const fut = asyncio.gather(a, b, c, d, e, f, { return_exceptions: true });
+    const cb = MockCallback();
+    fut.add_done_callback(cb);
+    a.set_result(1);
+    const zde = new ZeroDivisionErr();
+    b.set_exception(zde);
+    c.cancel();
+    await run_briefly(loop);
+    assert.equal(fut.done(), false);
+    d.set_result(3);
+    e.cancel();
+    const rte = new RuntimeError();
+    f.set_exception(rte);
+    const res = await loop.run_until_complete(fut);
+    assert.ok(res[2] instanceof asyncio.CancelledError);
+    assert.ok(res[4] instanceof asyncio.CancelledError);
+    res[2] = null;
+    res[4] = null;
+    assert.deepEqual(res, [1, zde, null, 3, null, rte]);
+    assert.ok(cb.called);
+  });
+
+  test("test_duplicate_coroutines", async () => {
+    function* coro(s: string) {
+      yield* asyncio.sleep(0);
+      return s;
+    }
+    const c = coro("abc");
+    const fut = asyncio.gather(c, c, coro("def"), c);
+    await run_briefly(loop);
+    assert.deepEqual(await loop.run_until_complete(fut), ["abc", "abc", "def", "abc"]);
+  });
+
+  test("test_cancellation_broadcast", async () => {
+    // Cancelling outer() cancels all children.
+    let proof = 0;
+    const waiter = new_future(loop);
+    function* inner() {
+      yield* waiter;
+      proof += 1;
+    }
+    const child1 = asyncio.ensure_future(inner(), { loop });
+    const child2 = asyncio.ensure_future(inner(), { loop });
+    let gatherer: asyncio.Future<unknown> | null = null;
+    function* outer() {
+      gatherer = asyncio.gather(child1, child2);
+      yield* gatherer;
+      proof += 100;
+    }
+    const f = asyncio.ensure_future(outer(), { loop });
+    await run_briefly(loop);
+    assert.ok(f.cancel());
+    await assert.rejects(loop.run_until_complete(f), asyncio.CancelledError);
+    assert.equal(gatherer!.cancel(), false);
+    assert.ok(waiter.cancelled());
+    assert.ok(child1.cancelled());
+    assert.ok(child2.cancelled());
+    await run_briefly(loop);
+    assert.equal(proof, 0);
+  });
+
+  test("test_exception_marking", async () => {
+    // Test for the first line marked "Mark exception retrieved."
+    function* inner(f: asyncio.Future<unknown>) {
+      yield* f;
+      throw new RuntimeError("should not be ignored");
+    }
+    const a = new_future(loop);
+    const b = new_future(loop);
+    function* outer() {
+      yield* asyncio.gather(inner(a), inner(b));
+    }
+    const f = asyncio.ensure_future(outer(), { loop });
+    await run_briefly(loop);
+    a.set_result(null);
+    await run_briefly(loop);
+    b.set_result(null);
+    await run_briefly(loop);
+    assert.ok(f.exception() instanceof RuntimeError);
+  });
+});
+
+class ZeroDivisionErr extends Error {}
