@@ -194,7 +194,6 @@ export const workloads: Workload[] = [
         function* child() {
           yield* asyncio.sleep(0);
         }
-        // deno-lint-ignore require-yield
         yield* asyncio.async_with(new asyncio.TaskGroup(), function* (tg) {
           for (let i = 0; i < N_TASKS; i++) tg.create_task(child());
         });

@@ -36,7 +36,6 @@ describe("EagerTaskFactoryLoopTests", () => {
   test("test_eager_task_factory_set", async () => {
     assert.notEqual(eager_task_factory, null);
     assert.equal(loop.get_task_factory(), eager_task_factory);
-    // deno-lint-ignore require-yield
     function* noop() {}
     function* run() {
       const t = loop.create_task(noop());
@@ -200,7 +199,6 @@ describe("EagerTaskFactoryLoopTests", () => {
   });
 
   test("test_issue122332", async () => {
-    // deno-lint-ignore require-yield
     function* coro() {}
     function* run() {
       const task = loop.create_task(coro());

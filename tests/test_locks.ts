@@ -986,7 +986,6 @@ describe("BarrierTests", () => {
   atest("test_filling_one_task", function* () {
     const barrier = new asyncio.Barrier(1);
     function* f() {
-      // deno-lint-ignore require-yield
       return yield* asyncio.async_with(barrier, function* () {
         return true;
       });
@@ -1052,7 +1051,6 @@ describe("BarrierTests", () => {
     function* coro() {
       return yield* asyncio.async_with(barrier, function* () {
         results1.push(true);
-        // deno-lint-ignore require-yield
         return yield* asyncio.async_with(barrier, function* (i) {
           results2.push(true);
           return i;
@@ -1071,7 +1069,6 @@ describe("BarrierTests", () => {
     const barrier = new asyncio.Barrier(N);
     const results: boolean[] = [];
     function* coro() {
-      // deno-lint-ignore require-yield
       yield* asyncio.async_with(barrier, function* () {
         results.push(repr(barrier).includes("draining"));
       });

@@ -336,7 +336,6 @@ describe("RunnerTests", () => {
   });
 
   test("test_recursive_run", async () => {
-    // deno-lint-ignore require-yield
     function* g() {}
     // deno-lint-ignore require-yield
     function* f() {
@@ -421,7 +420,6 @@ describe("RunnerTests", () => {
   });
 
   test("test_set_event_loop_called_once", async () => {
-    // deno-lint-ignore require-yield
     function* coro() {}
     const runner = new asyncio.Runner();
     await runner.run(coro());

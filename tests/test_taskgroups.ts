@@ -194,7 +194,6 @@ describe("TestTaskGroup", () => {
       }
     }
     function* runner() {
-      // deno-lint-ignore require-yield
       yield* tg(function* (g) {
         for (let i = 0; i < 5; i++) g.create_task(foo());
       });
@@ -320,7 +319,6 @@ describe("TestTaskGroup", () => {
     function* runner() {
       yield* tg(function* (g1) {
         g1.create_task(crash_after(0.1));
-        // deno-lint-ignore require-yield
         yield* tg(function* (g2) {
           g2.create_task(crash_after(10));
         });
@@ -338,7 +336,6 @@ describe("TestTaskGroup", () => {
     function* runner() {
       yield* tg(function* (g1) {
         g1.create_task(crash_after(10));
-        // deno-lint-ignore require-yield
         yield* tg(function* (g2) {
           g2.create_task(crash_after(0.1));
         });
@@ -493,7 +490,6 @@ describe("TestTaskGroup", () => {
       return 11;
     }
     function* runner() {
-      // deno-lint-ignore require-yield
       yield* tg(function* (g) {
         g.create_task(foo1());
         g.create_task(foo2());
@@ -529,7 +525,6 @@ describe("TestTaskGroup", () => {
     function* coro1(delay: number) {
       yield* asyncio.sleep(delay);
     }
-    // deno-lint-ignore require-yield
     yield* tg(function* (g) {
       g.create_task(root(g));
     });
@@ -548,7 +543,6 @@ describe("TestTaskGroup", () => {
       div0();
     }
     const eg = yield* assertRaises(ExceptionGroup, () =>
-      // deno-lint-ignore require-yield
       tg(function* (g) {
         g.create_task(hydra(g));
         g.create_task(hercules());
@@ -561,7 +555,6 @@ describe("TestTaskGroup", () => {
     function* coro() {
       yield* asyncio.sleep(0);
     }
-    // deno-lint-ignore require-yield
     yield* tg(function* (g) {
       const t = g.create_task(coro(), { name: "yolo" });
       assert.equal(t.get_name(), "yolo");
@@ -600,7 +593,6 @@ describe("TestTaskGroup", () => {
       }
     }
     const eg = yield* assertRaises(ExceptionGroup, () =>
-      // deno-lint-ignore require-yield
       tg(function* (g) {
         g.create_task(coro1());
         g.create_task(coro2(g));
@@ -636,22 +628,21 @@ describe("JavaScriptCatchAllTests", () => {
   test("test_child_swallowing_cancellation", async () => {
     const w = capture_warnings();
     try {
-      function* stubborn() {
+      const stubborn = function* () {
         try {
           yield* asyncio.sleep(10);
         } catch {
           // swallows CancelledError
         }
         return "kept running";
-      }
-      function* bad() {
+      };
+      const bad = function* () {
         yield* asyncio.sleep(0.1);
         throw new MyExc("bad");
-      }
+      };
       let s!: asyncio.Task<string>;
-      function* main() {
+      const main = function* () {
         try {
-          // deno-lint-ignore require-yield
           yield* tg(function* (g) {
             s = g.create_task(stubborn());
             g.create_task(bad());
@@ -661,7 +652,7 @@ describe("JavaScriptCatchAllTests", () => {
           return get_error_types(e);
         }
         return null;
-      }
+      };
       const types = await run_virtual(main(), { debug: true });
       assert.deepEqual(types, new Set([MyExc]));
       assert.equal(s.result(), "kept running");

@@ -1722,7 +1722,7 @@ describe("ShieldGatherAsCompletedTests", () => {
     await run_briefly(loop);
   });
 
-  test("test_as_completed_invalid_args", async () => {
+  test("test_as_completed_invalid_args", () => {
     const fut = new_future(loop);
     assert.throws(() => asyncio.as_completed(fut as unknown as Iterable<asyncio.Future<unknown>>), TypeError);
     const coro = coroutine_function();

@@ -449,7 +449,7 @@ describe("TimeoutTests", () => {
     try {
       const result = loop.create_future<unknown>();
       // deno-lint-ignore require-yield
-      function* main() {
+      const main = function* () {
         const cm = asyncio.timeout(0.01);
         loop.call_soon(() => {
           try {
@@ -460,7 +460,7 @@ describe("TimeoutTests", () => {
           }
         });
         return cm;
-      }
+      };
       const [cm] = [
         await loop.run_until_complete((function* () {
           const c = yield* main();
