@@ -82,6 +82,7 @@ function _lt_timer(a: TimerHandle, b: TimerHandle): boolean {
 
 /** Python's `_format_handle`: a task step is shown as its task. */
 export function _format_handle(handle: Handle): string {
+  if ((handle as unknown) instanceof Task) return repr(handle);
   const task = handle._args !== null ? handle._args[0] : null;
   if (handle._callback === _task_step_callback() && task instanceof Task) return repr(task);
   return repr(handle);

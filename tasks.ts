@@ -41,7 +41,8 @@ import {
   isfuture,
   wrap_promise,
 } from "./futures.ts";
-import { type Context, copy_context } from "./stdlib/contextvars.ts";
+import { _run_in, type Context, copy_context } from "./stdlib/contextvars.ts";
+import { _format_callback_source } from "./format_helpers.ts";
 import {
   KeyboardInterrupt,
   RuntimeError,
@@ -153,6 +154,12 @@ export class Task<T = unknown> extends Future<T> {
   private __log_destroy_pending = true;
   /** @internal The record the "destroyed but pending" finalizer gets (while registered). */
   _registration: TaskRegistration | null = null;
+  /** @internal Links of the loop's task list (see `_register_task`). */
+  _ll_prev: Task<unknown> | null = null;
+  /** @internal */
+  _ll_next: Task<unknown> | null = null;
+  /** @internal Whether the task is in its loop's list. */
+  _ll_in = false;
   /** @internal The name, once made. */
   private __name: string | null = null;
   /** @internal The number of the default name `Task-N`. */
@@ -169,8 +176,6 @@ export class Task<T = unknown> extends Future<T> {
   _context: Context;
   /** @internal The arguments of a plain step (`[this]`, made once). */
   private _step_args: unknown[] = [this];
-  /** @internal The handle that runs this task's steps (reused: one step at a time). */
-  private _step_handle: Handle | null = null;
   /** @internal The done callback that resumes the task (made on first use). */
   private _wakeup_cb: ((fut: Future<unknown>) => void) | null = null;
 
@@ -415,24 +420,44 @@ export class Task<T = unknown> extends Future<T> {
     }
   }
 
-  /** Schedules the next step, with an exception to throw in or not. */
+  /**
+   * Schedules the next step, with an exception to throw in or not. A task has at most one step
+   * scheduled at a time, so outside debug mode the task itself sits in the loop's ready queue as
+   * the handle of its step (see {@linkcode _run}); in debug mode a real Handle is made, with the
+   * bookkeeping debug mode does on handles.
+   */
   private __schedule_step(exc: unknown): void {
     const loop = this._loop as unknown as LoopInternals;
     loop._check_closed();
-    // A task has at most one step scheduled at a time, so one Handle serves all its steps.
-    let h = this._step_handle;
-    if (h === null || this._loop._debug) {
-      h = this._step_handle = new Handle(
-        task_step,
-        exc === null ? [this] : [this, exc],
-        this._loop,
-        this._context,
-      );
+    if (this._loop._debug) {
+      const h = new Handle(task_step, exc === null ? [this] : [this, exc], this._loop, this._context);
       if (h._source_traceback) h._source_traceback.length = 0;
+      loop._add_callback(h);
     } else {
-      h._args = exc === null ? this._step_args : [this, exc];
+      this._step_exc = exc;
+      loop._add_callback(this as unknown as Handle);
     }
-    loop._add_callback(h);
+  }
+
+  /** @internal Handle protocol: the task is never a cancelled handle. */
+  readonly _cancelled = false;
+  /** @internal The exception the scheduled step throws in (or `null`). */
+  private _step_exc: unknown = null;
+
+  /** @internal Handle protocol: runs the scheduled step in the task's context. */
+  _run(): void {
+    const exc = this._step_exc;
+    this._step_exc = null;
+    try {
+      _run_in(this._context, task_step, exc === null ? this._step_args : [this, exc]);
+    } catch (e) {
+      if (e instanceof SystemExit || e instanceof KeyboardInterrupt) throw e;
+      this._loop.call_exception_handler({
+        message: `Exception in callback ${_format_callback_source(task_step, [this], this._loop._debug)}`,
+        exception: e,
+        handle: this,
+      });
+    }
   }
 
   /** The coroutine returned: the task gets its result. */
@@ -1175,8 +1200,13 @@ export const eager_task_factory: import("./events.ts").TaskFactory = create_eage
 // about 2 µs per task in V8, more than the rest of a task's life, so here that is done in debug
 // mode only; otherwise a pending task is held by its loop until it finishes (or the loop and it
 // are both collected). The store lives on the loop object, so it goes when the loop goes.
-/** @internal Where a loop's tasks are kept. */
+/**
+ * @internal Where a loop's tasks are kept: the port's tasks in a doubly linked list through the
+ * tasks themselves (as CPython 3.14 does: no hashing on the hot path), other task-like objects
+ * in a Set, and in debug mode weak references.
+ */
 interface TaskStore {
+  head: Task<unknown> | null;
   strong: Set<Task<unknown>>;
   weak: Set<WeakRef<Task<unknown>>>;
 }
@@ -1190,7 +1220,7 @@ const _eager_tasks = new Set<Task<unknown>>();
 
 function _store(loop: AbstractEventLoop): TaskStore {
   const l = loop as unknown as LoopTaskStore;
-  return l._asyncio_tasks ??= { strong: new Set(), weak: new Set() };
+  return l._asyncio_tasks ??= { head: null, strong: new Set(), weak: new Set() };
 }
 
 /** The task running now on `loop` (default: the running loop), or `null`. */
@@ -1206,6 +1236,7 @@ export function all_tasks(loop: AbstractEventLoop | null = null): Set<Task<unkno
   for (const t of _eager_tasks) if (_get_loop(t) === loop && !t.done()) out.add(t);
   const store = (loop as unknown as LoopTaskStore)._asyncio_tasks;
   if (store) {
+    for (let t = store.head; t !== null; t = t._ll_next) if (!t.done()) out.add(t);
     for (const t of store.strong) if (!t.done()) out.add(t);
     for (const ref of store.weak) {
       const t = ref.deref();
@@ -1219,8 +1250,17 @@ export function all_tasks(loop: AbstractEventLoop | null = null): Set<Task<unkno
 export function _register_task(task: Task<unknown>): void {
   const loop = _get_loop(task);
   const store = _store(loop);
-  if (!loop._debug || !(task instanceof Task)) {
+  if (!(task instanceof Task)) {
     store.strong.add(task);
+    return;
+  }
+  if (!loop._debug) {
+    if (task._ll_in) return;
+    task._ll_in = true;
+    task._ll_prev = null;
+    task._ll_next = store.head;
+    if (store.head !== null) store.head._ll_prev = task;
+    store.head = task;
     return;
   }
   if (task._registration !== null) return;
@@ -1281,7 +1321,18 @@ export function _swap_current_task(
 export function _unregister_task(task: Task<unknown>): void {
   const store = (_get_loop(task) as unknown as LoopTaskStore)._asyncio_tasks;
   if (store === undefined) return;
-  store.strong.delete(task);
+  if (!(task instanceof Task)) {
+    store.strong.delete(task);
+    return;
+  }
+  if (task._ll_in) {
+    task._ll_in = false;
+    const prev = task._ll_prev, next = task._ll_next;
+    if (prev !== null) prev._ll_next = next;
+    else store.head = next;
+    if (next !== null) next._ll_prev = prev;
+    task._ll_prev = task._ll_next = null;
+  }
   const reg = task._registration;
   if (reg === null || reg === undefined) return;
   task._registration = null;
