@@ -1,4 +1,4 @@
-// Port of Lib/test/test_asyncio/test_base_events.py (CPython 3.14): the scheduling, exception
+// Port of Lib/test/test_asyncio/test_base_events.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source): the scheduling, exception
 // handler, run_until_complete, task factory and debug parts.
 //
 // Not ported, and why:

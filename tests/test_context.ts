@@ -1,4 +1,4 @@
-// Port of Lib/test/test_asyncio/test_context.py (CPython 3.14).
+// Port of Lib/test/test_asyncio/test_context.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source).
 //
 // CPython's test runs two tasks that each set a different `decimal` precision in their own
 // context (decimal keeps its context in a ContextVar). There is no decimal module here, so the

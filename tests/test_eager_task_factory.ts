@@ -1,4 +1,4 @@
-// Port of Lib/test/test_asyncio/test_eager_task_factory.py (CPython 3.14). The Py/C Task
+// Port of Lib/test/test_asyncio/test_eager_task_factory.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source). The Py/C Task
 // variants collapse into one.
 //
 // Not ported, and why:

@@ -1,4 +1,4 @@
-// Port of Lib/test/test_asyncio/test_events.py (CPython 3.14): HandleTests, TimerTests,
+// Port of Lib/test/test_asyncio/test_events.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source): HandleTests, TimerTests,
 // AbstractEventLoopTests, PolicyTests (3.14 semantics: no loop is created implicitly),
 // GetEventLoopTestsMixin, and the loop API parts of EventLoopTestsMixin that need no I/O.
 //

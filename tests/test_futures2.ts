@@ -1,4 +1,4 @@
-// Port of Lib/test/test_asyncio/test_futures2.py (CPython 3.14).
+// Port of Lib/test/test_asyncio/test_futures2.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source).
 //
 // Not ported, and why:
 // - test_future_traceback: counts "await future" lines in a Python traceback; JavaScript stack

@@ -1,4 +1,4 @@
-// Port of Lib/test/test_asyncio/test_locks.py (CPython 3.14). Each IsolatedAsyncioTestCase
+// Port of Lib/test/test_asyncio/test_locks.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source). Each IsolatedAsyncioTestCase
 // coroutine runs with asyncio.run().
 //
 // Adapted:

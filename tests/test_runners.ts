@@ -1,4 +1,4 @@
-// Port of Lib/test/test_asyncio/test_runners.py (CPython 3.14). `asyncio.run()` and
+// Port of Lib/test/test_asyncio/test_runners.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source). `asyncio.run()` and
 // `Runner.run()` return Promises here; misuse throws synchronously as CPython raises.
 //
 // Not ported, and why:

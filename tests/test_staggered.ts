@@ -1,4 +1,4 @@
-// Port of Lib/test/test_asyncio/test_staggered.py (CPython 3.14): the tests present in the
+// Port of Lib/test/test_asyncio/test_staggered.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source): the tests present in the
 // 3.13 tree this port could read (test_empty .. test_none_successful) plus the cancellation of
 // the race itself.
 import { describe, test } from "node:test";

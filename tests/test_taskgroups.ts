@@ -1,11 +1,12 @@
-// Port of Lib/test/test_asyncio/test_taskgroups.py (CPython 3.14), tests 01-25 and the name,
+// Port of Lib/test/test_asyncio/test_taskgroups.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source), tests 01-25 and the name,
 // context and create-after-failure tests. The coroutines run on the virtual-time loop
 // (test_utils.run_virtual): the same scheduling as real time, without waiting for it.
 //
-// Not ported yet: the remaining 3.14 tests after test_taskgroup_no_create_task_after_failure
-// (context-manager exit, cancellation-count bookkeeping under nested groups, eager-task and
-// reference-cycle regressions); time. Plus, as the issue asks, tests CPython does not need:
-// a child that swallows CancelledError with a bare catch.
+// `except* E` is written as a catch that splits the group (`eg.split(E)`) and re-throws the rest.
+// Not ported: test_taskgroup_21 (disabled in CPython too), test_coro_closed_when_tg_closed (it
+// is test_taskgroup_finished run through get_event_loop()). Not read: the tests 3.14 added after
+// 3.13's (this port's reference tree for tests was 3.13's). Plus, as the issue asks, a test CPython
+// does not need: a child that swallows CancelledError with a bare catch.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
@@ -598,6 +599,175 @@ describe("TestTaskGroup", () => {
         g.create_task(coro2(g));
       }));
     assert.deepEqual(get_error_types(eg), new Set([ZeroDivisionError]));
+  });
+
+  atest("test_taskgroup_context_manager_exit_raises", function* () {
+    class CustomException extends Error {}
+    // deno-lint-ignore require-yield
+    function* raise_exc() {
+      throw new CustomException();
+    }
+    // contextlib.asynccontextmanager whose exit raises
+    const database = () => ({
+      // deno-lint-ignore require-yield
+      *__aenter__() {
+        return null;
+      },
+      // deno-lint-ignore require-yield
+      *__aexit__() {
+        throw new CustomException();
+      },
+    });
+    function* main() {
+      const task = asyncio.current_task()!;
+      try {
+        yield* tg(function* (g) {
+          yield* asyncio.async_with(database(), function* () {
+            g.create_task(raise_exc());
+            yield* asyncio.sleep(1);
+          });
+        });
+        assert.fail("CustomException not raised");
+      } catch (e) {
+        const [match] = (e as ExceptionGroup).split(CustomException);
+        assert.ok(match !== null);
+        assert.equal(task.cancelling(), 0);
+        assert.equal(match!.exceptions.length, 2);
+      }
+    }
+    yield* asyncio.create_task(main());
+  });
+
+  atest("test_taskgroup_already_entered", function* () {
+    const g = new asyncio.TaskGroup();
+    yield* asyncio.async_with(g, function* () {
+      const e = yield* assertRaises(RuntimeError, () => asyncio.async_with(g, function* () {}));
+      assert.match(e.message, /has already been entered/);
+    });
+  });
+
+  atest("test_taskgroup_double_enter", function* () {
+    const g = new asyncio.TaskGroup();
+    yield* asyncio.async_with(g, function* () {});
+    const e = yield* assertRaises(RuntimeError, () => asyncio.async_with(g, function* () {}));
+    assert.match(e.message, /has already been entered/);
+  });
+
+  atest("test_taskgroup_finished", function* () {
+    const g = new asyncio.TaskGroup();
+    yield* asyncio.async_with(g, function* () {});
+    const coro = asyncio.sleep(0);
+    assert.throws(() => g.create_task(coro), /is finished/);
+  });
+
+  atest("test_taskgroup_not_entered", function* () {
+    const g = new asyncio.TaskGroup();
+    const coro = asyncio.sleep(0);
+    assert.throws(() => g.create_task(coro), /has not been entered/);
+    yield* asyncio.sleep(0);
+  });
+
+  test("test_taskgroup_without_parent_task", async () => {
+    // CPython's await_without_task: __aenter__ driven from a plain callback, outside any task.
+    const loop = asyncio.new_event_loop();
+    try {
+      const g = new asyncio.TaskGroup();
+      const result = loop.create_future<unknown>();
+      loop.call_soon(() => {
+        try {
+          g.__aenter__().next();
+          result.set_result(null);
+        } catch (e) {
+          result.set_result(e);
+        }
+      });
+      const e = await loop.run_until_complete(result);
+      assert.ok(e instanceof RuntimeError && /parent task/.test(e.message));
+      assert.throws(() => g.create_task(asyncio.sleep(0)), /has not been entered/);
+    } finally {
+      loop.close();
+    }
+  });
+
+  atest("test_cancelling_level_preserved", function* () {
+    function* raise_after(t: number, e: new () => Error) {
+      yield* asyncio.sleep(t);
+      throw new e();
+    }
+    try {
+      // deno-lint-ignore require-yield
+      yield* tg(function* (g) {
+        g.create_task(raise_after(0.0, RuntimeError));
+      });
+    } catch (e) {
+      const [, rest] = (e as ExceptionGroup).split(RuntimeError);
+      if (rest !== null) throw rest;
+    }
+    assert.equal(asyncio.current_task()!.cancelling(), 0);
+  });
+
+  atest("test_nested_groups_both_cancelled", function* () {
+    function* raise_after(t: number, e: new () => Error) {
+      yield* asyncio.sleep(t);
+      throw new e();
+    }
+    let value_error_seen = false;
+    try {
+      yield* tg(function* (outer_tg) {
+        let runtime_error_seen = false;
+        try {
+          // deno-lint-ignore require-yield
+          yield* tg(function* (inner_tg) {
+            inner_tg.create_task(raise_after(0, RuntimeError));
+            outer_tg.create_task(raise_after(0, ValueError));
+          });
+        } catch (e) {
+          const [match, rest] = (e as ExceptionGroup).split(RuntimeError);
+          if (rest !== null) throw rest;
+          runtime_error_seen = match !== null;
+        }
+        assert.ok(runtime_error_seen, "RuntimeError not raised");
+        assert.equal(asyncio.current_task()!.cancelling(), 1);
+      });
+    } catch (e) {
+      const [match, rest] = (e as ExceptionGroup).split(ValueError);
+      if (rest !== null) throw rest;
+      value_error_seen = match !== null;
+    }
+    assert.ok(value_error_seen, "ValueError not raised");
+    assert.equal(asyncio.current_task()!.cancelling(), 0);
+  });
+
+  atest("test_error_and_cancel", function* () {
+    const event = new asyncio.Event();
+    function* raise_error() {
+      event.set();
+      yield* asyncio.sleep(0);
+      throw new RuntimeError();
+    }
+    function* inner() {
+      try {
+        yield* tg(function* (g) {
+          g.create_task(raise_error());
+          yield* asyncio.sleep(1);
+          assert.fail("Sleep in group should have been cancelled");
+        });
+      } catch (e) {
+        const [, rest] = (e as ExceptionGroup).split(RuntimeError);
+        if (rest !== null) throw rest;
+        assert.equal(asyncio.current_task()!.cancelling(), 1);
+      }
+      assert.equal(asyncio.current_task()!.cancelling(), 1);
+      yield* asyncio.sleep(1);
+      assert.fail("Sleep after group should have been cancelled");
+    }
+    const t = asyncio.create_task(inner());
+    yield* event.wait();
+    assert.equal(t.cancelling(), 0);
+    t.cancel();
+    assert.equal(t.cancelling(), 1);
+    yield* assertRaises(asyncio.CancelledError, () => t);
+    assert.ok(t.cancelled());
   });
 
   test("test_create_task_outside_group_closes_coro", () => {

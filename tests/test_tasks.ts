@@ -1,4 +1,4 @@
-// Port of Lib/test/test_asyncio/test_tasks.py (CPython 3.14): the Task, sleep, cancel,
+// Port of Lib/test/test_asyncio/test_tasks.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source): the Task, sleep, cancel,
 // current_task, all_tasks, ensure_future, names and context parts, plus gather/wait/shield/
 // as_completed tests that the core needs. The C/Py Task x Future combinations collapse into one:
 // there is one Task class here.

@@ -1,4 +1,4 @@
-// Port of Lib/test/test_asyncio/test_timeouts.py (CPython 3.14). Each CPython test is an
+// Port of Lib/test/test_asyncio/test_timeouts.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source). Each CPython test is an
 // IsolatedAsyncioTestCase coroutine; here each runs with asyncio.run().
 //
 // What cannot be ported as it is:
