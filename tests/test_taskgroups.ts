@@ -695,7 +695,6 @@ describe("TestTaskGroup", () => {
       throw new e();
     }
     try {
-      // deno-lint-ignore require-yield
       yield* tg(function* (g) {
         g.create_task(raise_after(0.0, RuntimeError));
       });
@@ -716,7 +715,6 @@ describe("TestTaskGroup", () => {
       yield* tg(function* (outer_tg) {
         let runtime_error_seen = false;
         try {
-          // deno-lint-ignore require-yield
           yield* tg(function* (inner_tg) {
             inner_tg.create_task(raise_after(0, RuntimeError));
             outer_tg.create_task(raise_after(0, ValueError));
