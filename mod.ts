@@ -159,3 +159,12 @@ export { Barrier, BoundedSemaphore, Condition, Event, Lock, Semaphore } from "./
 export { LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown } from "./queues.ts";
 export { TaskGroup } from "./taskgroups.ts";
 export { staggered_race } from "./staggered.ts";
+export {
+  type CallGraphOptions,
+  capture_call_graph,
+  format_call_graph,
+  type Frame,
+  FrameCallGraphEntry,
+  FutureCallGraph,
+  print_call_graph,
+} from "./graph.ts";

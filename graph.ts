@@ -1,0 +1,183 @@
+/**
+ * Port of `asyncio/graph.py` (Python 3.14): call-graph introspection of tasks and futures.
+ *
+ * The "awaited by" relation is CPython's: tasks stepping, `gather`, `wait`, `shield`,
+ * `TaskGroup` and `staggered_race` record which task waits for which future
+ * (`future_add_to_awaited_by`), and the graph follows it. The call stacks are what a JavaScript
+ * runtime can give: for the task that calls `capture_call_graph()` itself, the frames of the
+ * JavaScript stack down to the task's step (its generator functions are on that stack); a
+ * suspended task's frames cannot be inspected, so its stack shows its coroutine by name (when
+ * known, see `_set_coro_name`).
+ *
+ * @module
+ */
+
+import { _get_running_loop } from "./events.ts";
+import { Future } from "./futures.ts";
+import { current_task, Task } from "./tasks.ts";
+import { _format_coroutine } from "./coroutines.ts";
+import { RuntimeError, TypeError } from "./stdlib/builtins.ts";
+import { hex_id, repr } from "./stdlib/_repr.ts";
+
+/** A frame of a call stack: where it is, and the function's name. */
+export interface Frame {
+  /** The function's name (`<anonymous>` if it has none). */
+  name: string;
+  /** The file, or `null` if unknown. */
+  filename: string | null;
+  /** The line, or `null` if unknown. */
+  lineno: number | null;
+}
+
+/** Python's `FrameCallGraphEntry`: one frame of a call stack. */
+export class FrameCallGraphEntry {
+  /** Makes the entry. */
+  constructor(
+    /** The frame. */
+    readonly frame: Frame,
+  ) {}
+}
+
+/** Python's `FutureCallGraph`: a future, its call stack, and the graphs of what awaits it. */
+export class FutureCallGraph {
+  /** Makes the graph node. */
+  constructor(
+    /** The future or task. */
+    readonly future: Future<unknown>,
+    /** Its call stack, outermost frame first. */
+    readonly call_stack: readonly FrameCallGraphEntry[],
+    /** The graphs of the tasks/futures awaiting it. */
+    readonly awaited_by: readonly FutureCallGraph[],
+  ) {}
+}
+
+function _check_future(future: unknown): asserts future is Future<unknown> {
+  if (!(future instanceof Future)) {
+    throw new TypeError(`${repr(future)} object does not appear to be compatible with asyncio.Future`);
+  }
+}
+
+function _truncate(st: FrameCallGraphEntry[], limit: number | null): FrameCallGraphEntry[] {
+  if (limit === null) return st;
+  if (limit > 0) return st.slice(0, limit);
+  if (limit < 0) return st.slice(limit);
+  return [];
+}
+
+function _build_graph_for_future(future: Future<unknown>, limit: number | null): FutureCallGraph {
+  _check_future(future);
+  let st: FrameCallGraphEntry[] = [];
+  if (future instanceof Task && limit !== 0) {
+    const coro = future.get_coro();
+    if (coro !== null && !future.done()) {
+      const name = _format_coroutine(coro).replace(/\(\)$/, "");
+      st.push(new FrameCallGraphEntry({ name, filename: null, lineno: null }));
+    }
+  }
+  const awaited_by: FutureCallGraph[] = [];
+  const parents = future._asyncio_awaited_by;
+  if (parents) { for (const parent of parents) awaited_by.push(_build_graph_for_future(parent, limit)); }
+  st = _truncate(st, limit);
+  st.reverse();
+  return new FutureCallGraph(future, st, awaited_by);
+}
+
+/** The frames of the current JavaScript stack, innermost first, down to the task's step. */
+function _current_stack(depth: number): FrameCallGraphEntry[] {
+  const lines = (new Error().stack ?? "").split("\n").slice(1 + depth);
+  const out: FrameCallGraphEntry[] = [];
+  for (const line of lines) {
+    const m = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/.exec(line);
+    if (!m) continue;
+    const name = m[1] ?? "<anonymous>";
+    if (/\b(task_step|__step|__step_run_and_handle_result|_run_in|_run)\b/.test(name)) break;
+    if (/^Generator\.|^Future\.next$/.test(name)) continue;
+    out.push(new FrameCallGraphEntry({ name, filename: m[2], lineno: Number(m[3]) }));
+  }
+  return out;
+}
+
+/** The options of {@linkcode capture_call_graph} and {@linkcode format_call_graph}. */
+export interface CallGraphOptions {
+  /** Frames to skip from the top of the current task's stack (default 1). */
+  depth?: number;
+  /** Keep at most `abs(limit)` frames per stack (`0`: no stacks, only "awaited by"). */
+  limit?: number | null;
+}
+
+/**
+ * Python's `capture_call_graph(future=None, *, depth=1, limit=None)`: the call graph of `future`
+ * (default: the current task), or `null` if there is no current task.
+ */
+export function capture_call_graph(
+  future: Future<unknown> | null = null,
+  options?: CallGraphOptions,
+): FutureCallGraph | null {
+  const depth = options?.depth ?? 1;
+  let limit = options?.limit ?? null;
+  const loop = _get_running_loop();
+  if (future !== null && future !== undefined) {
+    if (loop === null || future !== current_task(loop)) return _build_graph_for_future(future, limit);
+  } else {
+    if (loop === null) {
+      throw new RuntimeError(
+        "capture_call_graph() is called outside of a running event loop and no *future* to introspect was provided",
+      );
+    }
+    future = current_task(loop);
+  }
+  if (future === null) return null;
+  _check_future(future);
+  let call_stack = limit !== 0 ? _current_stack(depth) : [];
+  const awaited_by: FutureCallGraph[] = [];
+  const parents = future._asyncio_awaited_by;
+  if (parents) { for (const parent of parents) awaited_by.push(_build_graph_for_future(parent, limit)); }
+  if (limit !== null) {
+    limit *= -1;
+    if (limit > 0) call_stack = call_stack.slice(0, limit);
+    else if (limit < 0) call_stack = call_stack.slice(limit);
+  }
+  return new FutureCallGraph(future, call_stack, awaited_by);
+}
+
+/** Python's `format_call_graph()`: the call graph as text. */
+export function format_call_graph(future: Future<unknown> | null = null, options?: CallGraphOptions): string {
+  const render_level = (st: FutureCallGraph, buf: string[], level: number): void => {
+    const add_line = (line: string) => buf.push("    ".repeat(level) + line);
+    if (st.future instanceof Task) {
+      add_line(`* Task(name=${repr(st.future.get_name())}, id=${hex_id(st.future)})`);
+    } else {
+      add_line(`* Future(id=${hex_id(st.future)})`);
+    }
+    if (st.call_stack.length) {
+      add_line("  + Call stack:");
+      for (const ste of st.call_stack) {
+        const f = ste.frame;
+        if (f.filename === null) add_line(`  |   coroutine ${f.name}()`);
+        else add_line(`  |   File ${repr(f.filename)}, line ${f.lineno}, in ${f.name}()`);
+      }
+    }
+    if (st.awaited_by.length) {
+      add_line("  + Awaited by:");
+      for (const fut of st.awaited_by) render_level(fut, buf, level + 1);
+    }
+  };
+  const graph = capture_call_graph(future, {
+    depth: (options?.depth ?? 1) + 1,
+    limit: options?.limit ?? null,
+  });
+  if (graph === null) return "";
+  const buf: string[] = [];
+  render_level(graph, buf, 0);
+  return buf.join("\n");
+}
+
+/** Python's `print_call_graph()`: prints the call graph (to `options.file.write`, else stdout). */
+export function print_call_graph(
+  future: Future<unknown> | null = null,
+  options?: CallGraphOptions & { file?: { write(s: string): unknown } | null },
+): void {
+  const text = format_call_graph(future, { depth: (options?.depth ?? 1) + 1, limit: options?.limit ?? null });
+  if (options?.file) options.file.write(text + "\n");
+  else console.log(text);
+}
