@@ -145,8 +145,6 @@ export class BaseEventLoop extends AbstractEventLoop {
   _idle = false;
   /** @internal Host operations in flight that will wake the loop when they complete. */
   _host_pending = 0;
-  /** @internal The running `_run_forever_loop` promise. */
-  private _run_promise: Promise<void> | null = null;
 
   /** Creates a loop; debug mode follows `PYTHONASYNCIODEBUG`. */
   constructor() {
@@ -310,9 +308,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    */
   override run_forever(): Promise<void> {
     this._run_forever_setup();
-    const p = this._run_forever_loop();
-    this._run_promise = p;
-    return p;
+    return this._run_forever_loop();
   }
 
   /**
@@ -394,7 +390,6 @@ export class BaseEventLoop extends AbstractEventLoop {
       }
     } finally {
       this._run_forever_cleanup();
-      this._run_promise = null;
     }
   }
 

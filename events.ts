@@ -88,26 +88,6 @@ export type TaskFactory = <T>(
   options: TaskOptions,
 ) => Future<T>;
 
-/** True if `v` is a plain object (prototype `Object.prototype` or `null`). */
-function is_plain(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== "object") return false;
-  const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
-}
-
-/**
- * Splits a variadic argument list whose trailing argument may be the keyword options: it is the
- * options object if it is a plain object whose keys are all among `keys` (DESIGN.md's rule).
- */
-export function _split_kwargs<O>(args: unknown[], keys: readonly string[]): [unknown[], O | null] {
-  const n = args.length;
-  if (n === 0) return [args, null];
-  const last = args[n - 1];
-  if (!is_plain(last)) return [args, null];
-  for (const k in last) if (!keys.includes(k)) return [args, null];
-  return [args.slice(0, n - 1), last as O];
-}
-
 /**
  * Python's `Handle`: a callback scheduled with `call_soon`; `cancel()` keeps it from running.
  */

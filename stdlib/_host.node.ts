@@ -31,11 +31,6 @@ export function monotonic(): number {
   return performance.now() / 1000;
 }
 
-/** Seconds since the epoch (Python's `time.time()`). */
-export function wall_time(): number {
-  return Date.now() / 1000;
-}
-
 /** A host timer handle. */
 export type HostTimer = ReturnType<typeof setTimeout>;
 
@@ -60,11 +55,6 @@ export function clear_timer(t: HostTimer): void {
 /** Resolves after the host had a chance to run its own work (`setImmediate`). */
 export function hop(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** Schedules `callback` after one host hop, without a Promise. */
-export function hop_callback(callback: () => void): void {
-  setImmediate(callback);
 }
 
 /** Signal numbers, as Python's `signal` module has them on Linux. */
@@ -109,11 +99,6 @@ export function remove_signal_listener(name: string, fn: () => void): void {
   process.off(name as NodeJS.Signals, fn);
   counts.signals--;
   _listeners.get(name)?.delete(fn);
-}
-
-/** Sends the signal `name` to this process (Python's `signal.raise_signal`). */
-export function raise_signal(name: string): void {
-  process.kill(process.pid, name as NodeJS.Signals);
 }
 
 /** An environment variable, or `undefined`. */

@@ -33,11 +33,6 @@ export function monotonic(): number {
   return performance.now() / 1000;
 }
 
-/** Seconds since the epoch (Python's `time.time()`). */
-export function wall_time(): number {
-  return Date.now() / 1000;
-}
-
 /** A host timer handle. */
 export type HostTimer = ReturnType<typeof setTimeout>;
 
@@ -65,11 +60,6 @@ export function clear_timer(t: HostTimer): void {
  */
 export function hop(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** Schedules `callback` after one host hop, without a Promise. */
-export function hop_callback(callback: () => void): void {
-  setImmediate(callback);
 }
 
 /** Signal numbers, as Python's `signal` module has them on Linux. */
@@ -114,11 +104,6 @@ export function remove_signal_listener(name: string, fn: () => void): void {
   Deno.removeSignalListener(name as Deno.Signal, fn);
   counts.signals--;
   _listeners.get(name)?.delete(fn);
-}
-
-/** Sends the signal `name` to this process (Python's `signal.raise_signal`). */
-export function raise_signal(name: string): void {
-  Deno.kill(Deno.pid, name as Deno.Signal);
 }
 
 /** An environment variable, or `undefined` (also when the permission to read it is missing). */

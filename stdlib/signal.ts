@@ -32,9 +32,3 @@ const _names = new Map<number, string>(Object.entries(SIGNALS).map(([k, v]) => [
 export function _signal_name(sig: number): string | undefined {
   return _names.get(sig);
 }
-
-/** Python's `signal.Signals(n).name`-like lookup accepting a number or a name. */
-export function signal_number(sig: number | string): number | undefined {
-  if (typeof sig === "number") return sig;
-  return SIGNALS[sig];
-}

@@ -44,12 +44,6 @@ export function MockCallback(options: { return_value?: unknown } = {}): MockCall
   return f;
 }
 
-/** `mock.assert_called_with(...args)`: the last call had these arguments. */
-export function assert_called_with(m: MockCallback, ...args: unknown[]): void {
-  assert.ok(m.called, "mock was not called");
-  assert.deepStrictEqual(m.calls[m.calls.length - 1], args);
-}
-
 /** `assertAlmostEqual(a, b)` to 7 places, or within `delta`. */
 export function assertAlmostEqual(a: number, b: number, delta?: number): void {
   if (delta !== undefined) assert.ok(Math.abs(a - b) <= delta, `${a} != ${b} within ${delta}`);
@@ -142,33 +136,12 @@ export async function run_briefly(loop: asyncio.AbstractEventLoop): Promise<void
   }
 }
 
-/** Runs the loop until `pred()` is true (CPython's `test_utils.run_until`). */
-export async function run_until(
-  loop: asyncio.AbstractEventLoop,
-  pred: () => boolean,
-  timeout = 30,
-): Promise<void> {
-  const deadline = performance.now() + timeout * 1000;
-  while (!pred()) {
-    if (performance.now() > deadline) throw new Error("run_until timed out");
-    await loop.run_until_complete(asyncio.sleep(0.001));
-  }
-}
-
 /** Forces garbage collection where the host allows it (Deno/Node with --expose-gc). */
 export function gc_collect(): boolean {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (typeof gc === "function") {
     gc();
     return true;
-  }
-  return false;
-}
-
-/** A class name along the prototype chain (isinstance by name, for builtins). */
-export function isinstance(e: unknown, name: string): boolean {
-  for (let p = e == null ? null : Object.getPrototypeOf(e); p; p = Object.getPrototypeOf(p)) {
-    if (p.constructor?.name === name) return true;
   }
   return false;
 }
