@@ -473,10 +473,12 @@ export class BaseEventLoop extends AbstractEventLoop {
     delay: number,
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
-  ): TimerHandle {
+  ): TimerHandle;
+  override call_later(delay: number, callback: AnyFn): TimerHandle {
     if (delay === null || delay === undefined) throw new TypeError("delay must not be None");
-    const a = args as unknown[];
-    const context = _pop_call_options(a);
+    // `arguments` rather than a rest parameter: see call_soon.
+    const a = arguments.length <= 2 ? NO_ARGS : Array.prototype.slice.call(arguments, 2);
+    const context = a === NO_ARGS ? null : _pop_call_options(a);
     const timer = this._call_at(this.time() + delay, callback as AnyFn, a, context, "call_later");
     if (timer._source_traceback) timer._source_traceback.pop();
     return timer;
@@ -487,9 +489,11 @@ export class BaseEventLoop extends AbstractEventLoop {
     when: number,
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
-  ): TimerHandle {
-    const a = args as unknown[];
-    const context = _pop_call_options(a);
+  ): TimerHandle;
+  override call_at(when: number, callback: AnyFn): TimerHandle {
+    // `arguments` rather than a rest parameter: see call_soon.
+    const a = arguments.length <= 2 ? NO_ARGS : Array.prototype.slice.call(arguments, 2);
+    const context = a === NO_ARGS ? null : _pop_call_options(a);
     const timer = this._call_at(when, callback as AnyFn, a, context, "call_at");
     if (timer._source_traceback) timer._source_traceback.pop();
     return timer;
@@ -539,10 +543,13 @@ export class BaseEventLoop extends AbstractEventLoop {
   override call_soon<A extends unknown[]>(
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
-  ): Handle {
+  ): Handle;
+  override call_soon(callback: AnyFn): Handle {
+    // The arguments are read from `arguments`: a rest parameter would allocate an array on every
+    // call, also for the common callback without arguments (which shares one empty array).
     this._check_closed();
-    const a = args as unknown[];
-    const context = _pop_call_options(a);
+    const a = arguments.length <= 1 ? NO_ARGS : Array.prototype.slice.call(arguments, 1);
+    const context = a === NO_ARGS ? null : _pop_call_options(a);
     this._check_callback(callback, "call_soon");
     const handle = this._call_soon(callback as AnyFn, a, context);
     if (handle._source_traceback) handle._source_traceback.pop();
@@ -869,6 +876,9 @@ export class BaseEventLoop extends AbstractEventLoop {
     this._debug = Boolean(enabled);
   }
 }
+
+/** The arguments of every callback scheduled without any (shared: handles never mutate it). */
+const NO_ARGS: unknown[] = [];
 
 /**
  * Removes the trailing `{ context }` options object from a fresh rest-argument array, if there is
