@@ -7,11 +7,6 @@
 // - test_lock_doesnt_accept_loop_parameter and the `loop=` parts of test_ambiguous_loops: the
 //   TypeScript constructors have no `loop` option (a compile-time error); the runtime check that
 //   a primitive is bound to one loop is tested.
-// Not ported yet (Barrier): test_blocking_tasks_while_draining's twins for reset/abort while
-// half draining (test_reset_barrier_while_tasks_waiting, test_reset_barrier_when_tasks_half_draining,
-// test_reset_barrier_when_tasks_half_draining_half_blocking,
-// test_reset_barrier_while_tasks_waiting_and_waiting_again, test_reset_barrier_while_tasks_draining,
-// test_abort_barrier_when_exception_then_resetting): time; the Barrier code they exercise is ported.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
@@ -1133,6 +1128,180 @@ describe("BarrierTests", () => {
     yield* asyncio.sleep(0);
     assert.equal(barrier.n_waiting, 0);
     assert.equal(barrier.broken, false);
+  });
+
+  atest("test_reset_barrier_while_tasks_waiting", function* () {
+    const barrier = new asyncio.Barrier(N);
+    const results: boolean[] = [];
+    function* coro() {
+      try {
+        yield* barrier.wait();
+      } catch (e) {
+        if (!(e instanceof asyncio.BrokenBarrierError)) throw e;
+        results.push(true);
+      }
+    }
+    const tasks = [];
+    for (let i = 0; i < N - 1; i++) tasks.push(asyncio.create_task(coro()));
+    yield* asyncio.sleep(0);
+    asyncio.create_task(barrier.reset());
+    yield* asyncio.gather(...tasks);
+    assert.equal(results.length, N - 1);
+    assert.equal(barrier.n_waiting, 0);
+    assert.ok(!repr(barrier).includes("resetting"));
+    assert.equal(barrier.broken, false);
+  });
+
+  atest("test_reset_barrier_when_tasks_half_draining", function* () {
+    const barrier = new asyncio.Barrier(N);
+    const results1: boolean[] = [];
+    const rest_of_tasks = Math.floor(N / 2);
+    function* coro() {
+      try {
+        yield* barrier.wait();
+      } catch (e) {
+        if (!(e instanceof asyncio.BrokenBarrierError)) throw e;
+        results1.push(true);
+        return;
+      }
+      if (rest_of_tasks === barrier._count) yield* barrier.reset();
+    }
+    yield* gather_tasks(N, coro);
+    assert.deepEqual(results1, Array(rest_of_tasks).fill(true));
+    assert.equal(barrier.n_waiting, 0);
+    assert.ok(!repr(barrier).includes("resetting"));
+    assert.equal(barrier.broken, false);
+  });
+
+  atest("test_reset_barrier_when_tasks_half_draining_half_blocking", function* () {
+    const barrier = new asyncio.Barrier(N);
+    const results1: boolean[] = [];
+    const results2: boolean[] = [];
+    const blocking_tasks = Math.floor(N / 2);
+    let count = 0;
+    function* coro() {
+      try {
+        yield* barrier.wait();
+      } catch (e) {
+        if (!(e instanceof asyncio.BrokenBarrierError)) throw e;
+        results1.push(true);
+        yield* barrier.wait();
+        return;
+      }
+      count += 1;
+      if (count > blocking_tasks) {
+        yield* barrier.reset();
+        yield* barrier.wait();
+      } else {
+        try {
+          yield* barrier.wait();
+        } catch (e) {
+          if (!(e instanceof asyncio.BrokenBarrierError)) throw e;
+          results2.push(true);
+        }
+      }
+    }
+    yield* gather_tasks(N, coro);
+    assert.deepEqual(results1, Array(blocking_tasks).fill(true));
+    assert.deepEqual(results2, []);
+    assert.equal(barrier.n_waiting, 0);
+    assert.ok(!repr(barrier).includes("resetting"));
+    assert.equal(barrier.broken, false);
+  });
+
+  atest("test_reset_barrier_while_tasks_waiting_and_waiting_again", function* () {
+    const barrier = new asyncio.Barrier(N);
+    const results1: boolean[] = [];
+    const results2: boolean[] = [];
+    function* coro1() {
+      try {
+        yield* barrier.wait();
+      } catch (e) {
+        if (!(e instanceof asyncio.BrokenBarrierError)) throw e;
+        results1.push(true);
+      } finally {
+        yield* barrier.wait();
+        results2.push(true);
+      }
+    }
+    function* coro2() {
+      yield* asyncio.async_with(barrier, function* () {
+        results2.push(true);
+      });
+    }
+    const tasks = [];
+    for (let i = 0; i < N - 1; i++) tasks.push(asyncio.create_task(coro1()));
+    asyncio.create_task(barrier.reset());
+    yield* asyncio.sleep(0);
+    asyncio.create_task(coro2());
+    yield* asyncio.gather(...tasks);
+    assert.equal(barrier.broken, false);
+    assert.equal(results1.length, N - 1);
+    assert.equal(results2.length, N);
+    assert.equal(barrier.n_waiting, 0);
+  });
+
+  atest("test_reset_barrier_while_tasks_draining", function* () {
+    const barrier = new asyncio.Barrier(N);
+    const results1: boolean[] = [];
+    const results2: boolean[] = [];
+    const results3: boolean[] = [];
+    let count = 0;
+    function* coro() {
+      yield* barrier.wait();
+      count += 1;
+      if (count === N) {
+        yield* barrier.reset();
+        yield* barrier.wait();
+      } else {
+        try {
+          yield* barrier.wait();
+          results1.push(true);
+        } catch (e) {
+          if (e instanceof asyncio.CancelledError) throw e;
+          results2.push(true);
+        }
+      }
+      yield* barrier.wait();
+      results3.push(true);
+    }
+    yield* gather_tasks(N, coro);
+    assert.equal(barrier.broken, false);
+    assert.equal(results1.length, N - 1);
+    assert.equal(results2.length, 0);
+    assert.equal(results3.length, N);
+    assert.equal(barrier.n_waiting, 0);
+  });
+
+  atest("test_abort_barrier_when_exception_then_resetting", function* () {
+    const barrier1 = new asyncio.Barrier(N);
+    const barrier2 = new asyncio.Barrier(N);
+    const results1: boolean[] = [];
+    const results2: boolean[] = [];
+    const results3: boolean[] = [];
+    function* coro() {
+      try {
+        const i = yield* barrier1.wait();
+        if (i === Math.floor(N / 2)) throw new RuntimeError();
+        yield* barrier1.wait();
+        results1.push(true);
+      } catch (e) {
+        if (e instanceof asyncio.BrokenBarrierError) results2.push(true);
+        else if (e instanceof RuntimeError) yield* barrier1.abort();
+        else throw e;
+      }
+      const i = yield* barrier2.wait();
+      if (i === Math.floor(N / 2)) yield* barrier1.reset();
+      yield* barrier2.wait();
+      yield* barrier1.wait();
+      results3.push(true);
+    }
+    yield* gather_tasks(N, coro);
+    assert.equal(barrier1.broken, false);
+    assert.equal(results1.length, 0);
+    assert.equal(results2.length, N - 1);
+    assert.equal(results3.length, N);
+    assert.equal(barrier1.n_waiting, 0);
   });
 
   atest("test_abort_barrier", function* () {
