@@ -38,7 +38,7 @@ import {
   iscoroutine,
 } from "./coroutines.ts";
 import { Future, isfuture } from "./futures.ts";
-import { _task_step_callback, ensure_future, Task } from "./tasks.ts";
+import { ensure_future, Task, task_step } from "./tasks.ts";
 import { logger } from "./log.ts";
 import {
   KeyboardInterrupt,
@@ -84,7 +84,7 @@ function _lt_timer(a: TimerHandle, b: TimerHandle): boolean {
 export function _format_handle(handle: Handle): string {
   if ((handle as unknown) instanceof Task) return repr(handle);
   const task = handle._args !== null ? handle._args[0] : null;
-  if (handle._callback === _task_step_callback() && task instanceof Task) return repr(task);
+  if (handle._callback === task_step && task instanceof Task) return repr(task);
   return repr(handle);
 }
 
@@ -333,11 +333,10 @@ export class BaseEventLoop extends AbstractEventLoop {
 
   /** The loop itself: iterations, hops to the host, waits. */
   private async _run_forever_loop(): Promise<void> {
-    // The loop is the running loop while it runs callbacks; between slices, while it awaits the
-    // host, other code (another loop, plain async code) may run, so it is unset meanwhile.
-    const prev = null;
+    // The loop is the running loop while it runs callbacks; while it awaits the host, other code
+    // (another loop, plain async code) may run, so it is unset meanwhile.
     // Start after the caller's synchronous code, as a loop that was just started would.
-    _set_running_loop(prev);
+    _set_running_loop(null);
     await undefined;
     _set_running_loop(this);
     let slice_start = performance.now();
@@ -345,43 +344,29 @@ export class BaseEventLoop extends AbstractEventLoop {
     try {
       while (true) {
         const timeout = this._run_once_timeout();
-        let event_list: unknown[] | Promise<unknown[]>;
-        if (timeout === 0) {
-          // Reading the clock costs as much as a light iteration: look at it every 16
-          // iterations, or at every one while host I/O is in flight.
-          if ((++iterations & 15) === 0 || this._host_pending > 0) {
-            const now = performance.now();
-            if (this._must_hop(slice_start, now)) {
-              _set_running_loop(prev);
-              await hop();
-              _set_running_loop(this);
-              slice_start = performance.now();
-            }
-          }
-          event_list = this._select(0);
-        } else {
-          event_list = this._select(timeout);
-          if (Array.isArray(event_list)) {
-            // A selector that answered without waiting (a test selector, or readiness found
-            // at once): still let the host run now and then.
-            const now = performance.now();
-            if (this._must_hop(slice_start, now)) {
-              _set_running_loop(prev);
-              await hop();
-              _set_running_loop(this);
-              slice_start = performance.now();
-            }
-          } else {
-            _set_running_loop(prev);
-            this._idle = true;
-            try {
-              event_list = await event_list;
-            } finally {
-              this._idle = false;
-              _set_running_loop(this);
-            }
+        // Between iterations that do not wait for the host, hop to it now and then (see
+        // _must_hop). Reading the clock costs as much as a light iteration: look at it every 16
+        // iterations, or at every one while host I/O is in flight or the selector would wait
+        // (a selector that answers at once, like a test selector, must not starve the host).
+        if ((++iterations & 15) === 0 || this._host_pending > 0 || timeout !== 0) {
+          if (this._must_hop(slice_start, performance.now())) {
+            _set_running_loop(null);
+            await hop();
+            _set_running_loop(this);
             slice_start = performance.now();
           }
+        }
+        let event_list = this._select(timeout);
+        if (!Array.isArray(event_list)) {
+          _set_running_loop(null);
+          this._idle = true;
+          try {
+            event_list = await event_list;
+          } finally {
+            this._idle = false;
+            _set_running_loop(this);
+          }
+          slice_start = performance.now();
         }
         this._process_events(event_list as unknown[]);
         this._run_once_ready();

@@ -32,7 +32,6 @@ import {
 } from "./events.ts";
 import { CancelledError, InvalidStateError, TimeoutError } from "./exceptions.ts";
 import {
-  _chain_future,
   _get_loop,
   _set_result_unless_cancelled,
   Future,
@@ -70,14 +69,12 @@ export interface TaskInit {
   eager_start?: boolean;
 }
 
-/** A task's step, scheduled with `call_soon`: the only place a Task's generator is resumed. */
-function task_step(task: Task<unknown>, exc?: unknown): void {
+/**
+ * @internal A task's step, scheduled with `call_soon`: the only place a Task's generator is
+ * resumed (`_format_handle` recognises it to show the task instead).
+ */
+export function task_step(task: Task<unknown>, exc?: unknown): void {
   task.__step(exc);
-}
-
-/** @internal The function task steps are scheduled with (for `_format_handle`). */
-export function _task_step_callback(): (task: Task<unknown>, exc?: unknown) => void {
-  return task_step;
 }
 
 function make_wakeup(task: Task<unknown>): (fut: Future<unknown>) => void {
@@ -1347,5 +1344,3 @@ export function _unregister_eager_task(task: Task<unknown>): void {
 
 /** @internal Names the coroutine a task runs, for reprs. */
 export { _set_coro_name };
-/** @internal */
-export { _chain_future };
