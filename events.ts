@@ -180,17 +180,29 @@ export class Handle {
       if (this._context !== null) _run_in(this._context, this._callback as AnyFn, this._args as unknown[]);
       else _run_in_data(this, this._callback as AnyFn, this._args as unknown[]);
     } catch (exc) {
-      if (exc instanceof SystemExit || exc instanceof KeyboardInterrupt) throw exc;
-      const cb = _format_callback_source(this._callback, this._args ?? [], this._loop.get_debug());
-      const context: ExceptionContext = {
-        message: `Exception in callback ${cb}`,
-        exception: exc,
-        handle: this,
-      };
-      if (this._source_traceback) context.source_traceback = this._source_traceback;
-      this._loop.call_exception_handler(context);
+      _callback_failed(this, this._loop, this._callback, this._args ?? [], exc, this._source_traceback);
     }
   }
+}
+
+/**
+ * @internal What `Handle._run` does when its callback raises (shared with the Task, which is its
+ * own handle): `SystemExit` and `KeyboardInterrupt` propagate, anything else goes to the loop's
+ * exception handler.
+ */
+export function _callback_failed(
+  handle: unknown,
+  loop: AbstractEventLoop,
+  callback: unknown,
+  args: unknown[],
+  exc: unknown,
+  source_traceback: FrameSummary[] | null,
+): void {
+  if (exc instanceof SystemExit || exc instanceof KeyboardInterrupt) throw exc;
+  const cb = _format_callback_source(callback, args, loop.get_debug());
+  const context: ExceptionContext = { message: `Exception in callback ${cb}`, exception: exc, handle };
+  if (source_traceback) context.source_traceback = source_traceback;
+  loop.call_exception_handler(context);
 }
 
 /** Python's `_ThreadSafeHandle`: there is one thread here, so it is a `Handle`. */

@@ -22,6 +22,7 @@ import {
   iscoroutine,
 } from "./coroutines.ts";
 import {
+  _callback_failed,
   _get_running_loop,
   type AbstractEventLoop,
   type ExceptionContext,
@@ -41,7 +42,6 @@ import {
   wrap_promise,
 } from "./futures.ts";
 import { _run_in, type Context, copy_context } from "./stdlib/contextvars.ts";
-import { _format_callback_source } from "./format_helpers.ts";
 import {
   KeyboardInterrupt,
   RuntimeError,
@@ -448,12 +448,7 @@ export class Task<T = unknown> extends Future<T> {
     try {
       _run_in(this._context, task_step, exc === null ? this._step_args : [this, exc]);
     } catch (e) {
-      if (e instanceof SystemExit || e instanceof KeyboardInterrupt) throw e;
-      this._loop.call_exception_handler({
-        message: `Exception in callback ${_format_callback_source(task_step, [this], this._loop._debug)}`,
-        exception: e,
-        handle: this,
-      });
+      _callback_failed(this, this._loop, task_step, [this], e, null);
     }
   }
 
