@@ -269,7 +269,10 @@ export class TimerHandle extends Handle {
     return this._when;
   }
 
-  /** Python's `==`. */
+  /**
+   * Python's `==`. Python returns `NotImplemented` for a non-TimerHandle and lets the other side
+   * answer; there is no reflected comparison here, so the answer is `false` (what `==` ends with).
+   */
   __eq__(other: unknown): boolean {
     if (!(other instanceof TimerHandle)) return false;
     const a = this._args, b = other._args;
