@@ -464,7 +464,8 @@ export class BaseEventLoop extends AbstractEventLoop {
     // `arguments` rather than a rest parameter: see call_soon.
     const a = arguments.length <= 2 ? NO_ARGS : Array.prototype.slice.call(arguments, 2);
     const context = a === NO_ARGS ? null : _pop_call_options(a);
-    const timer = this._call_at(this.time() + delay, callback as AnyFn, a, context, "call_later");
+    // CPython's call_later goes through call_at, so its errors name call_at().
+    const timer = this._call_at(this.time() + delay, callback as AnyFn, a, context, "call_at");
     if (timer._source_traceback) timer._source_traceback.pop();
     return timer;
   }
