@@ -22,7 +22,10 @@ import {
   _get_running_loop,
   _set_running_loop,
   AbstractEventLoop,
+  AbstractServer,
   type CallOptions,
+  type CreateConnectionOptions,
+  type CreateServerOptions,
   type ExceptionContext,
   type ExceptionHandler,
   Handle,
@@ -37,14 +40,48 @@ import {
   type Coroutine,
   iscoroutine,
 } from "./coroutines.ts";
-import { Future, isfuture } from "./futures.ts";
-import { ensure_future, Task, task_step } from "./tasks.ts";
+import { Future, isfuture, wrap_promise } from "./futures.ts";
+import { ensure_future, gather, sleep, Task, task_step } from "./tasks.ts";
+import { staggered_race } from "./staggered.ts";
+import { CancelledError } from "./exceptions.ts";
+import type { BaseProtocol } from "./protocols.ts";
+import type { Transport } from "./transports.ts";
+import { TransportSocket } from "./trsock.ts";
+import type { SSLOption } from "./sslproto.ts";
+import {
+  _is_ipv4,
+  _is_ipv6,
+  type Address,
+  type AddrInfo,
+  AF_INET,
+  AF_INET6,
+  AF_UNSPEC,
+  AI_PASSIVE,
+  getaddrinfo as _getaddrinfo,
+  IPPROTO_IPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPV6_V6ONLY,
+  SO_KEEPALIVE,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  socket,
+  SOL_SOCKET,
+  TCP_NODELAY,
+} from "./stdlib/socket.ts";
 import { logger } from "./log.ts";
 import {
+  errno,
+  ExceptionGroup,
   KeyboardInterrupt,
   NotImplementedError,
+  OSError,
+  py_str,
   RuntimeError,
   SystemExit,
+  TimeoutError,
   TypeError,
   ValueError,
 } from "./stdlib/builtins.ts";
@@ -107,6 +144,8 @@ export interface LoopSelector<E = unknown> {
   wakeup(): void;
   /** Releases the selector. */
   close(): void;
+  /** Host operations in flight that will wake the selector (its registered objects). */
+  _host_pending?: number;
 }
 
 /** Python's `BaseEventLoop`. */
@@ -200,6 +239,403 @@ export class BaseEventLoop extends AbstractEventLoop {
   /** The task factory, or `null` for the default. */
   override get_task_factory(): TaskFactory | null {
     return this._task_factory;
+  }
+
+  // --- networking (CPython's base_events.py) ------------------------------------------------
+
+  /** @internal Transports by socket number (the selector loop fills it). */
+  _transports: Map<number, unknown> = new Map();
+
+  /** Resolves `host`/`port` on the host's resolver: `[family, type, proto, canonname, sockaddr]` entries. */
+  override *getaddrinfo(
+    host: string | null,
+    port: number | string | null,
+    options: { family?: number; type?: number; proto?: number; flags?: number } = {},
+  ): Coroutine<AddrInfo[]> {
+    const { family = 0, type = 0, proto = 0, flags = 0 } = options;
+    return yield* wrap_promise(_getaddrinfo(host, port, family, type, proto, flags), { loop: this });
+  }
+
+  /** `getnameinfo(sockaddr)`: `[host, port]` as strings (numeric: the hosts offer no reverse lookup here). */
+  // deno-lint-ignore require-yield
+  *getnameinfo(
+    sockaddr: [string, number] | [string, number, number, number],
+    _flags = 0,
+  ): Coroutine<[string, string]> {
+    return [sockaddr[0], String(sockaddr[1])];
+  }
+
+  /** @internal Python's `_ensure_resolved`: skips the resolver for a numeric address. */
+  *_ensure_resolved(
+    address: Address,
+    options: { family?: number; type?: number; proto?: number; flags?: number } = {},
+  ): Coroutine<AddrInfo[]> {
+    const { family = 0, type = SOCK_STREAM, proto = 0, flags = 0 } = options;
+    const [host, port, ...rest] = address as [string | null, number | string | null, number?, number?];
+    const info = _ipaddr_info(host, port, family, type, proto, rest[0] ?? 0, rest[1] ?? 0);
+    if (info !== null) return [info];
+    return yield* this.getaddrinfo(host, port, { family, type, proto, flags });
+  }
+
+  /** @internal */
+  *_create_server_getaddrinfo(
+    host: string | null,
+    port: number | string | null,
+    family: number,
+    flags: number,
+  ): Coroutine<AddrInfo[]> {
+    const infos = yield* this._ensure_resolved([host, port] as unknown as Address, {
+      family,
+      type: SOCK_STREAM,
+      flags,
+    });
+    if (infos.length === 0) throw new OSError(`getaddrinfo(${repr(host)}) returned empty list`);
+    return infos;
+  }
+
+  /** @internal Creates and connects one socket, collecting its errors in `exceptions`. */
+  *_connect_sock(
+    exceptions: OSError[][],
+    addr_info: AddrInfo,
+    local_addr_infos: AddrInfo[] | null = null,
+  ): Coroutine<socket> {
+    const my_exceptions: OSError[] = [];
+    exceptions.push(my_exceptions);
+    const [family, type_, proto, , address] = addr_info;
+    let sock = null as socket | null;
+    try {
+      try {
+        sock = new socket(family, type_, proto);
+        sock.setblocking(false);
+        if (local_addr_infos !== null) {
+          let bound = false;
+          for (const [lfamily, , , , laddr] of local_addr_infos) {
+            if (lfamily !== family) continue;
+            try {
+              sock.bind(laddr);
+              bound = true;
+              break;
+            } catch (exc) {
+              if (!(exc instanceof OSError)) throw exc;
+              const msg = `error while attempting to bind on address ${
+                repr(laddr)
+              }: ${exc.message.toLowerCase()}`;
+              my_exceptions.push(new OSError(exc.errno, msg));
+            }
+          }
+          if (!bound) {
+            if (my_exceptions.length) throw my_exceptions.pop();
+            throw new OSError(`no matching local address with family=${family} found`);
+          }
+        }
+        yield* this.sock_connect(sock, address);
+        return sock;
+      } catch (exc) {
+        if (exc instanceof OSError) my_exceptions.push(exc);
+        throw exc;
+      }
+    } catch (exc) {
+      if (sock !== null) {
+        try {
+          sock.close();
+        } catch (e) {
+          if (!(e instanceof OSError)) throw e;
+        }
+      }
+      throw exc;
+    }
+  }
+
+  /** Opens a TCP connection to `host`:`port` (or wraps `sock`); `[transport, protocol]`. */
+  override *create_connection<P extends BaseProtocol>(
+    protocol_factory: () => P,
+    host: string | null = null,
+    port: number | string | null = null,
+    options: CreateConnectionOptions = {},
+  ): Coroutine<[Transport, P]> {
+    let {
+      ssl = null,
+      family = 0,
+      proto = 0,
+      flags = 0,
+      sock = null,
+      local_addr = null,
+      server_hostname = null,
+      ssl_handshake_timeout = null,
+      ssl_shutdown_timeout = null,
+      happy_eyeballs_delay = null,
+      interleave = null,
+      all_errors = false,
+    } = options;
+    if (server_hostname !== null && !ssl) {
+      throw new ValueError("server_hostname is only meaningful with ssl");
+    }
+    if (server_hostname === null && ssl) {
+      if (!host) throw new ValueError("You must set server_hostname when using ssl without a host");
+      server_hostname = host;
+    }
+    if (ssl_handshake_timeout !== null && !ssl) {
+      throw new ValueError("ssl_handshake_timeout is only meaningful with ssl");
+    }
+    if (ssl_shutdown_timeout !== null && !ssl) {
+      throw new ValueError("ssl_shutdown_timeout is only meaningful with ssl");
+    }
+    if (happy_eyeballs_delay !== null && interleave === null) interleave = 1;
+    if (host !== null || port !== null) {
+      if (sock !== null) throw new ValueError("host/port and sock can not be specified at the same time");
+      let infos = yield* this._ensure_resolved([host, port] as unknown as Address, {
+        family,
+        type: SOCK_STREAM,
+        proto,
+        flags,
+      });
+      if (infos.length === 0) throw new OSError("getaddrinfo() returned empty list");
+      let laddr_infos: AddrInfo[] | null = null;
+      if (local_addr !== null) {
+        laddr_infos = yield* this._ensure_resolved(local_addr, { family, type: SOCK_STREAM, proto, flags });
+        if (laddr_infos.length === 0) throw new OSError("getaddrinfo() returned empty list");
+      }
+      if (interleave) infos = _interleave_addrinfos(infos, interleave);
+      const exceptions: OSError[][] = [];
+      if (happy_eyeballs_delay === null) {
+        for (const addrinfo of infos) {
+          try {
+            sock = yield* this._connect_sock(exceptions, addrinfo, laddr_infos);
+            break;
+          } catch (e) {
+            if (!(e instanceof OSError)) throw e;
+          }
+        }
+      } else {
+        const r = yield* staggered_race(
+          infos.map((addrinfo) => () => this._connect_sock(exceptions, addrinfo, laddr_infos)),
+          happy_eyeballs_delay,
+          { loop: this },
+        );
+        sock = r[0] as socket | null;
+      }
+      if (sock === null) {
+        const flat = exceptions.flat();
+        if (all_errors) throw new ExceptionGroup("create_connection failed", flat);
+        if (flat.length === 1) throw flat[0];
+        if (flat.length) {
+          const model = py_str(flat[0]);
+          if (flat.every((exc) => py_str(exc) === model)) throw flat[0];
+          throw new OSError(`Multiple exceptions: ${flat.map((exc) => py_str(exc)).join(", ")}`);
+        }
+        throw new TimeoutError("create_connection failed");
+      }
+    } else {
+      if (sock === null) throw new ValueError("host and port was not specified and no sock specified");
+      if (sock.type !== SOCK_STREAM) throw new ValueError(`A Stream Socket was expected, got ${repr(sock)}`);
+    }
+    const [transport, protocol] = yield* this._create_connection_transport(
+      sock,
+      protocol_factory,
+      ssl,
+      server_hostname,
+      false,
+      ssl_handshake_timeout,
+      ssl_shutdown_timeout,
+    );
+    if (this._debug) {
+      logger.debug(
+        `${repr(transport.get_extra_info("socket"))} connected to ${host}:${repr(port)}: (${
+          repr(transport)
+        }, ${repr(protocol)})`,
+      );
+    }
+    return [transport, protocol];
+  }
+
+  /** @internal */
+  *_create_connection_transport<P extends BaseProtocol>(
+    sock: socket,
+    protocol_factory: () => P,
+    ssl: SSLOption | boolean | null,
+    server_hostname: string | null,
+    server_side = false,
+    ssl_handshake_timeout: number | null = null,
+    ssl_shutdown_timeout: number | null = null,
+  ): Coroutine<[Transport, P]> {
+    sock.setblocking(false);
+    const protocol = protocol_factory();
+    const waiter = this.create_future<null>();
+    let transport: Transport;
+    if (ssl) {
+      const sslcontext = typeof ssl === "boolean" ? null : ssl;
+      transport = this._make_ssl_transport(sock, protocol, sslcontext, waiter, {
+        server_side,
+        server_hostname,
+        ssl_handshake_timeout,
+        ssl_shutdown_timeout,
+      }) as Transport;
+    } else {
+      transport = this._make_socket_transport(sock, protocol, waiter) as Transport;
+    }
+    try {
+      yield* waiter;
+    } catch (e) {
+      transport.close();
+      throw e;
+    }
+    return [transport, protocol];
+  }
+
+  /** Starts a TCP server on `host` (a name, an address, a list of them, or `null`/`''` for all) and `port`. */
+  override *create_server(
+    protocol_factory: () => BaseProtocol,
+    host: string | string[] | null = null,
+    port: number | string | null = null,
+    options: CreateServerOptions = {},
+  ): Coroutine<Server> {
+    let {
+      family = AF_UNSPEC,
+      flags = AI_PASSIVE,
+      sock = null,
+      backlog = 100,
+      ssl = null,
+      reuse_address = null,
+      reuse_port = null,
+      keep_alive = null,
+      ssl_handshake_timeout = null,
+      ssl_shutdown_timeout = null,
+      start_serving = true,
+    } = options;
+    if (typeof ssl === "boolean") throw new TypeError("ssl argument must be an SSLContext or None");
+    if (ssl_handshake_timeout !== null && ssl === null) {
+      throw new ValueError("ssl_handshake_timeout is only meaningful with ssl");
+    }
+    if (ssl_shutdown_timeout !== null && ssl === null) {
+      throw new ValueError("ssl_shutdown_timeout is only meaningful with ssl");
+    }
+    let sockets: socket[];
+    if (host !== null || port !== null) {
+      if (sock !== null) throw new ValueError("host/port and sock can not be specified at the same time");
+      if (reuse_address === null) reuse_address = true;
+      sockets = [];
+      const hosts: (string | null)[] = host === ""
+        ? [null]
+        : typeof host === "string" || host === null
+        ? [host]
+        : host;
+      const fs = hosts.map((h) => this._create_server_getaddrinfo(h, port, family, flags));
+      const all = (yield* gather(...fs)) as AddrInfo[][];
+      // A set of the results, as Python's: the same address once.
+      const seen = new Set<string>();
+      const infos: AddrInfo[] = [];
+      for (const info of all.flat()) {
+        const k = JSON.stringify(info);
+        if (!seen.has(k)) {
+          seen.add(k);
+          infos.push(info);
+        }
+      }
+      let completed = false;
+      try {
+        for (const [af, socktype, proto, , sa] of infos) {
+          let s: socket;
+          try {
+            s = new socket(af, socktype, proto);
+          } catch (e) {
+            if (!(e instanceof OSError)) throw e;
+            if (this._debug) {
+              logger.warning(`create_server() failed to create socket.socket(${af}, ${socktype}, ${proto})`);
+            }
+            continue;
+          }
+          sockets.push(s);
+          if (reuse_address) s.setsockopt(SOL_SOCKET, SO_REUSEADDR, true);
+          if (reuse_port && (af === AF_INET || af === AF_INET6)) s.setsockopt(SOL_SOCKET, SO_REUSEPORT, true);
+          if (keep_alive) s.setsockopt(SOL_SOCKET, SO_KEEPALIVE, true);
+          if (af === AF_INET6) s.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, true);
+          try {
+            s.bind(sa);
+          } catch (err) {
+            if (!(err instanceof OSError)) throw err;
+            const msg = `error while attempting to bind on address ${repr(sa)}: ${err.message.toLowerCase()}`;
+            if (err.errno === errno.EADDRNOTAVAIL) {
+              sockets.pop();
+              s.close();
+              if (this._debug) logger.warning(msg);
+              continue;
+            }
+            throw new OSError(err.errno, msg);
+          }
+        }
+        if (sockets.length === 0) {
+          throw new OSError(`could not bind on any address out of ${repr(infos.map((i) => i[4]))}`);
+        }
+        completed = true;
+      } finally {
+        if (!completed) { for (const s of sockets) s.close(); }
+      }
+    } else {
+      if (sock === null) throw new ValueError("Neither host/port nor sock were specified");
+      if (sock.type !== SOCK_STREAM) throw new ValueError(`A Stream Socket was expected, got ${repr(sock)}`);
+      sockets = [sock];
+    }
+    for (const s of sockets) s.setblocking(false);
+    const server = new Server(
+      this,
+      sockets,
+      protocol_factory,
+      ssl,
+      backlog,
+      ssl_handshake_timeout,
+      ssl_shutdown_timeout,
+    );
+    if (start_serving) {
+      server._start_serving();
+      yield* sleep(0);
+    }
+    if (this._debug) logger.info(`${repr(server)} is serving`);
+    return server;
+  }
+
+  /** Wraps a connection accepted outside asyncio in a transport; `[transport, protocol]`. */
+  override *connect_accepted_socket<P extends BaseProtocol>(
+    protocol_factory: () => P,
+    sock: socket,
+    options: {
+      ssl?: SSLOption | null;
+      ssl_handshake_timeout?: number | null;
+      ssl_shutdown_timeout?: number | null;
+    } = {},
+  ): Coroutine<[Transport, P]> {
+    const { ssl = null, ssl_handshake_timeout = null, ssl_shutdown_timeout = null } = options;
+    if (sock.type !== SOCK_STREAM) throw new ValueError(`A Stream Socket was expected, got ${repr(sock)}`);
+    if (ssl_handshake_timeout !== null && !ssl) {
+      throw new ValueError("ssl_handshake_timeout is only meaningful with ssl");
+    }
+    if (ssl_shutdown_timeout !== null && !ssl) {
+      throw new ValueError("ssl_shutdown_timeout is only meaningful with ssl");
+    }
+    const [transport, protocol] = yield* this._create_connection_transport(
+      sock,
+      protocol_factory,
+      ssl,
+      "",
+      true,
+      ssl_handshake_timeout,
+      ssl_shutdown_timeout,
+    );
+    if (this._debug) {
+      logger.debug(
+        `${repr(transport.get_extra_info("socket"))} handled: (${repr(transport)}, ${repr(protocol)})`,
+      );
+    }
+    return [transport, protocol];
+  }
+
+  /** @internal Starts accepting on `sock` (the selector loop implements it). */
+  _start_serving(..._args: unknown[]): void {
+    throw new NotImplementedError();
+  }
+
+  /** @internal Stops accepting on `sock` and closes it (the selector loop implements it). */
+  _stop_serving(_sock: socket): void {
+    throw new NotImplementedError();
   }
 
   /** @internal Makes a socket transport (the selector loop implements it). */
@@ -319,7 +755,12 @@ export class BaseEventLoop extends AbstractEventLoop {
    * hops, which keeps loop-bound work fast.
    */
   _must_hop(slice_start: number, now: number): boolean {
-    return now - slice_start > (this._host_pending > 0 ? IO_BUDGET_MS : RUN_BUDGET_MS);
+    return now - slice_start > (this._io_in_flight() ? IO_BUDGET_MS : RUN_BUDGET_MS);
+  }
+
+  /** @internal Whether host I/O is in flight: pending host operations, or objects the selector watches. */
+  _io_in_flight(): boolean {
+    return this._host_pending > 0 || (this._selector !== null && (this._selector._host_pending ?? 0) > 0);
   }
 
   /** @internal The selector poll: `_select(0)` answers now; otherwise it may return a Promise. */
@@ -348,7 +789,7 @@ export class BaseEventLoop extends AbstractEventLoop {
         // _must_hop). Reading the clock costs as much as a light iteration: look at it every 16
         // iterations, or at every one while host I/O is in flight or the selector would wait
         // (a selector that answers at once, like a test selector, must not starve the host).
-        if ((++iterations & 15) === 0 || this._host_pending > 0 || timeout !== 0) {
+        if ((++iterations & 15) === 0 || timeout !== 0 || this._io_in_flight()) {
           if (this._must_hop(slice_start, performance.now())) {
             _set_running_loop(null);
             await hop();
@@ -895,4 +1336,246 @@ export function _track_unclosed(loop: BaseEventLoop): void {
 /** @internal Stops tracking `loop` (it was closed). */
 export function _untrack_unclosed(loop: BaseEventLoop): void {
   _unclosed.unregister(loop);
+}
+
+// --- networking helpers and Server ------------------------------------------------------------
+
+/**
+ * @internal Python's `_ipaddr_info`: the `getaddrinfo` entry of `host` if it is already a
+ * numeric address (so the resolver can be skipped), else `null`.
+ */
+export function _ipaddr_info(
+  host: string | null,
+  port: number | string | null,
+  family: number,
+  type: number,
+  proto: number,
+  flowinfo = 0,
+  scopeid = 0,
+): AddrInfo | null {
+  if ((proto !== 0 && proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) || host === null) return null;
+  if (type === SOCK_STREAM) proto = IPPROTO_TCP;
+  else if (type === SOCK_DGRAM) proto = IPPROTO_UDP;
+  else return null;
+  let p: number;
+  if (port === null || port === "") p = 0;
+  else if (typeof port === "number") p = port;
+  else if (/^\s*[+-]?\d+\s*$/.test(port)) p = parseInt(port, 10);
+  else return null;
+  const afs = family === AF_UNSPEC ? [AF_INET, AF_INET6] : [family];
+  if (host.includes("%")) return null;
+  for (const af of afs) {
+    if (af === AF_INET && _is_ipv4(host)) return [af, type, proto, "", [host, p]];
+    if (af === AF_INET6 && _is_ipv6(host)) return [af, type, proto, "", [host, p, flowinfo, scopeid]];
+  }
+  return null;
+}
+
+/** @internal Python's `_interleave_addrinfos`: alternates the entries by family. */
+export function _interleave_addrinfos(addrinfos: AddrInfo[], first_address_family_count = 1): AddrInfo[] {
+  const by_family = new Map<number, AddrInfo[]>();
+  for (const addr of addrinfos) {
+    let l = by_family.get(addr[0]);
+    if (l === undefined) by_family.set(addr[0], l = []);
+    l.push(addr);
+  }
+  const lists = [...by_family.values()];
+  const reordered: AddrInfo[] = [];
+  if (first_address_family_count > 1) {
+    reordered.push(...lists[0].splice(0, first_address_family_count - 1));
+  }
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let i = 0; i < longest; i++) {
+    for (const l of lists) if (i < l.length) reordered.push(l[i]);
+  }
+  return reordered;
+}
+
+/** @internal Python's `_set_nodelay`: TCP_NODELAY on TCP sockets. */
+export function _set_nodelay(sock: socket): void {
+  if (
+    (sock.family === AF_INET || sock.family === AF_INET6) && sock.type === SOCK_STREAM &&
+    sock.proto === IPPROTO_TCP
+  ) {
+    sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+  }
+}
+
+/** The transport shape a Server tracks. */
+interface ServerClient {
+  close(): void;
+  abort(): void;
+}
+
+/** Python's `Server`: the listening sockets of `create_server`, and the connections they accepted. */
+export class Server extends AbstractServer {
+  /** @internal */
+  _loop: BaseEventLoop;
+  /** @internal `null` once closed. */
+  _sockets: socket[] | null;
+  /** @internal The live connections (CPython keeps a WeakSet). */
+  _clients: Set<ServerClient> = new Set();
+  /** @internal `null` once woken. */
+  _waiters: Future<null>[] | null = [];
+  /** @internal */
+  _protocol_factory: () => BaseProtocol;
+  /** @internal */
+  _backlog: number;
+  /** @internal */
+  _ssl_context: SSLOption | null;
+  /** @internal */
+  _ssl_handshake_timeout: number | null;
+  /** @internal */
+  _ssl_shutdown_timeout: number | null;
+  /** @internal */
+  _serving = false;
+  /** @internal */
+  _serving_forever_fut: Future<null> | null = null;
+
+  /** Made by `create_server`. */
+  constructor(
+    loop: BaseEventLoop,
+    sockets: socket[],
+    protocol_factory: () => BaseProtocol,
+    ssl_context: SSLOption | null,
+    backlog: number,
+    ssl_handshake_timeout: number | null,
+    ssl_shutdown_timeout: number | null = null,
+  ) {
+    super();
+    this._loop = loop;
+    this._sockets = sockets;
+    this._protocol_factory = protocol_factory;
+    this._backlog = backlog;
+    this._ssl_context = ssl_context;
+    this._ssl_handshake_timeout = ssl_handshake_timeout;
+    this._ssl_shutdown_timeout = ssl_shutdown_timeout;
+  }
+
+  /** Python's repr. */
+  __repr__(): string {
+    return `<${this.constructor.name} sockets=${repr(this.sockets)}>`;
+  }
+
+  /** Python's repr. */
+  override toString(): string {
+    return this.__repr__();
+  }
+
+  /** @internal A connection was accepted. */
+  _attach(transport: ServerClient): void {
+    if (this._sockets === null) throw new Error("assert self._sockets is not None");
+    this._clients.add(transport);
+  }
+
+  /** @internal A connection is gone. */
+  _detach(transport: ServerClient): void {
+    this._clients.delete(transport);
+    if (this._clients.size === 0 && this._sockets === null) this._wakeup();
+  }
+
+  /** @internal */
+  _wakeup(): void {
+    const waiters = this._waiters;
+    this._waiters = null;
+    for (const waiter of waiters ?? []) if (!waiter.done()) waiter.set_result(null);
+  }
+
+  /** @internal */
+  _start_serving(): void {
+    if (this._serving) return;
+    this._serving = true;
+    for (const sock of this._sockets!) {
+      sock.listen(this._backlog);
+      this._loop._start_serving(
+        this._protocol_factory,
+        sock,
+        this._ssl_context,
+        this,
+        this._backlog,
+        this._ssl_handshake_timeout,
+        this._ssl_shutdown_timeout,
+      );
+    }
+  }
+
+  /** The loop the server runs on. */
+  override get_loop(): BaseEventLoop {
+    return this._loop;
+  }
+
+  /** Whether the server accepts connections. */
+  override is_serving(): boolean {
+    return this._serving;
+  }
+
+  /** The listening sockets (as `TransportSocket`s); empty once closed. */
+  override get sockets(): readonly TransportSocket[] {
+    if (this._sockets === null) return [];
+    return this._sockets.map((s) => new TransportSocket(s));
+  }
+
+  /** Stops listening and closes the listening sockets; accepted connections stay open. */
+  override close(): void {
+    const sockets = this._sockets;
+    if (sockets === null) return;
+    this._sockets = null;
+    for (const sock of sockets) this._loop._stop_serving(sock);
+    this._serving = false;
+    if (this._serving_forever_fut !== null && !this._serving_forever_fut.done()) {
+      this._serving_forever_fut.cancel();
+      this._serving_forever_fut = null;
+    }
+    if (this._clients.size === 0) this._wakeup();
+  }
+
+  /** Closes every accepted connection. */
+  override close_clients(): void {
+    for (const transport of [...this._clients]) transport.close();
+  }
+
+  /** Aborts every accepted connection. */
+  override abort_clients(): void {
+    for (const transport of [...this._clients]) transport.abort();
+  }
+
+  /** Starts accepting connections (if not yet). */
+  override *start_serving(): Coroutine<void> {
+    this._start_serving();
+    yield* sleep(0);
+  }
+
+  /** Accepts connections until cancelled; then closes the server and waits for it. */
+  override *serve_forever(): Coroutine<void> {
+    if (this._serving_forever_fut !== null) {
+      throw new RuntimeError(`server ${this.__repr__()} is already being awaited on serve_forever()`);
+    }
+    if (this._sockets === null) throw new RuntimeError(`server ${this.__repr__()} is closed`);
+    this._start_serving();
+    this._serving_forever_fut = this._loop.create_future<null>();
+    try {
+      yield* this._serving_forever_fut;
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        try {
+          this.close();
+          yield* this.wait_closed();
+        } finally {
+          // deno-lint-ignore no-unsafe-finally
+          throw e;
+        }
+      }
+      throw e;
+    } finally {
+      this._serving_forever_fut = null;
+    }
+  }
+
+  /** Waits until the server is closed and every connection it accepted is gone. */
+  override *wait_closed(): Coroutine<void> {
+    if (this._waiters === null) return;
+    const waiter = this._loop.create_future<null>();
+    this._waiters.push(waiter);
+    yield* waiter;
+  }
 }

@@ -27,6 +27,11 @@ import { _warn } from "./_warnings.ts";
 import type { Future } from "./futures.ts";
 import type { Task } from "./tasks.ts";
 import type { Awaitable, Coroutine } from "./coroutines.ts";
+import type { BaseProtocol } from "./protocols.ts";
+import type { Transport } from "./transports.ts";
+import type { TransportSocket } from "./trsock.ts";
+import type { Address, AddrInfo, socket } from "./stdlib/socket.ts";
+import type { SSLOption } from "./sslproto.ts";
 
 /** Any callback. */
 // deno-lint-ignore no-explicit-any
@@ -294,6 +299,62 @@ export class TimerHandle extends Handle {
   }
 }
 
+/** The keyword arguments of `create_connection` / `create_unix_connection`. */
+export interface CreateConnectionOptions {
+  /** TLS: `true` for the defaults, or the options of {@linkcode SSLOption}. */
+  ssl?: SSLOption | boolean | null;
+  /** Address family (`socket.AF_INET`, `AF_INET6`; 0: any). */
+  family?: number;
+  /** Protocol number for `getaddrinfo`. */
+  proto?: number;
+  /** `getaddrinfo` flags. */
+  flags?: number;
+  /** An already connected socket to use instead of host and port. */
+  sock?: socket | null;
+  /** A local address to bind to (not supported by the hosts; see `stdlib/socket.ts`). */
+  local_addr?: Address | null;
+  /** The name to check the server's certificate against (TLS). */
+  server_hostname?: string | null;
+  /** Seconds to wait for the TLS handshake. */
+  ssl_handshake_timeout?: number | null;
+  /** Seconds to wait for the TLS shutdown. */
+  ssl_shutdown_timeout?: number | null;
+  /** Happy Eyeballs (RFC 8305): seconds before starting the next attempt. */
+  happy_eyeballs_delay?: number | null;
+  /** How addresses are interleaved by family. */
+  interleave?: number | null;
+  /** Raise an `ExceptionGroup` of every attempt's error. */
+  all_errors?: boolean;
+}
+
+/** The keyword arguments of `create_server` / `create_unix_server`. */
+export interface CreateServerOptions {
+  /** Address family (0: any). */
+  family?: number;
+  /** `getaddrinfo` flags (default `AI_PASSIVE`). */
+  flags?: number;
+  /** An already bound socket to serve on instead of host and port. */
+  sock?: socket | null;
+  /** The listen backlog (default 100). */
+  backlog?: number;
+  /** TLS: the options of {@linkcode SSLOption} (a certificate and key are required). */
+  ssl?: SSLOption | null;
+  /** Set `SO_REUSEADDR` (default: true on POSIX). */
+  reuse_address?: boolean | null;
+  /** Set `SO_REUSEPORT`. */
+  reuse_port?: boolean | null;
+  /** Set `SO_KEEPALIVE` on accepted sockets. */
+  keep_alive?: boolean | null;
+  /** Seconds to wait for the TLS handshake. */
+  ssl_handshake_timeout?: number | null;
+  /** Seconds to wait for the TLS shutdown. */
+  ssl_shutdown_timeout?: number | null;
+  /** Start accepting now (default true). */
+  start_serving?: boolean;
+  /** Unix servers: remove the socket file when the server closes (default true). */
+  cleanup_socket?: boolean;
+}
+
 /** Python's `AbstractServer`: what `create_server` returns. */
 export abstract class AbstractServer {
   /** Stops listening; existing connections stay open. */
@@ -314,6 +375,10 @@ export abstract class AbstractServer {
   }
   /** Whether the server accepts connections. */
   is_serving(): boolean {
+    throw new NotImplementedError();
+  }
+  /** The listening sockets (empty once closed). */
+  get sockets(): readonly TransportSocket[] {
     throw new NotImplementedError();
   }
   /** Starts accepting connections. */
@@ -464,6 +529,94 @@ export class AbstractEventLoop {
   }
   /** Sets the default executor. */
   set_default_executor(_executor: unknown): void {
+    throw new NotImplementedError();
+  }
+  /** Resolves `host`/`port` (Python's `getaddrinfo`, on the host's resolver). */
+  getaddrinfo(
+    _host: string | null,
+    _port: number | string | null,
+    _options?: { family?: number; type?: number; proto?: number; flags?: number },
+  ): Coroutine<AddrInfo[]> {
+    throw new NotImplementedError();
+  }
+  /** Opens a TCP connection; `[transport, protocol]`. */
+  create_connection<P extends BaseProtocol>(
+    _protocol_factory: () => P,
+    _host?: string | null,
+    _port?: number | string | null,
+    _options?: CreateConnectionOptions,
+  ): Coroutine<[Transport, P]> {
+    throw new NotImplementedError();
+  }
+  /** Starts a TCP server on `host` (a name, an address, or a list of them) and `port`. */
+  create_server(
+    _protocol_factory: () => BaseProtocol,
+    _host?: string | string[] | null,
+    _port?: number | string | null,
+    _options?: CreateServerOptions,
+  ): Coroutine<AbstractServer> {
+    throw new NotImplementedError();
+  }
+  /** Opens a Unix socket connection to `path`; `[transport, protocol]`. */
+  create_unix_connection<P extends BaseProtocol>(
+    _protocol_factory: () => P,
+    _path?: string | null,
+    _options?: CreateConnectionOptions,
+  ): Coroutine<[Transport, P]> {
+    throw new NotImplementedError();
+  }
+  /** Starts a Unix socket server on `path`. */
+  create_unix_server(
+    _protocol_factory: () => BaseProtocol,
+    _path?: string | null,
+    _options?: CreateServerOptions,
+  ): Coroutine<AbstractServer> {
+    throw new NotImplementedError();
+  }
+  /** Wraps a connection accepted elsewhere in a transport; `[transport, protocol]`. */
+  connect_accepted_socket<P extends BaseProtocol>(
+    _protocol_factory: () => P,
+    _sock: socket,
+    _options?: {
+      ssl?: SSLOption | null;
+      ssl_handshake_timeout?: number | null;
+      ssl_shutdown_timeout?: number | null;
+    },
+  ): Coroutine<[Transport, P]> {
+    throw new NotImplementedError();
+  }
+  /** Upgrades a connection to TLS; the new transport. */
+  start_tls(
+    _transport: Transport,
+    _protocol: BaseProtocol,
+    _sslcontext: SSLOption | boolean,
+    _options?: {
+      server_side?: boolean;
+      server_hostname?: string | null;
+      ssl_handshake_timeout?: number | null;
+      ssl_shutdown_timeout?: number | null;
+    },
+  ): Coroutine<Transport> {
+    throw new NotImplementedError();
+  }
+  /** Receives up to `nbytes` from a non-blocking socket. */
+  sock_recv(_sock: socket, _nbytes: number): Coroutine<Uint8Array> {
+    throw new NotImplementedError();
+  }
+  /** Receives into `buf`; the number of bytes. */
+  sock_recv_into(_sock: socket, _buf: Uint8Array): Coroutine<number> {
+    throw new NotImplementedError();
+  }
+  /** Sends all of `data`. */
+  sock_sendall(_sock: socket, _data: Uint8Array): Coroutine<void> {
+    throw new NotImplementedError();
+  }
+  /** Connects a non-blocking socket. */
+  sock_connect(_sock: socket, _address: Address): Coroutine<void> {
+    throw new NotImplementedError();
+  }
+  /** Accepts a connection: `[socket, address]`. */
+  sock_accept(_sock: socket): Coroutine<[socket, Address]> {
     throw new NotImplementedError();
   }
   /** Calls `callback(...args)` whenever signal `sig` arrives. */

@@ -143,7 +143,9 @@ export type { DoneCallback, FutureOptions } from "./futures.ts";
 export type { RunnerOptions } from "./runners.ts";
 export type { _UnixDefaultEventLoopPolicy, _UnixSelectorEventLoop } from "./unix_events.ts";
 export type { FrameSummary } from "./format_helpers.ts";
-export type { DefaultSelector, Selectable, SelectorKey } from "./stdlib/selectors.ts";
+export type { DefaultSelector, FileObj, Selectable, SelectorKey } from "./stdlib/selectors.ts";
+// Types only: the socket module itself is `@pystd/asyncio/socket`.
+export type { Address, AddrInfo, socket } from "./stdlib/socket.ts";
 export type { AnyFn } from "./events.ts";
 export type { _BaseDefaultEventLoopPolicy } from "./events.ts";
 export type { _LoopBoundMixin } from "./mixins.ts";
@@ -168,3 +170,36 @@ export {
   FutureCallGraph,
   print_call_graph,
 } from "./graph.ts";
+export {
+  BaseProtocol,
+  BufferedProtocol,
+  DatagramProtocol,
+  Protocol,
+  SubprocessProtocol,
+} from "./protocols.ts";
+export {
+  BaseTransport,
+  DatagramTransport,
+  ReadTransport,
+  SubprocessTransport,
+  Transport,
+  type WriteBufferLimits,
+  WriteTransport,
+} from "./transports.ts";
+export { TransportSocket } from "./trsock.ts";
+export { Server } from "./base_events.ts";
+export type { CreateConnectionOptions, CreateServerOptions } from "./events.ts";
+export type { SSLOption } from "./sslproto.ts";
+export {
+  type ClientConnectedCallback,
+  FlowControlMixin,
+  open_connection,
+  open_unix_connection,
+  start_server,
+  start_unix_server,
+  type StreamOptions,
+  StreamReader,
+  type StreamReaderOptions,
+  StreamReaderProtocol,
+  StreamWriter,
+} from "./streams.ts";

@@ -9,6 +9,16 @@
  */
 
 import { BaseSelectorEventLoop } from "./selector_events.ts";
+import { Server } from "./base_events.ts";
+import type { CreateConnectionOptions, CreateServerOptions } from "./events.ts";
+import type { BaseProtocol } from "./protocols.ts";
+import type { Transport } from "./transports.ts";
+import type { Coroutine } from "./coroutines.ts";
+import { sleep } from "./tasks.ts";
+import { logger } from "./log.ts";
+import { AF_UNIX, SOCK_STREAM, socket } from "./stdlib/socket.ts";
+import { errno, FileNotFoundError, OSError } from "./stdlib/builtins.ts";
+import { stat_path, unlink } from "./stdlib/_host.ts";
 import {
   _BaseDefaultEventLoopPolicy,
   _set_default_loop_factory,
@@ -33,6 +43,149 @@ export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
   /** Creates the loop over `selector` (default: a new `DefaultSelector`). */
   constructor(selector: DefaultSelector | null = null) {
     super(selector);
+  }
+
+  /** @internal Unix server sockets to unlink on close, with their inode. */
+  _unix_server_sockets: Map<socket, number> = new Map();
+
+  /** Opens a Unix socket connection to `path` (or wraps `sock`); `[transport, protocol]`. */
+  override *create_unix_connection<P extends BaseProtocol>(
+    protocol_factory: () => P,
+    path: string | null = null,
+    options: CreateConnectionOptions = {},
+  ): Coroutine<[Transport, P]> {
+    let {
+      ssl = null,
+      sock = null,
+      server_hostname = null,
+      ssl_handshake_timeout = null,
+      ssl_shutdown_timeout = null,
+    } = options;
+    if (ssl) {
+      if (server_hostname === null) throw new ValueError("you have to pass server_hostname when using ssl");
+    } else {
+      if (server_hostname !== null) throw new ValueError("server_hostname is only meaningful with ssl");
+      if (ssl_handshake_timeout !== null) {
+        throw new ValueError("ssl_handshake_timeout is only meaningful with ssl");
+      }
+      if (ssl_shutdown_timeout !== null) {
+        throw new ValueError("ssl_shutdown_timeout is only meaningful with ssl");
+      }
+    }
+    if (path !== null) {
+      if (sock !== null) throw new ValueError("path and sock can not be specified at the same time");
+      sock = new socket(AF_UNIX, SOCK_STREAM, 0);
+      try {
+        sock.setblocking(false);
+        yield* this.sock_connect(sock, path);
+      } catch (e) {
+        sock.close();
+        throw e;
+      }
+    } else {
+      if (sock === null) throw new ValueError("no path and sock were specified");
+      if (sock.family !== AF_UNIX || sock.type !== SOCK_STREAM) {
+        throw new ValueError(`A UNIX Domain Stream Socket was expected, got ${repr(sock)}`);
+      }
+      sock.setblocking(false);
+    }
+    return yield* this._create_connection_transport(
+      sock,
+      protocol_factory,
+      ssl,
+      server_hostname,
+      false,
+      ssl_handshake_timeout,
+      ssl_shutdown_timeout,
+    );
+  }
+
+  /** Starts a Unix socket server on `path` (or on the bound `sock`). */
+  override *create_unix_server(
+    protocol_factory: () => BaseProtocol,
+    path: string | null = null,
+    options: CreateServerOptions = {},
+  ): Coroutine<Server> {
+    let {
+      sock = null,
+      backlog = 100,
+      ssl = null,
+      ssl_handshake_timeout = null,
+      ssl_shutdown_timeout = null,
+      start_serving = true,
+      cleanup_socket = true,
+    } = options;
+    if (typeof ssl === "boolean") throw new TypeError("ssl argument must be an SSLContext or None");
+    if (ssl_handshake_timeout !== null && !ssl) {
+      throw new ValueError("ssl_handshake_timeout is only meaningful with ssl");
+    }
+    if (ssl_shutdown_timeout !== null && !ssl) {
+      throw new ValueError("ssl_shutdown_timeout is only meaningful with ssl");
+    }
+    if (path !== null) {
+      if (sock !== null) throw new ValueError("path and sock can not be specified at the same time");
+      sock = new socket(AF_UNIX, SOCK_STREAM);
+      if (path[0] !== "\0") {
+        try {
+          if (stat_path(path)?.is_socket) unlink(path);
+        } catch (err) {
+          logger.error(`Unable to check or remove stale UNIX socket ${repr(path)}: ${repr(err)}`);
+        }
+      }
+      try {
+        sock.bind(path);
+      } catch (exc) {
+        sock.close();
+        if (exc instanceof OSError && exc.errno === errno.EADDRINUSE) {
+          throw new OSError(errno.EADDRINUSE, `Address ${repr(path)} is already in use`);
+        }
+        throw exc;
+      }
+    } else {
+      if (sock === null) throw new ValueError("path was not specified, and no sock specified");
+      if (sock.family !== AF_UNIX || sock.type !== SOCK_STREAM) {
+        throw new ValueError(`A UNIX Domain Stream Socket was expected, got ${repr(sock)}`);
+      }
+    }
+    if (cleanup_socket) {
+      const p = sock.getsockname() as string;
+      if (p && p[0] !== "\0") {
+        const st = stat_path(p);
+        if (st !== null) this._unix_server_sockets.set(sock, st.ino);
+      }
+    }
+    sock.setblocking(false);
+    const server = new Server(
+      this,
+      [sock],
+      protocol_factory,
+      ssl,
+      backlog,
+      ssl_handshake_timeout,
+      ssl_shutdown_timeout,
+    );
+    if (start_serving) {
+      server._start_serving();
+      yield* sleep(0);
+    }
+    return server;
+  }
+
+  /** @internal Stops serving on `sock`, and removes its socket file if this server made it. */
+  override _stop_serving(sock: socket): void {
+    const path = this._unix_server_sockets.has(sock) ? sock.getsockname() as string : null;
+    super._stop_serving(sock);
+    if (path !== null) {
+      const prev_ino = this._unix_server_sockets.get(sock);
+      this._unix_server_sockets.delete(sock);
+      try {
+        if (stat_path(path)?.ino === prev_ino) unlink(path);
+      } catch (err) {
+        if (!(err instanceof FileNotFoundError)) {
+          logger.error(`Unable to clean up listening UNIX socket ${repr(path)}: ${repr(err)}`);
+        }
+      }
+    }
   }
 
   /** Closes the loop and removes its signal handlers. */

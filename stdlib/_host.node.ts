@@ -7,6 +7,9 @@
 
 import process from "node:process";
 import { setImmediate } from "node:timers";
+import * as net from "node:net";
+import * as dns from "node:dns";
+import * as fs from "node:fs";
 
 /** Counts of host resources the port holds open now. */
 export interface OpenResources {
@@ -14,9 +17,13 @@ export interface OpenResources {
   timers: number;
   /** Signal listeners installed. */
   signals: number;
+  /** Host connections (TCP, Unix) open. */
+  sockets: number;
+  /** Host listeners open. */
+  listeners: number;
 }
 
-const counts: OpenResources = { timers: 0, signals: 0 };
+const counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0 };
 
 /** The host runtime's name. */
 export const runtime: "deno" | "node" | "bun" = "Bun" in globalThis ? "bun" : "node";
@@ -109,4 +116,280 @@ export function getenv(name: string): string | undefined {
 /** Writes text to stderr. */
 export function write_stderr(text: string): void {
   process.stderr.write(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Networking, on node:net (see _host.ts for the shapes).
+
+/** An error from the host's networking, with the POSIX name of its cause in `code`. */
+export class HostError extends Error {
+  /** `ECONNREFUSED`, `ECONNRESET`, `EPIPE`, `EADDRINUSE`, ... */
+  code: string;
+  /** Builds the error. */
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** An address as the host gives it: TCP (hostname and port) or Unix (path). */
+export type HostAddr = { hostname: string; port: number } | { path: string };
+
+/** Where a {@linkcode HostStream} delivers what it reads. */
+export interface StreamSink {
+  /** Bytes arrived (the sink owns the array). */
+  on_data(chunk: Uint8Array): void;
+  /** The peer will send no more. */
+  on_eof(): void;
+  /** Reading failed; the stream is broken. */
+  on_error(err: HostError): void;
+}
+
+/** A connected host stream (TCP or Unix). */
+export interface HostStream {
+  /** The local address. */
+  readonly local: HostAddr;
+  /** The peer's address. */
+  readonly remote: HostAddr;
+  /** Starts pushing reads to `sink`. */
+  start(sink: StreamSink): void;
+  /** Stops reading from the host. */
+  pause(): void;
+  /** Reads again. */
+  resume(): void;
+  /** Writes all of `data` (the stream owns it), in order; `done` is called once it is written. */
+  write(data: Uint8Array, done: (err: HostError | null) => void): void;
+  /** Sends EOF once the writes before it are done. */
+  shutdown(done: (err: HostError | null) => void): void;
+  /** Closes the stream now; pending writes are dropped. */
+  close(): void;
+  /** Sets TCP_NODELAY (no-op for Unix sockets). */
+  set_nodelay(on: boolean): void;
+}
+
+/** A listening host socket. */
+export interface HostListener {
+  /** The bound address. */
+  readonly local: HostAddr;
+  /** Starts pushing accepted connections to `on_conn` (and accept errors to `on_error`). */
+  start(on_conn: (s: HostStream) => void, on_error: (err: HostError) => void): void;
+  /** Stops accepting. */
+  pause(): void;
+  /** Accepts again. */
+  resume(): void;
+  /** Closes the listener. */
+  close(): void;
+}
+
+/** The {@linkcode HostError} for anything the host threw. */
+export function host_error(e: unknown): HostError {
+  if (e instanceof HostError) return e;
+  const err = e as { code?: string; message?: string };
+  const code = typeof err?.code === "string" && err.code.startsWith("E") ? err.code : "EIO";
+  return new HostError(code, String(err?.message ?? e));
+}
+
+function node_addr(s: net.Socket, remote: boolean, path: string | null): HostAddr {
+  if (path !== null) return { path: remote ? "" : path };
+  const hostname = remote ? s.remoteAddress : s.localAddress;
+  const port = remote ? s.remotePort : s.localPort;
+  return { hostname: hostname ?? "", port: port ?? 0 };
+}
+
+class NodeStream implements HostStream {
+  readonly local: HostAddr;
+  readonly remote: HostAddr;
+  private _closed = false;
+  private _sink: StreamSink | null = null;
+  private _failed = false;
+
+  constructor(private _s: net.Socket, unix_path: string | null, accepted: boolean) {
+    counts.sockets++;
+    this.local = node_addr(_s, false, unix_path === null ? null : (accepted ? unix_path : ""));
+    this.remote = unix_path === null ? node_addr(_s, true, null) : { path: accepted ? "" : unix_path };
+    _s.pause();
+    // Errors are reported through the sink (or the write callbacks); never as unhandled events.
+    _s.on("error", (e) => {
+      if (this._closed || this._failed) return;
+      this._failed = true;
+      this._sink?.on_error(host_error(e));
+    });
+  }
+
+  start(sink: StreamSink): void {
+    this._sink = sink;
+    const s = this._s;
+    s.on("data", (chunk: Uint8Array) => {
+      if (!this._closed) sink.on_data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    });
+    s.on("end", () => {
+      if (!this._closed) sink.on_eof();
+    });
+    s.resume();
+  }
+
+  pause(): void {
+    this._s.pause();
+  }
+
+  resume(): void {
+    if (this._sink !== null) this._s.resume();
+  }
+
+  write(data: Uint8Array, done: (err: HostError | null) => void): void {
+    this._s.write(data, (e) => done(e ? (this._closed ? null : host_error(e)) : null));
+  }
+
+  shutdown(done: (err: HostError | null) => void): void {
+    this._s.end(() => done(null));
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    counts.sockets--;
+    this._s.destroy();
+  }
+
+  set_nodelay(on: boolean): void {
+    if (this.remote && "hostname" in this.remote) this._s.setNoDelay(on);
+  }
+}
+
+class NodeListener implements HostListener {
+  readonly local: HostAddr;
+  private _closed = false;
+  private _paused = false;
+  private _waiting: net.Socket[] = [];
+  private _on_conn: ((s: HostStream) => void) | null = null;
+
+  constructor(private _server: net.Server, private _path: string | null) {
+    counts.listeners++;
+    const a = _server.address();
+    this.local = _path !== null
+      ? { path: _path }
+      : { hostname: (a as net.AddressInfo).address, port: (a as net.AddressInfo).port };
+    _server.on("connection", (s: net.Socket) => {
+      if (this._closed) {
+        s.destroy();
+      } else if (this._paused || this._on_conn === null) {
+        s.pause();
+        this._waiting.push(s);
+      } else {
+        this._on_conn(new NodeStream(s, this._path, true));
+      }
+    });
+  }
+
+  start(on_conn: (s: HostStream) => void, on_error: (err: HostError) => void): void {
+    this._on_conn = on_conn;
+    this._server.on("error", (e) => {
+      if (!this._closed) on_error(host_error(e));
+    });
+    this.resume();
+  }
+
+  pause(): void {
+    this._paused = true;
+  }
+
+  resume(): void {
+    this._paused = false;
+    while (this._waiting.length > 0 && !this._paused && this._on_conn !== null) {
+      this._on_conn(new NodeStream(this._waiting.shift()!, this._path, true));
+    }
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    counts.listeners--;
+    for (const s of this._waiting.splice(0)) s.destroy();
+    this._server.close();
+  }
+}
+
+function node_connect(opts: net.NetConnectOpts, path: string | null): Promise<HostStream> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ ...opts, allowHalfOpen: true } as net.NetConnectOpts);
+    s.pause();
+    const fail = (e: Error) => reject(host_error(e));
+    s.once("error", fail);
+    s.once("connect", () => {
+      s.removeListener("error", fail);
+      resolve(new NodeStream(s, path, false));
+    });
+  });
+}
+
+function node_listen(opts: net.ListenOptions, path: string | null): HostListener {
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+  let error: Error | null = null;
+  server.once("error", (e) => error = e);
+  server.listen(opts);
+  // For an IP address or a path, Node binds synchronously; a failure is only reported on the
+  // next tick, but `address()` already tells.
+  if (server.address() === null) {
+    server.close();
+    const code = (error as { code?: string } | null)?.code ?? "EADDRINUSE";
+    throw new HostError(code, "could not bind");
+  }
+  return new NodeListener(server, path);
+}
+
+/** Connects to a TCP `host` (an IP address) and `port`. */
+export function tcp_connect(host: string, port: number): Promise<HostStream> {
+  return node_connect({ host, port }, null);
+}
+
+/** Binds and listens on a TCP `host` (an IP address) and `port` (0: any), synchronously. */
+export function tcp_listen(host: string, port: number, backlog: number): HostListener {
+  return node_listen({ host, port, backlog, exclusive: true }, null);
+}
+
+/** Connects to the Unix socket at `path`. */
+export function unix_connect(path: string): Promise<HostStream> {
+  return node_connect({ path }, path);
+}
+
+/** Binds and listens on the Unix socket `path`, synchronously. */
+export function unix_listen(path: string, backlog: number): HostListener {
+  return node_listen({ path, backlog, exclusive: true }, path);
+}
+
+/**
+ * The addresses of `host` (the system resolver), as `[family, address]` pairs with family 4 or
+ * 6; `family` 0 asks for both. Throws a {@linkcode HostError} with code `EAI_NONAME` when there
+ * is none.
+ */
+export function lookup(host: string, family: 0 | 4 | 6): Promise<[4 | 6, string][]> {
+  return new Promise((resolve, reject) => {
+    dns.lookup(host, { all: true, family }, (err, addrs) => {
+      if (err || addrs.length === 0) {
+        reject(new HostError("EAI_NONAME", "Name or service not known"));
+      } else {
+        resolve(addrs.map((a) => [a.family === 6 ? 6 : 4, a.address]));
+      }
+    });
+  });
+}
+
+/** `os.stat(path)` as the Unix server needs it: whether it is a socket, and its inode; `null` if absent. */
+export function stat_path(path: string): { is_socket: boolean; ino: number } | null {
+  try {
+    const st = fs.statSync(path);
+    return { is_socket: st.isSocket(), ino: st.ino };
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return null;
+    throw host_error(e);
+  }
+}
+
+/** `os.unlink(path)`. */
+export function unlink(path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch (e) {
+    throw host_error(e);
+  }
 }

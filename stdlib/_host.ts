@@ -16,9 +16,13 @@ export interface OpenResources {
   timers: number;
   /** Signal listeners installed. */
   signals: number;
+  /** Host connections (TCP, Unix) open. */
+  sockets: number;
+  /** Host listeners open. */
+  listeners: number;
 }
 
-const counts: OpenResources = { timers: 0, signals: 0 };
+const counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0 };
 
 /** The host runtime's name. */
 export const runtime: "deno" | "node" | "bun" = "deno";
@@ -120,4 +124,383 @@ const encoder = new TextEncoder();
 /** Writes text to stderr, synchronously. */
 export function write_stderr(text: string): void {
   Deno.stderr.writeSync(encoder.encode(text));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Networking. The socket emulation (`stdlib/socket.ts`) sees the host through these few shapes,
+// written once per host: a connected byte stream that pushes what it reads, and a listener that
+// pushes the connections it accepts. Errors carry a POSIX code (`ECONNREFUSED`...).
+
+/** An error from the host's networking, with the POSIX name of its cause in `code`. */
+export class HostError extends Error {
+  /** `ECONNREFUSED`, `ECONNRESET`, `EPIPE`, `EADDRINUSE`, ... */
+  code: string;
+  /** Builds the error. */
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** An address as the host gives it: TCP (hostname and port) or Unix (path). */
+export type HostAddr = { hostname: string; port: number } | { path: string };
+
+/** Where a {@linkcode HostStream} delivers what it reads. */
+export interface StreamSink {
+  /** Bytes arrived (the sink owns the array). */
+  on_data(chunk: Uint8Array): void;
+  /** The peer will send no more. */
+  on_eof(): void;
+  /** Reading failed; the stream is broken. */
+  on_error(err: HostError): void;
+}
+
+/** A connected host stream (TCP or Unix). */
+export interface HostStream {
+  /** The local address. */
+  readonly local: HostAddr;
+  /** The peer's address. */
+  readonly remote: HostAddr;
+  /** Starts pushing reads to `sink`. */
+  start(sink: StreamSink): void;
+  /** Stops reading from the host (what arrives stays in the kernel). */
+  pause(): void;
+  /** Reads again. */
+  resume(): void;
+  /** Writes all of `data` (the stream owns it), in order; `done` is called once it is written. */
+  write(data: Uint8Array, done: (err: HostError | null) => void): void;
+  /** Sends EOF once the writes before it are done. */
+  shutdown(done: (err: HostError | null) => void): void;
+  /** Closes the stream now; pending writes are dropped. */
+  close(): void;
+  /** Sets TCP_NODELAY (no-op for Unix sockets). */
+  set_nodelay(on: boolean): void;
+}
+
+/** A listening host socket. */
+export interface HostListener {
+  /** The bound address. */
+  readonly local: HostAddr;
+  /** Starts pushing accepted connections to `on_conn` (and accept errors to `on_error`). */
+  start(on_conn: (s: HostStream) => void, on_error: (err: HostError) => void): void;
+  /** Stops accepting (connections wait in the kernel's backlog). */
+  pause(): void;
+  /** Accepts again. */
+  resume(): void;
+  /** Closes the listener. */
+  close(): void;
+}
+
+// Deno's error classes, by name, to POSIX codes.
+const DENO_CODES: Record<string, string> = {
+  ConnectionRefused: "ECONNREFUSED",
+  ConnectionReset: "ECONNRESET",
+  ConnectionAborted: "ECONNABORTED",
+  BrokenPipe: "EPIPE",
+  NotConnected: "ENOTCONN",
+  AddrInUse: "EADDRINUSE",
+  AddrNotAvailable: "EADDRNOTAVAIL",
+  NotFound: "ENOENT",
+  PermissionDenied: "EACCES",
+  NotCapable: "EACCES",
+  TimedOut: "ETIMEDOUT",
+  Interrupted: "EINTR",
+  BadResource: "EBADF",
+  AlreadyExists: "EEXIST",
+  InvalidData: "EINVAL",
+  WouldBlock: "EAGAIN",
+  NetworkUnreachable: "ENETUNREACH",
+  IsADirectory: "EISDIR",
+  NotADirectory: "ENOTDIR",
+};
+
+/** The {@linkcode HostError} for anything the host threw. */
+export function host_error(e: unknown): HostError {
+  if (e instanceof HostError) return e;
+  const err = e as { name?: string; code?: string; message?: string };
+  const code = (typeof err?.code === "string" && err.code.startsWith("E") ? err.code : undefined) ??
+    DENO_CODES[err?.name ?? ""] ?? "EIO";
+  return new HostError(code, String(err?.message ?? e));
+}
+
+function deno_addr(a: Deno.Addr): HostAddr {
+  if (a.transport === "tcp" || a.transport === "udp") return { hostname: a.hostname, port: a.port };
+  return { path: (a as Deno.UnixAddr).path ?? "" };
+}
+
+const READ_SIZE = 65536;
+
+class DenoStream implements HostStream {
+  readonly local: HostAddr;
+  readonly remote: HostAddr;
+  private _sink: StreamSink | null = null;
+  private _reading = false; // a read is in flight
+  private _paused = false;
+  private _closed = false;
+  private _buf = new Uint8Array(READ_SIZE);
+  private _queue: [Uint8Array | null, (err: HostError | null) => void][] = [];
+  private _writing = false;
+
+  constructor(private _conn: Deno.Conn) {
+    counts.sockets++;
+    this.local = deno_addr(_conn.localAddr);
+    this.remote = deno_addr(_conn.remoteAddr);
+  }
+
+  start(sink: StreamSink): void {
+    this._sink = sink;
+    this._read();
+  }
+
+  pause(): void {
+    this._paused = true;
+  }
+
+  resume(): void {
+    if (!this._paused) return;
+    this._paused = false;
+    if (this._sink !== null) this._read();
+  }
+
+  private _read(): void {
+    if (this._reading || this._closed || this._paused) return;
+    this._reading = true;
+    this._conn.read(this._buf).then(
+      (n) => {
+        this._reading = false;
+        if (this._closed) return;
+        const sink = this._sink!;
+        if (n === null) {
+          sink.on_eof();
+          return;
+        }
+        sink.on_data(this._buf.slice(0, n));
+        this._read();
+      },
+      (e) => {
+        this._reading = false;
+        if (this._closed) return;
+        this._sink!.on_error(host_error(e));
+      },
+    );
+  }
+
+  write(data: Uint8Array, done: (err: HostError | null) => void): void {
+    this._queue.push([data, done]);
+    if (!this._writing) this._pump();
+  }
+
+  shutdown(done: (err: HostError | null) => void): void {
+    this._queue.push([null, done]);
+    if (!this._writing) this._pump();
+  }
+
+  private async _pump(): Promise<void> {
+    this._writing = true;
+    const q = this._queue;
+    while (q.length > 0 && !this._closed) {
+      const [data, done] = q[0];
+      try {
+        if (data === null) {
+          await this._conn.closeWrite();
+        } else {
+          let off = 0;
+          while (off < data.length) off += await this._conn.write(off ? data.subarray(off) : data);
+        }
+      } catch (e) {
+        const err = host_error(e);
+        for (const [, cb] of q.splice(0)) cb(this._closed ? null : err);
+        break;
+      }
+      q.shift();
+      done(null);
+    }
+    this._writing = false;
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    this._queue.length = 0;
+    counts.sockets--;
+    try {
+      this._conn.close();
+    } catch {
+      // already closed by the host
+    }
+  }
+
+  set_nodelay(on: boolean): void {
+    const c = this._conn as Deno.TcpConn;
+    if (typeof c.setNoDelay === "function") c.setNoDelay(on);
+  }
+}
+
+class DenoListener implements HostListener {
+  readonly local: HostAddr;
+  private _on_conn: ((s: HostStream) => void) | null = null;
+  private _on_error: ((err: HostError) => void) | null = null;
+  private _accepting = false;
+  private _paused = false;
+  private _closed = false;
+
+  constructor(private _listener: Deno.Listener) {
+    counts.listeners++;
+    this.local = deno_addr(_listener.addr);
+  }
+
+  start(on_conn: (s: HostStream) => void, on_error: (err: HostError) => void): void {
+    this._on_conn = on_conn;
+    this._on_error = on_error;
+    this._accept();
+  }
+
+  pause(): void {
+    this._paused = true;
+  }
+
+  resume(): void {
+    if (!this._paused) return;
+    this._paused = false;
+    if (this._on_conn !== null) this._accept();
+  }
+
+  private _accept(): void {
+    if (this._accepting || this._closed || this._paused) return;
+    this._accepting = true;
+    this._listener.accept().then(
+      (conn) => {
+        this._accepting = false;
+        if (this._closed) {
+          conn.close();
+          return;
+        }
+        this._on_conn!(new DenoStream(conn));
+        this._accept();
+      },
+      (e) => {
+        this._accepting = false;
+        if (this._closed) return;
+        this._on_error!(host_error(e));
+        this._accept();
+      },
+    );
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    counts.listeners--;
+    try {
+      this._listener.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** Connects to a TCP `host` (an IP address) and `port`. */
+export async function tcp_connect(host: string, port: number): Promise<HostStream> {
+  try {
+    return new DenoStream(await Deno.connect({ hostname: host, port, transport: "tcp" }));
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** Binds and listens on a TCP `host` (an IP address) and `port` (0: any), synchronously. */
+export function tcp_listen(host: string, port: number, _backlog: number): HostListener {
+  try {
+    return new DenoListener(Deno.listen({ hostname: host, port, transport: "tcp" }));
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** Connects to the Unix socket at `path`. */
+export async function unix_connect(path: string): Promise<HostStream> {
+  try {
+    return new DenoStream(await Deno.connect({ path, transport: "unix" }));
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** Binds and listens on the Unix socket `path`, synchronously. */
+export function unix_listen(path: string, _backlog: number): HostListener {
+  try {
+    return new DenoListener(Deno.listen({ path, transport: "unix" }));
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+let _hosts: Map<string, string[]> | null = null;
+
+function hosts_file(): Map<string, string[]> {
+  if (_hosts !== null) return _hosts;
+  _hosts = new Map();
+  let text = "";
+  try {
+    text = Deno.readTextFileSync("/etc/hosts");
+  } catch {
+    text = "127.0.0.1 localhost\n::1 localhost\n";
+  }
+  for (const line of text.split("\n")) {
+    const fields = line.replace(/#.*/, "").trim().split(/\s+/);
+    if (fields.length < 2) continue;
+    for (const name of fields.slice(1)) {
+      const list = _hosts.get(name.toLowerCase()) ?? [];
+      list.push(fields[0]);
+      _hosts.set(name.toLowerCase(), list);
+    }
+  }
+  return _hosts;
+}
+
+/**
+ * The addresses of `host` (the host's resolver: the hosts file, then DNS), as `[family, address]`
+ * pairs with family 4 or 6; `family` 0 asks for both. Throws a {@linkcode HostError} with code
+ * `EAI_NONAME` when there is none.
+ */
+export async function lookup(host: string, family: 0 | 4 | 6): Promise<[4 | 6, string][]> {
+  const out: [4 | 6, string][] = [];
+  const fam = (a: string): 4 | 6 => a.includes(":") ? 6 : 4;
+  const listed = hosts_file().get(host.toLowerCase());
+  if (listed !== undefined) {
+    for (const a of listed) if (family === 0 || fam(a) === family) out.push([fam(a), a]);
+  } else {
+    for (const [rt, f] of [["A", 4], ["AAAA", 6]] as const) {
+      if (family !== 0 && family !== f) continue;
+      try {
+        for (const a of await Deno.resolveDns(host, rt)) out.push([f, a]);
+      } catch {
+        // no record of this type
+      }
+    }
+  }
+  if (out.length === 0) {
+    throw new HostError("EAI_NONAME", "Name or service not known");
+  }
+  return out;
+}
+
+/** `os.stat(path)` as the Unix server needs it: whether it is a socket, and its inode; `null` if absent. */
+export function stat_path(path: string): { is_socket: boolean; ino: number } | null {
+  try {
+    const st = Deno.statSync(path);
+    return { is_socket: st.isSocket === true, ino: st.ino ?? 0 };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw host_error(e);
+  }
+}
+
+/** `os.unlink(path)`. */
+export function unlink(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (e) {
+    throw host_error(e);
+  }
 }

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { KeyError, RuntimeError, ValueError } from "./builtins.ts";
+import { errno, KeyError, OSError, RuntimeError, ValueError } from "./builtins.ts";
 import { clear_timer, type HostTimer, MAX_TIMER_MS, set_timer } from "./_host.ts";
 import { repr } from "./_repr.ts";
 
@@ -26,7 +26,7 @@ export const EVENT_WRITE = 2;
 
 /** An object a selector can watch: it reports its own readiness and tells the selector when it changes. */
 export interface Selectable {
-  /** A number identifying the object (Python's file descriptor). */
+  /** A number identifying the object (Python's file descriptor); -1 once closed. */
   fileno(): number;
   /** The events (`EVENT_READ | EVENT_WRITE`) for which the object is ready now. */
   _readiness(): number;
@@ -34,16 +34,35 @@ export interface Selectable {
   _attach_selector?(selector: DefaultSelector | null, events: number): void;
 }
 
+/** What a selector watches: a {@linkcode Selectable}, or the number of one that is open. */
+export type FileObj = Selectable | number;
+
+/**
+ * The open {@linkcode Selectable} objects by number: the emulated process's file descriptor
+ * table (`stdlib/socket.ts` enters its sockets here), so that, as in Python, a selector or
+ * `loop.add_reader()` accepts either the object or its number.
+ */
+export const _fd_table: Map<number, Selectable> = new Map();
+
+let _next_fd = 3;
+
+/** A fresh file descriptor number (0-2 are the standard streams). */
+export function _alloc_fd(): number {
+  return _next_fd++;
+}
+
 /** Python's `SelectorKey` named tuple. */
 export interface SelectorKey<D = unknown> {
-  /** The registered object. */
-  fileobj: Selectable;
+  /** The registered object, as given (an object or a number). */
+  fileobj: FileObj;
   /** Its number. */
   fd: number;
   /** The events watched. */
   events: number;
   /** The data attached at registration. */
   data: D;
+  /** @internal The object that reports readiness. */
+  _obj: Selectable;
 }
 
 /**
@@ -59,52 +78,77 @@ export class DefaultSelector {
   private _wake: (() => void) | null = null;
   private _woken = false;
   private _timer: HostTimer | null = null;
-  /** Host operations in flight whose completion will wake the loop. */
+  // The numbers of the registered objects that may be ready (see _poll).
+  private _candidates = new Set<number>();
+  /** Host operations in flight whose completion will wake the loop: the registered objects. */
   _host_pending = 0;
 
+  /** The number of `fileobj` (Python's `_fileobj_lookup`): also finds a closed registered object. */
+  private _fileobj_lookup(fileobj: FileObj): number {
+    if (typeof fileobj === "number") {
+      if (!Number.isInteger(fileobj) || fileobj < 0) {
+        throw new ValueError(`Invalid file descriptor: ${fileobj}`);
+      }
+      return fileobj;
+    }
+    const fd = fileobj.fileno();
+    if (fd >= 0) return fd;
+    for (const key of this._map.values()) {
+      if (key.fileobj === fileobj || key._obj === fileobj) return key.fd;
+    }
+    throw new ValueError(`Invalid file descriptor: ${fd}`);
+  }
+
   /** Watches `fileobj` for `events`, with `data` returned in its key. */
-  register<D>(fileobj: Selectable, events: number, data?: D): SelectorKey<D> {
+  register<D>(fileobj: FileObj, events: number, data?: D): SelectorKey<D> {
     this._check_closed();
     if (!events || (events & ~(EVENT_READ | EVENT_WRITE))) {
       throw new ValueError(`Invalid events: ${repr(events)}`);
     }
-    const fd = fileobj.fileno();
+    const fd = this._fileobj_lookup(fileobj);
     if (this._map.has(fd)) {
       throw new KeyError(`${repr(fileobj)} (FD ${fd}) is already registered`);
     }
-    const key: SelectorKey<D> = { fileobj, fd, events, data: data as D };
+    const obj = typeof fileobj === "number" ? _fd_table.get(fd) : fileobj;
+    if (obj === undefined) throw new OSError(errno.EBADF, "Bad file descriptor");
+    const key: SelectorKey<D> = { fileobj, fd, events, data: data as D, _obj: obj };
     this._map.set(fd, key as SelectorKey);
-    fileobj._attach_selector?.(this, events);
+    this._host_pending = this._map.size;
+    this._candidates.add(fd);
+    obj._attach_selector?.(this, events);
     return key;
   }
 
   /** Stops watching `fileobj`; returns its key. */
-  unregister(fileobj: Selectable): SelectorKey {
-    const fd = fileobj.fileno();
+  unregister(fileobj: FileObj): SelectorKey {
+    const fd = this._fileobj_lookup(fileobj);
     const key = this._map.get(fd);
     if (key === undefined) throw new KeyError(`${repr(fileobj)} is not registered`);
     this._map.delete(fd);
-    key.fileobj._attach_selector?.(null, 0);
+    this._host_pending = this._map.size;
+    this._candidates.delete(fd);
+    key._obj._attach_selector?.(null, 0);
     return key;
   }
 
   /** Changes the events or data watched for `fileobj`. */
-  modify<D>(fileobj: Selectable, events: number, data?: D): SelectorKey<D> {
-    const fd = fileobj.fileno();
+  modify<D>(fileobj: FileObj, events: number, data?: D): SelectorKey<D> {
+    const fd = this._fileobj_lookup(fileobj);
     const key = this._map.get(fd);
     if (key === undefined) throw new KeyError(`${repr(fileobj)} is not registered`);
     if (!events || (events & ~(EVENT_READ | EVENT_WRITE))) {
       throw new ValueError(`Invalid events: ${repr(events)}`);
     }
-    const nkey: SelectorKey<D> = { fileobj: key.fileobj, fd, events, data: data as D };
+    const nkey: SelectorKey<D> = { fileobj: key.fileobj, fd, events, data: data as D, _obj: key._obj };
     this._map.set(fd, nkey as SelectorKey);
-    key.fileobj._attach_selector?.(this, events);
+    this._candidates.add(fd);
+    key._obj._attach_selector?.(this, events);
     return nkey;
   }
 
   /** The key of a registered object; `KeyError` if it is not registered. */
-  get_key(fileobj: Selectable): SelectorKey {
-    const key = this._map.get(fileobj.fileno());
+  get_key(fileobj: FileObj): SelectorKey {
+    const key = this._map.get(this._fileobj_lookup(fileobj));
     if (key === undefined) throw new KeyError(`${repr(fileobj)} is not registered`);
     return key;
   }
@@ -114,13 +158,20 @@ export class DefaultSelector {
     return this._map;
   }
 
-  /** The ready `[key, events]` pairs now, without waiting. */
+  /**
+   * The ready `[key, events]` pairs now, without waiting. Readiness is level-triggered, but only
+   * the objects that reported a change since they were last found idle are asked (so a poll costs
+   * what is ready, not what is registered).
+   */
   private _poll(): [SelectorKey, number][] {
-    if (this._map.size === 0) return NO_EVENTS;
+    const cand = this._candidates;
+    if (cand.size === 0) return NO_EVENTS;
     const ready: [SelectorKey, number][] = [];
-    for (const key of this._map.values()) {
-      const ev = key.fileobj._readiness() & key.events;
-      if (ev) ready.push([key, ev]);
+    for (const fd of cand) {
+      const key = this._map.get(fd);
+      const ev = key === undefined ? 0 : key._obj._readiness() & key.events;
+      if (ev) ready.push([key!, ev]);
+      else cand.delete(fd);
     }
     return ready;
   }
@@ -167,8 +218,9 @@ export class DefaultSelector {
     else this._woken = true;
   }
 
-  /** Called by a registered object whose readiness changed. */
-  _notify(): void {
+  /** Called by a registered object whose readiness changed (may have become ready). */
+  _notify(fd: number): void {
+    this._candidates.add(fd);
     if (this._wake !== null) this._wake();
   }
 
@@ -183,6 +235,8 @@ export class DefaultSelector {
     this._closed = true;
     if (this._wake !== null) this._wake();
     this._map.clear();
+    this._candidates.clear();
+    this._host_pending = 0;
   }
 
   /** `RuntimeError` once closed. */

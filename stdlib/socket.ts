@@ -1,0 +1,804 @@
+/**
+ * Python's `socket` module, as far as asyncio needs it: non-blocking stream sockets (TCP over
+ * IPv4/IPv6, Unix) emulated over the host's completion-based I/O (`_host.ts`).
+ *
+ * A {@linkcode socket} behaves as a kernel socket in non-blocking mode: the host's reads are
+ * pushed into a receive buffer (reading from the host stops while it holds {@linkcode RCVBUF}
+ * bytes, and resumes as `recv()` drains it), and `send()` accepts what fits in a bounded send
+ * buffer ({@linkcode SNDBUF} bytes handed to the host and not yet written). `recv()` with nothing
+ * buffered, `send()` with a full buffer, `accept()` with no pending connection raise
+ * `BlockingIOError`; `connect()` raises it with `EINPROGRESS` and the socket becomes writable when
+ * the connection is made or has failed (`getsockopt(SOL_SOCKET, SO_ERROR)` tells which). A
+ * selector (`selectors.ts`) watches that readiness.
+ *
+ * Differences a user may meet, because the hosts cannot do otherwise:
+ * - `bind()` also starts listening at the kernel level (the hosts bind and listen in one call);
+ *   connections that arrive before `listen()` wait to be accepted. `bind()` before `connect()`
+ *   (a local address for an outgoing connection) is not supported.
+ * - Blocking mode does not exist: `setblocking(true)` and `settimeout()` are recorded (and
+ *   reported by `gettimeout()`), but operations never block.
+ * - `close()` with data still being written lets the host finish writing it before the host
+ *   connection is closed (as a kernel does), then releases it.
+ * - Socket options other than `TCP_NODELAY` and `SO_ERROR` are recorded and read back only.
+ *
+ * @module
+ */
+
+import { BlockingIOError, errno, OSError, type_name, TypeError, ValueError } from "./builtins.ts";
+import {
+  HostError,
+  type HostListener,
+  type HostStream,
+  lookup,
+  tcp_connect,
+  tcp_listen,
+  unix_connect,
+  unix_listen,
+} from "./_host.ts";
+import { _alloc_fd, _fd_table, type DefaultSelector, EVENT_READ, EVENT_WRITE } from "./selectors.ts";
+import { repr } from "./_repr.ts";
+
+/** Address family: Unix sockets. */
+export const AF_UNIX = 1;
+/** Address family: IPv4. */
+export const AF_INET = 2;
+/** Address family: IPv6. */
+export const AF_INET6 = 10;
+/** Unspecified address family. */
+export const AF_UNSPEC = 0;
+/** Socket type: stream. */
+export const SOCK_STREAM = 1;
+/** Socket type: datagram (not supported by the emulation). */
+export const SOCK_DGRAM = 2;
+/** Protocol number of TCP. */
+export const IPPROTO_TCP = 6;
+/** Protocol number of UDP. */
+export const IPPROTO_UDP = 17;
+/** Option level of IPv6 options. */
+export const IPPROTO_IPV6 = 41;
+/** Option level of socket options. */
+export const SOL_SOCKET = 1;
+/** Socket option: the pending error (read and cleared). */
+export const SO_ERROR = 4;
+/** Socket option: reuse a local address. */
+export const SO_REUSEADDR = 2;
+/** Socket option: keep-alive probes. */
+export const SO_KEEPALIVE = 9;
+/** Socket option: several sockets bound to one port. */
+export const SO_REUSEPORT = 15;
+/** Socket option: the send buffer size. */
+export const SO_SNDBUF = 7;
+/** Socket option: the receive buffer size. */
+export const SO_RCVBUF = 8;
+/** TCP option: disable Nagle's algorithm. */
+export const TCP_NODELAY = 1;
+/** IPv6 option: IPv6 only. */
+export const IPV6_V6ONLY = 26;
+/** `shutdown()`: no more receptions. */
+export const SHUT_RD = 0;
+/** `shutdown()`: no more transmissions (send EOF). */
+export const SHUT_WR = 1;
+/** `shutdown()`: both. */
+export const SHUT_RDWR = 2;
+/** The kernel's limit on a listen backlog. */
+export const SOMAXCONN = 4096;
+/** `getaddrinfo()` flag: for `bind()`. */
+export const AI_PASSIVE = 1;
+/** `getaddrinfo()` flag: numeric host only. */
+export const AI_NUMERICHOST = 4;
+/** `getaddrinfo()` error: the name is unknown. */
+export const EAI_NONAME = -2;
+
+/** Bytes the receive buffer holds before the socket stops reading from the host. */
+export const RCVBUF = 256 * 1024;
+/** Bytes `send()` accepts beyond what the host has written. */
+export const SNDBUF = 256 * 1024;
+
+/** An IPv4 address `[host, port]`, an IPv6 one `[host, port, flowinfo, scope_id]`, or a Unix path. */
+export type Address = [string, number] | [string, number, number, number] | string;
+
+/** Python's `socket.gaierror`: `getaddrinfo()` failed. */
+export class gaierror extends OSError {}
+/** Python's `socket.herror`. */
+export class herror extends OSError {}
+/** Python's `socket.timeout` (the builtin `TimeoutError`). */
+export { TimeoutError as timeout } from "./builtins.ts";
+/** Python's `socket.error` (`OSError`). */
+export const error = OSError;
+
+// strerror() of Linux, for the codes the hosts report.
+const STRERROR: Record<string, [number, string]> = {
+  EPERM: [errno.EPERM, "Operation not permitted"],
+  ENOENT: [errno.ENOENT, "No such file or directory"],
+  EINTR: [errno.EINTR, "Interrupted system call"],
+  EIO: [errno.EIO, "Input/output error"],
+  EBADF: [errno.EBADF, "Bad file descriptor"],
+  EAGAIN: [errno.EAGAIN, "Resource temporarily unavailable"],
+  EACCES: [errno.EACCES, "Permission denied"],
+  EEXIST: [errno.EEXIST, "File exists"],
+  ENOTDIR: [errno.ENOTDIR, "Not a directory"],
+  EISDIR: [errno.EISDIR, "Is a directory"],
+  EINVAL: [errno.EINVAL, "Invalid argument"],
+  EPIPE: [errno.EPIPE, "Broken pipe"],
+  ENOTSOCK: [errno.ENOTSOCK, "Socket operation on non-socket"],
+  EADDRINUSE: [errno.EADDRINUSE, "Address already in use"],
+  EADDRNOTAVAIL: [errno.EADDRNOTAVAIL, "Cannot assign requested address"],
+  ENETUNREACH: [errno.ENETUNREACH, "Network is unreachable"],
+  ECONNABORTED: [errno.ECONNABORTED, "Software caused connection abort"],
+  ECONNRESET: [errno.ECONNRESET, "Connection reset by peer"],
+  ENOTCONN: [errno.ENOTCONN, "Transport endpoint is not connected"],
+  ESHUTDOWN: [errno.ESHUTDOWN, "Cannot send after transport endpoint shutdown"],
+  ETIMEDOUT: [errno.ETIMEDOUT, "Connection timed out"],
+  ECONNREFUSED: [errno.ECONNREFUSED, "Connection refused"],
+  EHOSTUNREACH: [errno.EHOSTUNREACH, "No route to host"],
+  EALREADY: [errno.EALREADY, "Operation already in progress"],
+  EINPROGRESS: [errno.EINPROGRESS, "Operation now in progress"],
+};
+
+/** Python's `os.strerror()` for the error numbers the emulation produces. */
+export function strerror(code: number): string {
+  for (const [n, text] of Object.values(STRERROR)) if (n === code) return text;
+  return `Unknown error ${code}`;
+}
+
+/** The errno of a POSIX error name (`EIO` for an unknown one). */
+function errno_of(code: string): number {
+  return (STRERROR[code] ?? STRERROR.EIO)[0];
+}
+
+/** The `OSError` (subclass chosen by errno, as Python's) for a host error. */
+export function _os_error(e: unknown): OSError {
+  if (e instanceof OSError) return e;
+  const code = e instanceof HostError ? e.code : host_code(e);
+  const [n, text] = STRERROR[code] ?? STRERROR.EIO;
+  return new OSError(n, text);
+}
+
+function host_code(e: unknown): string {
+  const c = (e as { code?: unknown })?.code;
+  return typeof c === "string" ? c : "EIO";
+}
+
+function oserror(code: keyof typeof STRERROR): OSError {
+  const [n, text] = STRERROR[code];
+  return new OSError(n, text);
+}
+
+const WOULD_BLOCK = (): OSError => new BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable");
+
+/** Whether `host` is an IPv4 address in dotted form. */
+export function _is_ipv4(host: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m !== null && m.slice(1).every((p) => Number(p) <= 255);
+}
+
+/** Whether `host` is an IPv6 address (a loose check: hex groups and colons, maybe a zone). */
+export function _is_ipv6(host: string): boolean {
+  return /^[0-9a-fA-F:.]+(%[\w.]+)?$/.test(host) && host.includes(":");
+}
+
+function host_addr_to_py(family: number, a: { hostname: string; port: number } | { path: string }): Address {
+  if ("path" in a) return a.path;
+  let host = a.hostname;
+  if (family === AF_INET6) {
+    return [host, a.port, 0, 0];
+  }
+  // An IPv4 socket may report an IPv4-mapped IPv6 address on some hosts.
+  if (host.startsWith("::ffff:") && _is_ipv4(host.slice(7))) host = host.slice(7);
+  return [host, a.port];
+}
+
+/** Python's `socket.socket`: a non-blocking stream socket over the host (see the module doc). */
+export class socket {
+  /** The address family. */
+  readonly family: number;
+  /** The socket type. */
+  readonly type: number;
+  /** The protocol number. */
+  readonly proto: number;
+  private _fd: number;
+  private _timeout: number | null = null;
+  private _stream: HostStream | null = null;
+  private _listener: HostListener | null = null;
+  private _listening = false;
+  private _connecting = false;
+  private _so_error = 0;
+  private _options = new Map<string, number>();
+  private _sockname: Address | null = null;
+  private _peername: Address | null = null;
+  // receive side
+  private _rbuf: Uint8Array[] = [];
+  private _rhead = 0;
+  private _rsize = 0;
+  private _eof = false;
+  private _rerr: OSError | null = null;
+  private _host_paused = false;
+  private _shut_rd = false;
+  // send side
+  private _wpending = 0;
+  private _werr: OSError | null = null;
+  private _shut_wr = false;
+  private _linger = false;
+  // listening side
+  private _accepted: HostStream[] = [];
+  private _selector: DefaultSelector | null = null;
+
+  /**
+   * Creates a socket (`family` AF_INET, AF_INET6 or AF_UNIX; `type` SOCK_STREAM). Passing
+   * `fileno` is not supported: the emulation owns no host descriptors.
+   */
+  constructor(
+    family: number = AF_INET,
+    type: number = SOCK_STREAM,
+    proto: number = 0,
+    fileno: number | null = null,
+  ) {
+    if (fileno !== null) {
+      throw new OSError(errno.EBADF, "Bad file descriptor");
+    }
+    if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) {
+      throw new OSError(97, "Address family not supported by protocol");
+    }
+    if ((type & 0xf) !== SOCK_STREAM) {
+      if ((type & 0xf) === SOCK_DGRAM) {
+        throw new OSError(94, "Socket type not supported (datagram sockets are not emulated)");
+      }
+      throw new OSError(94, "Socket type not supported");
+    }
+    this.family = family;
+    this.type = SOCK_STREAM;
+    this.proto = proto || (family === AF_UNIX ? 0 : IPPROTO_TCP);
+    this._fd = _alloc_fd();
+    _fd_table.set(this._fd, this);
+  }
+
+  /** @internal A socket for a host stream already connected (accepted, or `connect` done). */
+  static _from_stream(family: number, stream: HostStream): socket {
+    const s = new socket(family);
+    s._attach_stream(stream);
+    return s;
+  }
+
+  /** Takes `stream` as the connection and starts reading from it. */
+  private _attach_stream(stream: HostStream): void {
+    this._stream = stream;
+    this._sockname = host_addr_to_py(this.family, stream.local);
+    this._peername = host_addr_to_py(this.family, stream.remote);
+    if (this._options.get(`${IPPROTO_TCP}:${TCP_NODELAY}`)) stream.set_nodelay(true);
+    stream.start({
+      on_data: (chunk) => {
+        if (this._shut_rd) return;
+        const was = this._rsize;
+        this._rbuf.push(chunk);
+        this._rsize += chunk.length;
+        if (this._rsize >= RCVBUF && !this._host_paused) {
+          this._host_paused = true;
+          stream.pause();
+        }
+        if (was === 0) this._notify();
+      },
+      on_eof: () => {
+        this._eof = true;
+        this._notify();
+      },
+      on_error: (err) => {
+        const e = _os_error(err);
+        this._rerr = e;
+        if (this._werr === null) this._werr = e;
+        this._notify();
+      },
+    });
+  }
+
+  /** Python's file descriptor number: -1 once closed. */
+  fileno(): number {
+    return this._fd;
+  }
+
+  /** @internal For the selector: what a non-blocking call would do now. */
+  _readiness(): number {
+    if (this._fd < 0) return 0;
+    let ev = 0;
+    if (this._listening) {
+      return this._accepted.length > 0 ? EVENT_READ : 0;
+    }
+    if (this._rsize > 0 || this._eof || this._rerr !== null || this._shut_rd) ev |= EVENT_READ;
+    if (this._stream !== null) {
+      if (this._wpending < SNDBUF || this._werr !== null) ev |= EVENT_WRITE;
+    } else if (!this._connecting && this._so_error !== 0) {
+      ev |= EVENT_WRITE | EVENT_READ;
+    }
+    return ev;
+  }
+
+  /** @internal */
+  _attach_selector(selector: DefaultSelector | null): void {
+    this._selector = selector;
+  }
+
+  /** Tells the selector watching this socket that its readiness may have changed. */
+  private _notify(): void {
+    if (this._selector !== null && this._fd >= 0) this._selector._notify(this._fd);
+  }
+
+  /** `EBADF` once closed. */
+  private _check_open(): void {
+    if (this._fd < 0) throw oserror("EBADF");
+  }
+
+  // --- options ---------------------------------------------------------------------------------
+
+  /** `setblocking(flag)`: recorded only (operations never block). */
+  setblocking(flag: boolean): void {
+    this._check_open();
+    this._timeout = flag ? null : 0;
+  }
+
+  /** `getblocking()`. */
+  getblocking(): boolean {
+    return this._timeout !== 0;
+  }
+
+  /** `settimeout(value)`: recorded only. */
+  settimeout(value: number | null): void {
+    if (value !== null && value < 0) throw new ValueError("Timeout value out of range");
+    this._timeout = value;
+  }
+
+  /** `gettimeout()`: `0` in non-blocking mode, `null` in blocking mode. */
+  gettimeout(): number | null {
+    return this._timeout;
+  }
+
+  /** `setsockopt(level, option, value)`. */
+  setsockopt(level: number, option: number, value: number | boolean): void {
+    this._check_open();
+    const v = Number(value);
+    this._options.set(`${level}:${option}`, v);
+    if (level === IPPROTO_TCP && option === TCP_NODELAY && this._stream !== null) {
+      this._stream.set_nodelay(v !== 0);
+    }
+  }
+
+  /** `getsockopt(level, option)`; `SO_ERROR` reads and clears the pending error. */
+  getsockopt(level: number, option: number): number {
+    this._check_open();
+    if (level === SOL_SOCKET && option === SO_ERROR) {
+      const e = this._so_error;
+      this._so_error = 0;
+      return e;
+    }
+    if (level === SOL_SOCKET && option === SO_SNDBUF) {
+      return this._options.get(`${level}:${option}`) ?? SNDBUF;
+    }
+    if (level === SOL_SOCKET && option === SO_RCVBUF) {
+      return this._options.get(`${level}:${option}`) ?? RCVBUF;
+    }
+    return this._options.get(`${level}:${option}`) ?? 0;
+  }
+
+  // --- addresses -------------------------------------------------------------------------------
+
+  /** Python's address argument checks for this socket's family. */
+  private _check_address(address: unknown): Address {
+    if (this.family === AF_UNIX) {
+      if (typeof address !== "string") {
+        throw new TypeError(`a bytes-like object is required, not '${type_name(address)}'`);
+      }
+      return address;
+    }
+    const n = this.family === AF_INET ? 2 : 4;
+    if (!Array.isArray(address) || address.length < 2 || address.length > n) {
+      const what = this.family === AF_INET ? "AF_INET" : "AF_INET6";
+      if (!Array.isArray(address)) {
+        throw new TypeError(`${what} address must be tuple, not ${type_name(address)}`);
+      }
+      throw new TypeError(
+        this.family === AF_INET
+          ? `AF_INET address must be a pair (host, port)`
+          : `AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])`,
+      );
+    }
+    const [host, port] = address;
+    if (typeof host !== "string") {
+      throw new TypeError(`str, bytes or bytearray expected, not ${type_name(host)}`);
+    }
+    if (typeof port !== "number" || !Number.isInteger(port)) {
+      throw new TypeError(`'${type_name(port)}' object cannot be interpreted as an integer`);
+    }
+    if (port < 0 || port > 65535) {
+      throw new OverflowError(
+        `${this.family === AF_INET ? "getsockaddrarg" : "getsockaddrarg"}: port must be 0-65535.`,
+      );
+    }
+    return address as Address;
+  }
+
+  /** `getsockname()`: the local address. */
+  getsockname(): Address {
+    this._check_open();
+    if (this._sockname !== null) return this._sockname;
+    if (this.family === AF_UNIX) return "";
+    return this.family === AF_INET ? ["0.0.0.0", 0] : ["::", 0, 0, 0];
+  }
+
+  /** `getpeername()`: the peer's address; `ENOTCONN` if not connected. */
+  getpeername(): Address {
+    this._check_open();
+    if (this._peername === null || this._stream === null) throw oserror("ENOTCONN");
+    return this._peername;
+  }
+
+  // --- server side -----------------------------------------------------------------------------
+
+  /** `bind(address)`: binds (and, on these hosts, listens; see the module doc). */
+  bind(address: Address): void {
+    this._check_open();
+    const addr = this._check_address(address);
+    if (this._listener !== null || this._stream !== null || this._connecting) {
+      throw oserror("EINVAL");
+    }
+    try {
+      if (this.family === AF_UNIX) {
+        this._listener = unix_listen(addr as string, SOMAXCONN);
+      } else {
+        let host = (addr as [string, number])[0];
+        if (host === "") host = this.family === AF_INET ? "0.0.0.0" : "::";
+        if (this.family === AF_INET && !_is_ipv4(host)) {
+          throw new gaierror(EAI_NONAME, "Name or service not known");
+        }
+        this._listener = tcp_listen(host, (addr as [string, number])[1], SOMAXCONN);
+      }
+    } catch (e) {
+      if (e instanceof OSError) throw e;
+      throw _os_error(e);
+    }
+    this._sockname = host_addr_to_py(this.family, this._listener.local);
+    if (this.family === AF_UNIX) this._sockname = addr;
+  }
+
+  /** `listen(backlog)`: starts accepting connections. */
+  listen(_backlog: number = SOMAXCONN): void {
+    this._check_open();
+    if (this._listener === null) {
+      // Listening on an unbound socket binds it to an ephemeral port, as the kernel does.
+      if (this.family === AF_UNIX) throw oserror("EINVAL");
+      this.bind(this.family === AF_INET ? ["0.0.0.0", 0] : ["::", 0, 0, 0]);
+    }
+    if (this._listening) return;
+    this._listening = true;
+    this._listener!.start(
+      (stream) => {
+        if (this._fd < 0) {
+          stream.close();
+          return;
+        }
+        this._accepted.push(stream);
+        if (this._accepted.length === 1) this._notify();
+      },
+      () => {
+        // An accept that failed (aborted before accept()) is dropped, as Linux does.
+      },
+    );
+  }
+
+  /** `accept()`: `[socket, address]` of a pending connection, or `BlockingIOError`. */
+  accept(): [socket, Address] {
+    this._check_open();
+    if (!this._listening) throw oserror("EINVAL");
+    const stream = this._accepted.shift();
+    if (stream === undefined) throw WOULD_BLOCK();
+    const s = socket._from_stream(this.family, stream);
+    return [s, s._peername!];
+  }
+
+  // --- client side -----------------------------------------------------------------------------
+
+  /**
+   * `connect(address)` in non-blocking mode: starts connecting and raises `BlockingIOError`
+   * (`EINPROGRESS`); the socket turns writable when done, and `SO_ERROR` tells the outcome. A
+   * host name (not an address) is resolved by the host.
+   */
+  connect(address: Address): void {
+    const err = this.connect_ex(address);
+    if (err !== 0) throw new OSError(err, strerror(err));
+  }
+
+  /** `connect_ex(address)`: as `connect()`, returning the error number instead of raising. */
+  connect_ex(address: Address): number {
+    this._check_open();
+    const addr = this._check_address(address);
+    if (this._stream !== null) return errno.EISCONN;
+    if (this._connecting) return errno.EALREADY;
+    if (this._listener !== null) return errno.EINVAL;
+    if (this._so_error !== 0) {
+      const e = this._so_error;
+      this._so_error = 0;
+      return e;
+    }
+    this._connecting = true;
+    const p = this.family === AF_UNIX
+      ? unix_connect(addr as string)
+      : tcp_connect((addr as [string, number])[0], (addr as [string, number])[1]);
+    p.then(
+      (stream) => {
+        this._connecting = false;
+        if (this._fd < 0) {
+          stream.close();
+          return;
+        }
+        this._attach_stream(stream);
+        this._notify();
+      },
+      (e) => {
+        this._connecting = false;
+        this._so_error = errno_of(host_code(e));
+        if (this._so_error === 0) this._so_error = errno.EIO;
+        this._notify();
+      },
+    );
+    return errno.EINPROGRESS;
+  }
+
+  // --- data ------------------------------------------------------------------------------------
+
+  /** `recv(bufsize)`: up to `bufsize` buffered bytes; `b''` at EOF; `BlockingIOError` if none. */
+  recv(bufsize: number, _flags: number = 0): Uint8Array {
+    this._check_open();
+    if (bufsize < 0) throw new ValueError("negative buffersize in recv");
+    if (this._rsize === 0) return this._recv_empty();
+    if (bufsize === 0) return new Uint8Array(0);
+    const buf = this._rbuf;
+    const first = buf[this._rhead];
+    let out: Uint8Array;
+    if (first.length > bufsize) {
+      out = first.subarray(0, bufsize);
+      buf[this._rhead] = first.subarray(bufsize);
+    } else if (first.length === bufsize || this._rhead + 1 === buf.length) {
+      out = first;
+      this._rhead++;
+    } else {
+      const n = Math.min(bufsize, this._rsize);
+      out = new Uint8Array(n);
+      let off = 0;
+      while (off < n) {
+        const c = buf[this._rhead];
+        const take = Math.min(c.length, n - off);
+        out.set(take === c.length ? c : c.subarray(0, take), off);
+        off += take;
+        if (take === c.length) this._rhead++;
+        else buf[this._rhead] = c.subarray(take);
+      }
+    }
+    this._consumed(out.length);
+    return out;
+  }
+
+  /** `recv_into(buffer, nbytes)`: copies up to `nbytes` (default: its length) into `buffer`. */
+  recv_into(buffer: Uint8Array, nbytes: number = 0, _flags: number = 0): number {
+    this._check_open();
+    if (nbytes < 0) throw new ValueError("negative buffersize in recv_into");
+    if (nbytes > buffer.length) throw new ValueError("buffer too small for requested bytes");
+    const want = nbytes || buffer.length;
+    if (this._rsize === 0) {
+      this._recv_empty();
+      return 0;
+    }
+    let off = 0;
+    const buf = this._rbuf;
+    while (off < want && this._rhead < buf.length) {
+      const c = buf[this._rhead];
+      const take = Math.min(c.length, want - off);
+      buffer.set(take === c.length ? c : c.subarray(0, take), off);
+      off += take;
+      if (take === c.length) this._rhead++;
+      else buf[this._rhead] = c.subarray(take);
+    }
+    this._consumed(off);
+    return off;
+  }
+
+  /** `recv()` with nothing buffered: the pending error, EOF, or `BlockingIOError`. */
+  private _recv_empty(): Uint8Array {
+    if (this._rerr !== null) {
+      const e = this._rerr;
+      // A reset is reported once; later reads see EOF.
+      this._rerr = null;
+      this._eof = true;
+      throw e;
+    }
+    if (this._eof || this._shut_rd) return new Uint8Array(0);
+    if (this._stream === null) throw oserror("ENOTCONN");
+    throw WOULD_BLOCK();
+  }
+
+  /** `n` bytes were read: compacts the buffer and resumes the host if it was paused. */
+  private _consumed(n: number): void {
+    this._rsize -= n;
+    if (this._rhead === this._rbuf.length) {
+      this._rbuf = [];
+      this._rhead = 0;
+    } else if (this._rhead > 64 && this._rhead * 2 > this._rbuf.length) {
+      this._rbuf = this._rbuf.slice(this._rhead);
+      this._rhead = 0;
+    }
+    if (this._host_paused && this._rsize < RCVBUF / 2) {
+      this._host_paused = false;
+      this._stream?.resume();
+    }
+  }
+
+  /** `send(data)`: how many bytes were accepted (copied); `BlockingIOError` if none fit. */
+  send(data: Uint8Array, _flags: number = 0): number {
+    this._check_open();
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(`a bytes-like object is required, not '${type_name(data)}'`);
+    }
+    if (this._werr !== null) {
+      const e = this._werr;
+      throw new OSError(e.errno, e.strerror);
+    }
+    if (this._shut_wr) throw oserror("EPIPE");
+    const stream = this._stream;
+    if (stream === null) throw oserror("ENOTCONN");
+    if (data.length === 0) return 0;
+    const room = SNDBUF - this._wpending;
+    if (room <= 0) throw WOULD_BLOCK();
+    const n = Math.min(room, data.length);
+    const chunk = data.slice(0, n);
+    this._wpending += n;
+    stream.write(chunk, (err) => {
+      const was_full = this._wpending >= SNDBUF;
+      this._wpending -= n;
+      if (err !== null && this._werr === null) {
+        this._werr = _os_error(err);
+        this._notify();
+      } else if (was_full && this._wpending < SNDBUF) {
+        this._notify();
+      }
+      if (this._linger && this._wpending === 0) this._release();
+    });
+    return n;
+  }
+
+  /** `sendall(data)` on a non-blocking socket: sends all or raises `BlockingIOError`. */
+  sendall(data: Uint8Array, flags: number = 0): void {
+    let off = 0;
+    while (off < data.length) off += this.send(data.subarray(off), flags);
+  }
+
+  /** `shutdown(how)`: `SHUT_WR` sends EOF after the data accepted before it; `SHUT_RD` stops receiving. */
+  shutdown(how: number): void {
+    this._check_open();
+    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) throw oserror("EINVAL");
+    const stream = this._stream;
+    if (stream === null) throw oserror("ENOTCONN");
+    if (how !== SHUT_WR && !this._shut_rd) {
+      this._shut_rd = true;
+      this._rbuf = [];
+      this._rhead = 0;
+      this._rsize = 0;
+      this._notify();
+    }
+    if (how !== SHUT_RD && !this._shut_wr) {
+      this._shut_wr = true;
+      this._wpending++;
+      stream.shutdown(() => {
+        this._wpending--;
+        if (this._linger && this._wpending === 0) this._release();
+      });
+    }
+  }
+
+  // --- lifetime --------------------------------------------------------------------------------
+
+  /** `close()`: the descriptor is released now; data already accepted is still written. */
+  close(): void {
+    if (this._fd < 0) return;
+    _fd_table.delete(this._fd);
+    this._fd = -1;
+    for (const s of this._accepted.splice(0)) s.close();
+    this._listener?.close();
+    this._listener = null;
+    this._listening = false;
+    this._rbuf = [];
+    this._rsize = 0;
+    if (this._stream !== null && this._wpending > 0 && this._werr === null) {
+      this._linger = true;
+    } else {
+      this._release();
+    }
+  }
+
+  /** Closes the host connection. */
+  private _release(): void {
+    this._linger = false;
+    this._stream?.close();
+  }
+
+  /** `detach()`: as close() here (the emulation has no descriptor to hand over). */
+  detach(): number {
+    const fd = this._fd;
+    this.close();
+    return fd;
+  }
+
+  /** `socket.__enter__` / `with`: closes on disposal. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Python's repr. */
+  toString(): string {
+    if (this._fd < 0) {
+      return `<socket.socket [closed] fd=-1, family=${this.family}, type=${this.type}, proto=${this.proto}>`;
+    }
+    let s = `<socket.socket fd=${this._fd}, family=${this.family}, type=${this.type}, proto=${this.proto}`;
+    if (this._sockname !== null) s += `, laddr=${repr(this._sockname)}`;
+    if (this._peername !== null && this._stream !== null) s += `, raddr=${repr(this._peername)}`;
+    return s + ">";
+  }
+
+  /** @internal Python's repr. */
+  __repr__(): string {
+    return this.toString();
+  }
+}
+
+/** Python's `OverflowError` (a port-local alias so the message reads as Python's). */
+class OverflowError extends ValueError {
+  static {
+    Object.defineProperty(this, "name", { value: "OverflowError" });
+  }
+}
+
+/** One `getaddrinfo()` entry: `[family, type, proto, canonname, sockaddr]`. */
+export type AddrInfo = [number, number, number, string, Address];
+
+/**
+ * `getaddrinfo(host, port, family, type, proto, flags)` on the host's resolver, asynchronously
+ * (the hosts offer no blocking resolver). Numeric hosts are answered without asking.
+ */
+export async function getaddrinfo(
+  host: string | null,
+  port: number | string | null,
+  family: number = 0,
+  type: number = 0,
+  proto: number = 0,
+  flags: number = 0,
+): Promise<AddrInfo[]> {
+  let p = 0;
+  if (typeof port === "string") {
+    if (!/^\d+$/.test(port)) {
+      const known: Record<string, number> = { http: 80, https: 443, ftp: 21, ssh: 22, smtp: 25 };
+      if (!(port in known)) throw new gaierror(-8, "Servname not supported for ai_socktype");
+      p = known[port];
+    } else p = Number(port);
+  } else if (typeof port === "number") p = port;
+  let addrs: [4 | 6, string][];
+  if (host === null || host === "") {
+    if (flags & AI_PASSIVE) addrs = [[4, "0.0.0.0"], [6, "::"]];
+    else addrs = [[4, "127.0.0.1"], [6, "::1"]];
+  } else if (_is_ipv4(host)) {
+    addrs = [[4, host]];
+  } else if (_is_ipv6(host)) {
+    addrs = [[6, host]];
+  } else if (flags & AI_NUMERICHOST) {
+    throw new gaierror(EAI_NONAME, "Name or service not known");
+  } else {
+    try {
+      addrs = await lookup(host, family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0);
+    } catch {
+      throw new gaierror(EAI_NONAME, "Name or service not known");
+    }
+  }
+  const out: AddrInfo[] = [];
+  for (const [f, a] of addrs) {
+    const fam = f === 4 ? AF_INET : AF_INET6;
+    if (family !== 0 && family !== fam) continue;
+    const addr: Address = fam === AF_INET ? [a, p] : [a, p, 0, 0];
+    out.push([fam, type || SOCK_STREAM, proto || IPPROTO_TCP, "", addr]);
+  }
+  if (out.length === 0) throw new gaierror(-9, "Address family for hostname not supported");
+  return out;
+}
