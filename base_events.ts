@@ -49,6 +49,7 @@ import type { Transport } from "./transports.ts";
 import { TransportSocket } from "./trsock.ts";
 import type { SSLOption } from "./sslproto.ts";
 import {
+  _address_released,
   _is_ipv4,
   _is_ipv6,
   type Address,
@@ -87,7 +88,7 @@ import {
 } from "./stdlib/builtins.ts";
 import { hop, monotonic } from "./stdlib/_host.ts";
 import type { Context } from "./stdlib/contextvars.ts";
-import { repr } from "./stdlib/_repr.ts";
+import { repr, tuple } from "./stdlib/_repr.ts";
 import type { FrameSummary } from "./format_helpers.ts";
 import { _warn } from "./_warnings.ts";
 
@@ -550,7 +551,15 @@ export class BaseEventLoop extends AbstractEventLoop {
           if (keep_alive) s.setsockopt(SOL_SOCKET, SO_KEEPALIVE, true);
           if (af === AF_INET6) s.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, true);
           try {
-            s.bind(sa);
+            try {
+              s.bind(sa);
+            } catch (err) {
+              // The address is still held by a listener closed a moment ago: wait for it once.
+              const released = _address_released(err);
+              if (released === null) throw err;
+              yield* wrap_promise(released, { loop: this });
+              s.bind(sa);
+            }
           } catch (err) {
             if (!(err instanceof OSError)) throw err;
             const msg = `error while attempting to bind on address ${repr(sa)}: ${err.message.toLowerCase()}`;
@@ -1365,8 +1374,10 @@ export function _ipaddr_info(
   const afs = family === AF_UNSPEC ? [AF_INET, AF_INET6] : [family];
   if (host.includes("%")) return null;
   for (const af of afs) {
-    if (af === AF_INET && _is_ipv4(host)) return [af, type, proto, "", [host, p]];
-    if (af === AF_INET6 && _is_ipv6(host)) return [af, type, proto, "", [host, p, flowinfo, scopeid]];
+    if (af === AF_INET && _is_ipv4(host)) return tuple([af, type, proto, "", tuple([host, p])]);
+    if (af === AF_INET6 && _is_ipv6(host)) {
+      return tuple([af, type, proto, "", tuple([host, p, flowinfo, scopeid])]);
+    }
   }
   return null;
 }

@@ -33,6 +33,7 @@ import {
   ValueError,
 } from "./stdlib/builtins.ts";
 import { repr } from "./stdlib/_repr.ts";
+import { _warn } from "./_warnings.ts";
 
 /** The default buffer limit of a {@linkcode StreamReader}: 64 KiB. */
 export const _DEFAULT_LIMIT = 2 ** 16;
@@ -245,10 +246,12 @@ export class StreamReaderProtocol extends FlowControlMixin {
     this._over_ssl = transport.get_extra_info("sslcontext") !== null;
     if (this._client_connected_cb !== null) {
       const writer = new StreamWriter(transport, this, reader, this._loop);
-      this._stream_writer = writer;
       const res = this._client_connected_cb(reader!, writer);
       if (iscoroutine(res)) {
         const callback = (task: Task<unknown>) => {
+          // A finished generator keeps its arguments alive (CPython clears a finished
+          // coroutine's frame): drop the task, so the writer it was given can be collected.
+          if (this._task === task) this._task = null;
           if (task.cancelled()) {
             transport.close();
             return;
@@ -309,6 +312,25 @@ export class StreamReaderProtocol extends FlowControlMixin {
   }
 }
 
+/**
+ * CPython's `StreamWriter.__del__`: a writer collected while its transport is open closes the
+ * transport and warns (`ResourceWarning`). The writer is gone by then, so its repr is the one it
+ * had when it was made.
+ */
+const _unclosed_writers = new FinalizationRegistry<
+  { transport: Transport; loop: AbstractEventLoop; repr: string }
+>(
+  ({ transport, loop, repr }) => {
+    if (transport.is_closing()) return;
+    if (loop.is_closed()) {
+      _warn("loop is closed", "ResourceWarning");
+    } else {
+      transport.close();
+      _warn(`unclosed ${repr}`, "ResourceWarning");
+    }
+  },
+);
+
 /** Python's `StreamWriter`: writes to a transport, with `drain()` for flow control. */
 export class StreamWriter {
   /** @internal */
@@ -338,6 +360,7 @@ export class StreamWriter {
     this._loop = loop;
     this._complete_fut = loop.create_future<null>();
     this._complete_fut.set_result(null);
+    _unclosed_writers.register(this, { transport, loop, repr: this.__repr__() });
   }
 
   /** Python's repr. */
@@ -556,6 +579,11 @@ class ByteBuffer {
     const out = this.buf.slice(this.start, this.start + n);
     this.drop(n);
     return out;
+  }
+
+  /** The buffered bytes (a view, not a copy). */
+  view(): Uint8Array {
+    return this.buf.subarray(this.start, this.end);
   }
 
   drop(n: number): void {

@@ -181,6 +181,11 @@ export interface HostListener {
   close(): void;
 }
 
+/** Node frees a listener's address when it is closed: never anything to wait for. */
+export function address_release(_a: HostAddr): Promise<void> | null {
+  return null;
+}
+
 /** The {@linkcode HostError} for anything the host threw. */
 export function host_error(e: unknown): HostError {
   if (e instanceof HostError) return e;
@@ -322,19 +327,34 @@ function node_connect(opts: net.NetConnectOpts, path: string | null): Promise<Ho
   });
 }
 
-function node_listen(opts: net.ListenOptions, path: string | null): HostListener {
-  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+// Node's `server.listen(port, host)` resolves `host` first, so it binds on a later tick even for
+// an IP address; a socket must be bound when `bind()` returns. `_listen2` is what `listen()` itself
+// ends with in a non-cluster process (a legacy alias Node keeps): it binds at once, and reports a
+// failure through `process.nextTick(emitErrorNT, server, error)`, which is caught here as it is
+// queued so the error is thrown synchronously.
+type Listen2 = (address: string, port: number, addressType: number, backlog: number, fd?: number) => void;
+
+function node_listen(server: net.Server, bind: () => void): Error | null {
   let error: Error | null = null;
-  server.once("error", (e) => error = e);
-  server.listen(opts);
-  // For an IP address or a path, Node binds synchronously; a failure is only reported on the
-  // next tick, but `address()` already tells.
-  if (server.address() === null) {
-    server.close();
-    const code = (error as { code?: string } | null)?.code ?? "EADDRINUSE";
-    throw new HostError(code, "could not bind");
+  const tick = process.nextTick;
+  process.nextTick = function (fn: (...a: unknown[]) => void, ...args: unknown[]) {
+    if (args[0] === server && args[1] instanceof Error) {
+      error = args[1];
+      return;
+    }
+    return tick.call(process, fn, ...args);
+  } as typeof process.nextTick;
+  try {
+    bind();
+  } finally {
+    process.nextTick = tick;
   }
-  return new NodeListener(server, path);
+  if (error === null && server.address() === null) error = new HostError("EADDRINUSE", "could not bind");
+  return error;
+}
+
+function make_server(): net.Server {
+  return net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
 }
 
 /** Connects to a TCP `host` (an IP address) and `port`. */
@@ -344,7 +364,17 @@ export function tcp_connect(host: string, port: number): Promise<HostStream> {
 
 /** Binds and listens on a TCP `host` (an IP address) and `port` (0: any), synchronously. */
 export function tcp_listen(host: string, port: number, backlog: number): HostListener {
-  return node_listen({ host, port, backlog, exclusive: true }, null);
+  const server = make_server();
+  const listen2 = (server as unknown as { _listen2?: Listen2 })._listen2;
+  const err = node_listen(server, () => {
+    if (typeof listen2 === "function") listen2.call(server, host, port, net.isIP(host), backlog);
+    else server.listen({ host, port, backlog, exclusive: true });
+  });
+  if (err !== null) {
+    server.close();
+    throw host_error(err);
+  }
+  return new NodeListener(server, null);
 }
 
 /** Connects to the Unix socket at `path`. */
@@ -354,7 +384,13 @@ export function unix_connect(path: string): Promise<HostStream> {
 
 /** Binds and listens on the Unix socket `path`, synchronously. */
 export function unix_listen(path: string, backlog: number): HostListener {
-  return node_listen({ path, backlog, exclusive: true }, path);
+  const server = make_server();
+  const err = node_listen(server, () => server.listen({ path, backlog, exclusive: true }));
+  if (err !== null) {
+    server.close();
+    throw host_error(err);
+  }
+  return new NodeListener(server, path);
 }
 
 /**

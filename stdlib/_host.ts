@@ -336,7 +336,24 @@ class DenoStream implements HostStream {
   }
 }
 
+// Addresses of listeners closed while an accept was pending: Deno frees the port only once that
+// accept has failed (a host tick later). Keyed like `addr_key`.
+const _releasing = new Map<string, Promise<void>>();
+
+function addr_key(a: HostAddr): string {
+  return "path" in a ? a.path : `${a.hostname}:${a.port}`;
+}
+
+/**
+ * If the address `a` was held by a listener closed a moment ago and is not free yet, a Promise
+ * that resolves once it is; else `null`.
+ */
+export function address_release(a: HostAddr): Promise<void> | null {
+  return _releasing.get(addr_key(a)) ?? null;
+}
+
 class DenoListener implements HostListener {
+  private _pending: Promise<void> | null = null;
   readonly local: HostAddr;
   private _on_conn: ((s: HostStream) => void) | null = null;
   private _on_error: ((err: HostError) => void) | null = null;
@@ -368,7 +385,7 @@ class DenoListener implements HostListener {
   private _accept(): void {
     if (this._accepting || this._closed || this._paused) return;
     this._accepting = true;
-    this._listener.accept().then(
+    this._pending = this._listener.accept().then(
       (conn) => {
         this._accepting = false;
         if (this._closed) {
@@ -395,6 +412,13 @@ class DenoListener implements HostListener {
       this._listener.close();
     } catch {
       // already closed
+    }
+    if (this._accepting && this._pending !== null) {
+      const key = addr_key(this.local);
+      const p = this._pending.then(() => {
+        if (_releasing.get(key) === p) _releasing.delete(key);
+      });
+      _releasing.set(key, p);
     }
   }
 }

@@ -75,6 +75,17 @@ function num_repr(n: number): string {
 // reprlib.recursive_repr), even across `__repr__` methods that call repr() again.
 const _active = new Set<unknown>();
 
+const TUPLE: unique symbol = Symbol("tuple");
+
+/**
+ * Marks `items` (an array, returned) as a Python tuple for {@linkcode repr}: `('127.0.0.1', 80)`
+ * rather than a list. The mark is a non-enumerable symbol; the array is otherwise unchanged.
+ */
+export function tuple<T extends unknown[]>(items: [...T]): T {
+  Object.defineProperty(items, TUPLE, { value: true });
+  return items as T;
+}
+
 /** Python's `repr()`. */
 export function repr(v: unknown, seen: Set<unknown> = _active): string {
   switch (typeof v) {
@@ -114,6 +125,9 @@ export function repr(v: unknown, seen: Set<unknown> = _active): string {
     if (seen.has(v)) return "[...]";
     seen.add(v);
     try {
+      if ((v as { [TUPLE]?: true })[TUPLE]) {
+        return "(" + v.map((x) => repr(x, seen)).join(", ") + (v.length === 1 ? ",)" : ")");
+      }
       return "[" + v.map((x) => repr(x, seen)).join(", ") + "]";
     } finally {
       seen.delete(v);

@@ -26,6 +26,7 @@
 
 import { BlockingIOError, errno, OSError, type_name, TypeError, ValueError } from "./builtins.ts";
 import {
+  address_release,
   HostError,
   type HostListener,
   type HostStream,
@@ -36,7 +37,7 @@ import {
   unix_listen,
 } from "./_host.ts";
 import { _alloc_fd, _fd_table, type DefaultSelector, EVENT_READ, EVENT_WRITE } from "./selectors.ts";
-import { repr } from "./_repr.ts";
+import { repr, tuple } from "./_repr.ts";
 
 /** Address family: Unix sockets. */
 export const AF_UNIX = 1;
@@ -181,11 +182,11 @@ function host_addr_to_py(family: number, a: { hostname: string; port: number } |
   if ("path" in a) return a.path;
   let host = a.hostname;
   if (family === AF_INET6) {
-    return [host, a.port, 0, 0];
+    return tuple([host, a.port, 0, 0]);
   }
   // An IPv4 socket may report an IPv4-mapped IPv6 address on some hosts.
   if (host.startsWith("::ffff:") && _is_ipv4(host.slice(7))) host = host.slice(7);
-  return [host, a.port];
+  return tuple([host, a.port]);
 }
 
 /** Python's `socket.socket`: a non-blocking stream socket over the host (see the module doc). */
@@ -419,7 +420,7 @@ export class socket {
     this._check_open();
     if (this._sockname !== null) return this._sockname;
     if (this.family === AF_UNIX) return "";
-    return this.family === AF_INET ? ["0.0.0.0", 0] : ["::", 0, 0, 0];
+    return this.family === AF_INET ? tuple(["0.0.0.0", 0]) : tuple(["::", 0, 0, 0]);
   }
 
   /** `getpeername()`: the peer's address; `ENOTCONN` if not connected. */
@@ -451,7 +452,17 @@ export class socket {
       }
     } catch (e) {
       if (e instanceof OSError) throw e;
-      throw _os_error(e);
+      const err = _os_error(e);
+      if (err.errno === errno.EADDRINUSE) {
+        const a = addr as Address;
+        const wait = address_release(
+          typeof a === "string"
+            ? { path: a }
+            : { hostname: a[0] || (this.family === AF_INET ? "0.0.0.0" : "::"), port: a[1] },
+        );
+        if (wait !== null) (err as OSError & { _released?: Promise<void> })._released = wait;
+      }
+      throw err;
     }
     this._sockname = host_addr_to_py(this.family, this._listener.local);
     if (this.family === AF_UNIX) this._sockname = addr;
@@ -489,7 +500,7 @@ export class socket {
     const stream = this._accepted.shift();
     if (stream === undefined) throw WOULD_BLOCK();
     const s = socket._from_stream(this.family, stream);
-    return [s, s._peername!];
+    return tuple([s, s._peername!]);
   }
 
   // --- client side -----------------------------------------------------------------------------
@@ -796,9 +807,40 @@ export async function getaddrinfo(
   for (const [f, a] of addrs) {
     const fam = f === 4 ? AF_INET : AF_INET6;
     if (family !== 0 && family !== fam) continue;
-    const addr: Address = fam === AF_INET ? [a, p] : [a, p, 0, 0];
-    out.push([fam, type || SOCK_STREAM, proto || IPPROTO_TCP, "", addr]);
+    const addr: Address = fam === AF_INET ? tuple([a, p]) : tuple([a, p, 0, 0]);
+    out.push(tuple([fam, type || SOCK_STREAM, proto || IPPROTO_TCP, "", addr]));
   }
   if (out.length === 0) throw new gaierror(-9, "Address family for hostname not supported");
   return out;
+}
+
+/**
+ * @internal When `bind()` failed with `EADDRINUSE` only because a listener of this process closed
+ * a moment ago still holds the address (Deno frees it a host tick later), a Promise that resolves
+ * once it is free; else `null`. Asynchronous callers (`create_server`) wait on it and bind again.
+ */
+export function _address_released(err: unknown): Promise<void> | null {
+  return (err as { _released?: Promise<void> })?._released ?? null;
+}
+
+/**
+ * Python's `socket.create_server(address, family=AF_INET, backlog=None, reuse_port=False)`: a
+ * listening TCP socket (`SO_REUSEADDR` set, as Python does on POSIX).
+ */
+export function create_server(
+  address: Address,
+  options: { family?: number; backlog?: number | null; reuse_port?: boolean } = {},
+): socket {
+  const { family = AF_INET, backlog = null, reuse_port = false } = options;
+  const sock = new socket(family, SOCK_STREAM);
+  try {
+    sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+    if (reuse_port) sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+    sock.bind(address);
+    sock.listen(backlog ?? SOMAXCONN);
+  } catch (e) {
+    sock.close();
+    throw e;
+  }
+  return sock;
 }

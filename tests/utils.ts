@@ -67,6 +67,8 @@ export class TestCase {
     const r = open_resources();
     assert.equal(r.timers, 0, "a host timer is still armed after the test");
     assert.equal(r.signals, 0, "a signal listener is still installed after the test");
+    assert.equal(r.sockets, 0, "a host connection is still open after the test");
+    assert.equal(r.listeners, 0, "a host listener is still open after the test");
   }
 
   /** Registers a cleanup. */
@@ -144,4 +146,57 @@ export function gc_collect(): boolean {
     return true;
   }
   return false;
+}
+
+/** The answer of CPython's test HTTP server (`test_utils.run_test_server`). */
+export const TEST_SERVER_RESPONSE =
+  "HTTP/1.0 200 OK\r\nServer: asyncio-test\r\nContent-type: text/plain\r\n\r\nTest message";
+
+/**
+ * CPython's `run_test_server()` / `run_test_unix_server()`, with a peer on the same loop instead
+ * of a thread: a tiny HTTP server that answers any request (ended by an empty line) with
+ * {@linkcode TEST_SERVER_RESPONSE}, then closes. `address` is `[host, port]` or the Unix path.
+ */
+export async function run_test_server(
+  loop: asyncio.AbstractEventLoop,
+  unix_path: string | null = null,
+): Promise<{ address: [string, number] | string; close(): Promise<void> }> {
+  class Http extends asyncio.Protocol {
+    transport!: asyncio.Transport;
+    data = "";
+    override connection_made(t: asyncio.Transport) {
+      this.transport = t;
+    }
+    override data_received(d: Uint8Array) {
+      this.data += new TextDecoder().decode(d);
+      if (this.data.includes("\r\n\r\n")) {
+        this.transport.write(new TextEncoder().encode(TEST_SERVER_RESPONSE));
+        this.transport.close();
+      }
+    }
+  }
+  function* start() {
+    return unix_path === null
+      ? yield* loop.create_server(() => new Http(), "127.0.0.1", 0)
+      : yield* loop.create_unix_server(() => new Http(), unix_path);
+  }
+  const server = await loop.run_until_complete(start());
+  const address = server.sockets[0].getsockname() as [string, number] | string;
+  return {
+    address,
+    async close() {
+      server.close();
+      await loop.run_until_complete(server.wait_closed());
+    },
+  };
+}
+
+let _unix_counter = 0;
+
+/** CPython's `test_utils.unix_socket_path()`: a fresh path for a Unix socket (removed afterwards by the caller). */
+export function unix_socket_path(): string {
+  const dir =
+    (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno?.env.get("TMPDIR") ??
+      "/tmp";
+  return `${dir}/pystd-asyncio-${Date.now().toString(36)}-${++_unix_counter}.sock`;
 }
