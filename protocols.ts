@@ -8,7 +8,7 @@
  */
 
 import type { BaseTransport, DatagramTransport, Transport } from "./transports.ts";
-import { RuntimeError } from "./stdlib/builtins.ts";
+import { RuntimeError, TypeError } from "./stdlib/builtins.ts";
 
 /** Python's `BaseProtocol`: connection and write flow-control callbacks. */
 export class BaseProtocol {
@@ -42,9 +42,12 @@ export class Protocol extends BaseProtocol {
 export class BufferedProtocol extends BaseProtocol {
   /** The connection is made; `transport` is its transport. */
   override connection_made(_transport: Transport): void {}
-  /** A buffer to read into; `sizehint` is the wanted size (-1: any). Must not be empty. */
-  get_buffer(_sizehint: number): Uint8Array {
-    throw new RuntimeError("BufferedProtocol.get_buffer() is not implemented");
+  /**
+   * A buffer to read into; `sizehint` is the wanted size (-1: any). Must not be empty.
+   * Subclasses override it; the default returns `null`, as CPython's returns `None`.
+   */
+  get_buffer(_sizehint: number): Uint8Array | null {
+    return null;
   }
   /** `nbytes` bytes were written into the buffer last returned by `get_buffer`. */
   buffer_updated(_nbytes: number): void {}
@@ -77,6 +80,7 @@ export function _feed_data_to_buffered_proto(proto: BufferedProtocol, data: Uint
   let data_len = data.length;
   while (data_len) {
     const buf = proto.get_buffer(data_len);
+    if (buf === null) throw new TypeError("object of type 'NoneType' has no len()");
     const buf_len = buf.length;
     if (!buf_len) throw new RuntimeError("get_buffer() returned an empty buffer");
     if (buf_len >= data_len) {

@@ -839,7 +839,9 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     if (this._conn_lost) return;
     let buf: Uint8Array;
     try {
-      buf = this._protocol!.get_buffer!(-1);
+      const b = this._protocol!.get_buffer!(-1);
+      if (b === null) throw new TypeError("object of type 'NoneType' has no len()");
+      buf = b;
       if (!buf.length) throw new RuntimeError("get_buffer() returned an empty buffer");
     } catch (exc) {
       if (is_fatal(exc)) throw exc;

@@ -310,7 +310,26 @@ class NodeListener implements HostListener {
     this._closed = true;
     counts.listeners--;
     for (const s of this._waiting.splice(0)) s.destroy();
+    // libuv removes a Unix socket's file when it closes the listener; Python leaves that choice to
+    // its caller (asyncio's cleanup_socket), so keep the file: link it aside, close, put it back.
+    const path = this._path;
+    let kept: string | null = null;
+    if (path !== null) {
+      try {
+        kept = `${path}.${process.pid}.${Date.now()}.keep`;
+        fs.linkSync(path, kept);
+      } catch {
+        kept = null;
+      }
+    }
     this._server.close();
+    if (kept !== null) {
+      try {
+        fs.renameSync(kept, path!);
+      } catch {
+        // the directory changed meanwhile: leave it
+      }
+    }
   }
 }
 

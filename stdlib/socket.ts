@@ -3,9 +3,10 @@
  * IPv4/IPv6, Unix) emulated over the host's completion-based I/O (`_host.ts`).
  *
  * A {@linkcode socket} behaves as a kernel socket in non-blocking mode: the host's reads are
- * pushed into a receive buffer (reading from the host stops while it holds {@linkcode RCVBUF}
- * bytes, and resumes as `recv()` drains it), and `send()` accepts what fits in a bounded send
- * buffer ({@linkcode SNDBUF} bytes handed to the host and not yet written). `recv()` with nothing
+ * pushed into a receive buffer (reading from the host stops while it holds `SO_RCVBUF` bytes,
+ * default {@linkcode RCVBUF}, and resumes as `recv()` drains it), and `send()` accepts what fits
+ * in a bounded send buffer (`SO_SNDBUF` bytes handed to the host and not yet written, default
+ * {@linkcode SNDBUF}; as on Linux, `setsockopt` doubles the size asked for). `recv()` with nothing
  * buffered, `send()` with a full buffer, `accept()` with no pending connection raise
  * `BlockingIOError`; `connect()` raises it with `EINPROGRESS` and the socket becomes writable when
  * the connection is made or has failed (`getsockopt(SOL_SOCKET, SO_ERROR)` tells which). A
@@ -19,7 +20,8 @@
  *   reported by `gettimeout()`), but operations never block.
  * - `close()` with data still being written lets the host finish writing it before the host
  *   connection is closed (as a kernel does), then releases it.
- * - Socket options other than `TCP_NODELAY` and `SO_ERROR` are recorded and read back only.
+ * - Socket options other than `TCP_NODELAY`, `SO_ERROR`, `SO_SNDBUF` and `SO_RCVBUF` are recorded
+ *   and read back only.
  *
  * @module
  */
@@ -215,6 +217,9 @@ export class socket {
   private _rerr: OSError | null = null;
   private _host_paused = false;
   private _shut_rd = false;
+  // buffer sizes (SO_SNDBUF, SO_RCVBUF)
+  private _sndbuf = SNDBUF;
+  private _rcvbuf = RCVBUF;
   // send side
   private _wpending = 0;
   private _werr: OSError | null = null;
@@ -272,7 +277,7 @@ export class socket {
         const was = this._rsize;
         this._rbuf.push(chunk);
         this._rsize += chunk.length;
-        if (this._rsize >= RCVBUF && !this._host_paused) {
+        if (this._rsize >= this._rcvbuf && !this._host_paused) {
           this._host_paused = true;
           stream.pause();
         }
@@ -305,7 +310,7 @@ export class socket {
     }
     if (this._rsize > 0 || this._eof || this._rerr !== null || this._shut_rd) ev |= EVENT_READ;
     if (this._stream !== null) {
-      if (this._wpending < SNDBUF || this._werr !== null) ev |= EVENT_WRITE;
+      if (this._wpending < this._sndbuf || this._werr !== null) ev |= EVENT_WRITE;
     } else if (!this._connecting && this._so_error !== 0) {
       ev |= EVENT_WRITE | EVENT_READ;
     }
@@ -359,6 +364,9 @@ export class socket {
     if (level === IPPROTO_TCP && option === TCP_NODELAY && this._stream !== null) {
       this._stream.set_nodelay(v !== 0);
     }
+    // Linux doubles the size asked for (and has a floor), and reports the doubled size.
+    if (level === SOL_SOCKET && option === SO_SNDBUF) this._sndbuf = Math.max(4608, 2 * v);
+    if (level === SOL_SOCKET && option === SO_RCVBUF) this._rcvbuf = Math.max(2304, 2 * v);
   }
 
   /** `getsockopt(level, option)`; `SO_ERROR` reads and clears the pending error. */
@@ -369,12 +377,8 @@ export class socket {
       this._so_error = 0;
       return e;
     }
-    if (level === SOL_SOCKET && option === SO_SNDBUF) {
-      return this._options.get(`${level}:${option}`) ?? SNDBUF;
-    }
-    if (level === SOL_SOCKET && option === SO_RCVBUF) {
-      return this._options.get(`${level}:${option}`) ?? RCVBUF;
-    }
+    if (level === SOL_SOCKET && option === SO_SNDBUF) return this._sndbuf;
+    if (level === SOL_SOCKET && option === SO_RCVBUF) return this._rcvbuf;
     return this._options.get(`${level}:${option}`) ?? 0;
   }
 
@@ -633,7 +637,7 @@ export class socket {
       this._rbuf = this._rbuf.slice(this._rhead);
       this._rhead = 0;
     }
-    if (this._host_paused && this._rsize < RCVBUF / 2) {
+    if (this._host_paused && this._rsize < this._rcvbuf / 2) {
       this._host_paused = false;
       this._stream?.resume();
     }
@@ -653,18 +657,18 @@ export class socket {
     const stream = this._stream;
     if (stream === null) throw oserror("ENOTCONN");
     if (data.length === 0) return 0;
-    const room = SNDBUF - this._wpending;
+    const room = this._sndbuf - this._wpending;
     if (room <= 0) throw WOULD_BLOCK();
     const n = Math.min(room, data.length);
     const chunk = data.slice(0, n);
     this._wpending += n;
     stream.write(chunk, (err) => {
-      const was_full = this._wpending >= SNDBUF;
+      const was_full = this._wpending >= this._sndbuf;
       this._wpending -= n;
       if (err !== null && this._werr === null) {
         this._werr = _os_error(err);
         this._notify();
-      } else if (was_full && this._wpending < SNDBUF) {
+      } else if (was_full && this._wpending < this._sndbuf) {
         this._notify();
       }
       if (this._linger && this._wpending === 0) this._release();

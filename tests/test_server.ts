@@ -1,0 +1,361 @@
+// Port of Lib/test/test_asyncio/test_server.py (read from CPython 3.13.0's tree; 3.14 semantics
+// from the 3.14 source). CPython's clients run in threads with blocking sockets
+// (`FunctionalTestCaseMixin.tcp_client`); here they are tasks on the same loop using the loop's
+// `sock_*` methods, which drive the same server code.
+//
+// Not ported, and why:
+// - ProactorStartServerTests: the Proactor loop is Windows-only.
+import { afterEach, beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as asyncio from "../mod.ts";
+import { AF_UNIX, SO_RCVBUF, SO_SNDBUF, SOCK_STREAM, socket, SOL_SOCKET } from "../stdlib/socket.ts";
+import { RuntimeError } from "../stdlib/builtins.ts";
+import { stat_path, unlink } from "../stdlib/_host.ts";
+import { TestCase, unix_socket_path } from "./utils.ts";
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const HELLO_MSG = enc("1".repeat(1024 * 5) + "\n");
+
+/** `sock.recv_all(n)` of CPython's test socket: reads exactly `n` bytes. */
+function* recv_all(loop: asyncio.AbstractEventLoop, sock: socket, n: number) {
+  let got = 0;
+  while (got < n) {
+    const data = yield* loop.sock_recv(sock, n - got);
+    if (!data.length) throw new RuntimeError("EOF before all data was received");
+    got += data.length;
+  }
+}
+
+const exists = (path: string) => stat_path(path) !== null;
+
+function remove(path: string) {
+  if (exists(path)) unlink(path);
+}
+
+describe("SelectorStartServerTests", () => {
+  let tc: TestCase;
+  let loop: asyncio.AbstractEventLoop;
+  beforeEach(() => {
+    tc = new TestCase();
+    tc.setUp();
+    loop = new asyncio.SelectorEventLoop();
+    tc.set_event_loop(loop);
+  });
+  afterEach(() => tc.tearDown());
+
+  test("test_start_server_1", async () => {
+    let main_task: asyncio.Task<void> | null = null;
+    let srv: asyncio.AbstractServer | null = null;
+    function* client(addr: [string, number]) {
+      for (let i = 0;; i++) {
+        yield* asyncio.sleep(0.01);
+        if (srv!.is_serving()) break;
+        if (i === 100) throw new RuntimeError("the server never started serving");
+      }
+      const sock = new socket();
+      sock.setblocking(false);
+      try {
+        yield* loop.sock_connect(sock, addr);
+        yield* loop.sock_sendall(sock, HELLO_MSG);
+        yield* recv_all(loop, sock, 1);
+      } finally {
+        sock.close();
+      }
+    }
+    function* serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+      yield* reader.readline();
+      main_task!.cancel();
+      writer.write(enc("1"));
+      writer.close();
+      yield* writer.wait_closed();
+    }
+    function* main(srv: asyncio.AbstractServer) {
+      yield* asyncio.async_with(srv, function* () {
+        yield* srv.serve_forever();
+      });
+    }
+    srv = await loop.run_until_complete(
+      asyncio.start_server(serve, "127.0.0.1", 0, { start_serving: false }),
+    );
+    assert.equal(srv.is_serving(), false);
+    main_task = loop.create_task(main(srv));
+    const addr = srv.sockets[0].getsockname() as [string, number];
+    const client_task = loop.create_task(client(addr));
+    await assert.rejects(loop.run_until_complete(main_task), asyncio.CancelledError);
+    await loop.run_until_complete(client_task);
+    assert.deepEqual(srv.sockets, []);
+    assert.equal((srv as asyncio.Server)._sockets, null);
+    assert.equal((srv as asyncio.Server)._waiters, null);
+    assert.equal(srv.is_serving(), false);
+    await assert.rejects(
+      loop.run_until_complete(srv.serve_forever()),
+      (e) => e instanceof RuntimeError && /is closed/.test(e.message),
+    );
+  });
+
+  test("test_start_unix_server_1", async () => {
+    const addr = unix_socket_path();
+    let main_task!: asyncio.Task<void>;
+    const started = new asyncio.Event();
+    function* client() {
+      yield* asyncio.wait_for(started.wait(), 5);
+      const sock = new socket(AF_UNIX, SOCK_STREAM);
+      sock.setblocking(false);
+      try {
+        yield* loop.sock_connect(sock, addr);
+        yield* loop.sock_sendall(sock, HELLO_MSG);
+        yield* recv_all(loop, sock, 1);
+      } finally {
+        sock.close();
+      }
+    }
+    function* serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+      yield* reader.readline();
+      main_task.cancel();
+      writer.write(enc("1"));
+      writer.close();
+      yield* writer.wait_closed();
+    }
+    function* main(srv: asyncio.AbstractServer) {
+      yield* asyncio.async_with(srv, function* () {
+        assert.equal(srv.is_serving(), false);
+        yield* srv.start_serving();
+        assert.equal(srv.is_serving(), true);
+        started.set();
+        yield* srv.serve_forever();
+      });
+    }
+    try {
+      const srv = await loop.run_until_complete(
+        asyncio.start_unix_server(serve, addr, { start_serving: false }),
+      );
+      main_task = loop.create_task(main(srv));
+      const client_task = loop.create_task(client());
+      await assert.rejects(loop.run_until_complete(main_task), asyncio.CancelledError);
+      await loop.run_until_complete(client_task);
+      assert.deepEqual(srv.sockets, []);
+      assert.equal((srv as asyncio.Server)._sockets, null);
+      assert.equal((srv as asyncio.Server)._waiters, null);
+      assert.equal(srv.is_serving(), false);
+      await assert.rejects(
+        loop.run_until_complete(srv.serve_forever()),
+        (e) => e instanceof RuntimeError && /is closed/.test(e.message),
+      );
+    } finally {
+      remove(addr);
+    }
+  });
+});
+
+/** CPython's IsolatedAsyncioTestCase: the test runs with asyncio.run(), cleanups run inside it. */
+function atest(name: string, body: (addCleanup: (f: () => unknown) => void) => asyncio.Coroutine<void>) {
+  test(name, async () => {
+    const tc = new TestCase();
+    tc.setUp();
+    await asyncio.run((function* () {
+      const cleanups: (() => unknown)[] = [];
+      try {
+        yield* body((f) => cleanups.push(f));
+      } finally {
+        while (cleanups.length) cleanups.pop()!();
+        // Let the transports closed by the cleanups finish closing.
+        yield* asyncio.sleep(0);
+        yield* asyncio.sleep(0);
+      }
+    })());
+    await tc.tearDown();
+  });
+}
+
+describe("TestServer2", () => {
+  function* serve(rd: asyncio.StreamReader, wr: asyncio.StreamWriter) {
+    try {
+      yield* rd.read();
+    } finally {
+      wr.close();
+      yield* wr.wait_closed();
+    }
+  }
+
+  atest("test_wait_closed_basic", function* (addCleanup) {
+    const srv = yield* asyncio.start_server(serve, "127.0.0.1", 0);
+    addCleanup(() => srv.close());
+    // No connection, not closed: blocks.
+    const task1 = asyncio.create_task(srv.wait_closed());
+    yield* asyncio.sleep(0);
+    assert.equal(task1.done(), false);
+    // A connection, not closed: blocks.
+    const addr = srv.sockets[0].getsockname() as [string, number];
+    const [, wr] = yield* asyncio.open_connection(addr[0], addr[1]);
+    const task2 = asyncio.create_task(srv.wait_closed());
+    yield* asyncio.sleep(0);
+    assert.equal(task1.done(), false);
+    assert.equal(task2.done(), false);
+    srv.close();
+    yield* asyncio.sleep(0);
+    // A connection, closed: blocks.
+    const task3 = asyncio.create_task(srv.wait_closed());
+    yield* asyncio.sleep(0);
+    assert.equal(task1.done(), false);
+    assert.equal(task2.done(), false);
+    assert.equal(task3.done(), false);
+    wr.close();
+    yield* wr.wait_closed();
+    // No connection, closed: unblocks.
+    yield* task1;
+    yield* task2;
+    yield* task3;
+    yield* srv.wait_closed(); // returns at once
+  });
+
+  atest("test_wait_closed_race", function* (addCleanup) {
+    const srv = yield* asyncio.start_server(serve, "127.0.0.1", 0);
+    addCleanup(() => srv.close());
+    const task = asyncio.create_task(srv.wait_closed());
+    yield* asyncio.sleep(0);
+    assert.equal(task.done(), false);
+    const addr = srv.sockets[0].getsockname() as [string, number];
+    const [, wr] = yield* asyncio.open_connection(addr[0], addr[1]);
+    const loop = asyncio.get_running_loop();
+    loop.call_soon(() => srv.close());
+    loop.call_soon(() => wr.close());
+    yield* srv.wait_closed();
+    yield* task;
+  });
+
+  atest("test_close_clients", function* (addCleanup) {
+    const srv = yield* asyncio.start_server(serve, "127.0.0.1", 0);
+    addCleanup(() => srv.close());
+    const addr = srv.sockets[0].getsockname() as [string, number];
+    const [, wr] = yield* asyncio.open_connection(addr[0], addr[1]);
+    addCleanup(() => wr.close());
+    const task = asyncio.create_task(srv.wait_closed());
+    yield* asyncio.sleep(0);
+    assert.equal(task.done(), false);
+    srv.close();
+    srv.close_clients();
+    yield* asyncio.sleep(0);
+    yield* asyncio.sleep(0);
+    assert.equal(task.done(), true);
+  });
+
+  atest("test_abort_clients", function* (addCleanup) {
+    const fut = new asyncio.Future<[asyncio.StreamReader, asyncio.StreamWriter]>();
+    function* serve(rd: asyncio.StreamReader, wr: asyncio.StreamWriter) {
+      fut.set_result([rd, wr]);
+      yield* wr.wait_closed();
+    }
+    const srv = yield* asyncio.start_server(serve, "127.0.0.1", 0);
+    addCleanup(() => srv.close());
+    const addr = srv.sockets[0].getsockname() as [string, number];
+    const [, c_wr] = yield* asyncio.open_connection(addr[0], addr[1], { limit: 4096 });
+    addCleanup(() => c_wr.close());
+    const [, s_wr] = yield* fut;
+    // Small socket buffers, so they fill up reliably.
+    const s_sock = s_wr.get_extra_info("socket") as asyncio.TransportSocket;
+    s_sock.setsockopt(SOL_SOCKET, SO_SNDBUF, 65536);
+    const c_sock = c_wr.get_extra_info("socket") as asyncio.TransportSocket;
+    c_sock.setsockopt(SOL_SOCKET, SO_RCVBUF, 65536);
+    // Pause the client's reader: more than twice its limit.
+    s_wr.write(new Uint8Array(4096).fill(0x61));
+    s_wr.write(new Uint8Array(4096).fill(0x61));
+    s_wr.write(new Uint8Array(4096).fill(0x61));
+    while (c_wr.transport.is_reading()) yield* asyncio.sleep(0);
+    // Fill the socket buffers until the transport buffers too.
+    const c_bufsize = c_sock.getsockopt(SOL_SOCKET, SO_RCVBUF);
+    const s_bufsize = s_sock.getsockopt(SOL_SOCKET, SO_SNDBUF);
+    for (let i = 0; i < 10; i++) {
+      s_wr.write(new Uint8Array(c_bufsize).fill(0x61));
+      s_wr.write(new Uint8Array(s_bufsize).fill(0x61));
+      if (s_wr.transport.get_write_buffer_size() > 0) break;
+    }
+    assert.notEqual(s_wr.transport.get_write_buffer_size(), 0);
+    const task = asyncio.create_task(srv.wait_closed());
+    yield* asyncio.sleep(0);
+    assert.equal(task.done(), false);
+    srv.close();
+    srv.abort_clients();
+    yield* asyncio.sleep(0);
+    yield* asyncio.sleep(0);
+    assert.equal(task.done(), true);
+  });
+});
+
+describe("UnixServerCleanupTests", () => {
+  function* serve(..._args: unknown[]) {}
+
+  atest("test_unix_server_addr_cleanup", function* () {
+    const addr = unix_socket_path();
+    try {
+      const srv = yield* asyncio.start_unix_server(serve, addr);
+      srv.close();
+      assert.equal(exists(addr), false);
+    } finally {
+      remove(addr);
+    }
+  });
+
+  atest("test_unix_server_sock_cleanup", function* () {
+    const addr = unix_socket_path();
+    try {
+      const sock = new socket(AF_UNIX, SOCK_STREAM);
+      try {
+        sock.bind(addr);
+        const srv = yield* asyncio.start_unix_server(serve, null, { sock });
+        srv.close();
+        assert.equal(exists(addr), false);
+      } finally {
+        sock.close();
+      }
+    } finally {
+      remove(addr);
+    }
+  });
+
+  atest("test_unix_server_cleanup_gone", function* () {
+    const addr = unix_socket_path();
+    try {
+      const sock = new socket(AF_UNIX, SOCK_STREAM);
+      try {
+        sock.bind(addr);
+        const srv = yield* asyncio.start_unix_server(serve, null, { sock });
+        unlink(addr);
+        srv.close();
+        assert.equal(exists(addr), false);
+      } finally {
+        sock.close();
+      }
+    } finally {
+      remove(addr);
+    }
+  });
+
+  atest("test_unix_server_cleanup_replaced", function* () {
+    const addr = unix_socket_path();
+    try {
+      const srv = yield* asyncio.start_unix_server(serve, addr);
+      unlink(addr);
+      const sock = new socket(AF_UNIX, SOCK_STREAM);
+      try {
+        sock.bind(addr);
+        srv.close();
+        assert.equal(exists(addr), true);
+      } finally {
+        sock.close();
+      }
+    } finally {
+      remove(addr);
+    }
+  });
+
+  atest("test_unix_server_cleanup_prevented", function* () {
+    const addr = unix_socket_path();
+    try {
+      const srv = yield* asyncio.start_unix_server(serve, addr, { cleanup_socket: false });
+      srv.close();
+      assert.equal(exists(addr), true);
+    } finally {
+      remove(addr);
+    }
+  });
+});
