@@ -109,10 +109,18 @@ export const MAXIMUM_SELECT_TIMEOUT = 24 * 3600;
  */
 export const RUN_BUDGET_MS = 2;
 /**
- * While host I/O is in flight, the loop hops to the host after this many microseconds of ready
- * work, so an I/O completion waits no longer than that (plus the host's own polling delay).
+ * While host I/O is in flight and the loop has been busy for {@linkcode IO_BUSY_MS}, it hops to
+ * the host after this many milliseconds of ready work (0: at every iteration), so an I/O
+ * completion waits no longer than that (plus the host's own polling delay: Deno looks at its I/O
+ * only every few dozen hops).
  */
 export const IO_BUDGET_MS = 0;
+/**
+ * Milliseconds the loop may stay busy (without waiting on the host) while host I/O is in flight
+ * before it hops at every iteration. A loop that goes idle often (request/response traffic) then
+ * pays no hops at all; one kept busy (a task spinning on `sleep(0)`) still lets I/O through.
+ */
+export const IO_BUSY_MS = 0.25;
 
 function _lt_timer(a: TimerHandle, b: TimerHandle): boolean {
   return a._when < b._when;
@@ -758,13 +766,15 @@ export class BaseEventLoop extends AbstractEventLoop {
 
   /**
    * @internal The adaptive host-yield policy. While host I/O is in flight (a Promise awaited
-   * through `wrap_promise`, a socket read), the loop yields to the host after
-   * {@linkcode IO_BUDGET_MS} of ready work, so a completion is handled promptly even while a
-   * task spins on `sleep(0)`. Otherwise it runs ready work for {@linkcode RUN_BUDGET_MS} between
-   * hops, which keeps loop-bound work fast.
+   * through `wrap_promise`, a watched socket) and the loop has been busy since `busy_since` for
+   * more than {@linkcode IO_BUSY_MS}, it yields to the host after {@linkcode IO_BUDGET_MS} of
+   * ready work, so a completion is handled promptly even while a task spins on `sleep(0)`.
+   * Otherwise it runs ready work for {@linkcode RUN_BUDGET_MS} between hops, which keeps
+   * loop-bound work fast and costs request/response traffic (which idles often) no hops.
    */
-  _must_hop(slice_start: number, now: number): boolean {
-    return now - slice_start > (this._io_in_flight() ? IO_BUDGET_MS : RUN_BUDGET_MS);
+  _must_hop(slice_start: number, now: number, busy_since: number = slice_start): boolean {
+    if (now - busy_since > IO_BUSY_MS && this._io_in_flight()) return now - slice_start > IO_BUDGET_MS;
+    return now - slice_start > RUN_BUDGET_MS;
   }
 
   /** @internal Whether host I/O is in flight: pending host operations, or objects the selector watches. */
@@ -790,6 +800,8 @@ export class BaseEventLoop extends AbstractEventLoop {
     await undefined;
     _set_running_loop(this);
     let slice_start = performance.now();
+    // When the loop last waited on the host with nothing to do.
+    let busy_since = slice_start;
     let iterations = 0;
     try {
       while (true) {
@@ -799,7 +811,7 @@ export class BaseEventLoop extends AbstractEventLoop {
         // iterations, or at every one while host I/O is in flight or the selector would wait
         // (a selector that answers at once, like a test selector, must not starve the host).
         if ((++iterations & 15) === 0 || timeout !== 0 || this._io_in_flight()) {
-          if (this._must_hop(slice_start, performance.now())) {
+          if (this._must_hop(slice_start, performance.now(), busy_since)) {
             _set_running_loop(null);
             await hop();
             _set_running_loop(this);
@@ -816,7 +828,7 @@ export class BaseEventLoop extends AbstractEventLoop {
             this._idle = false;
             _set_running_loop(this);
           }
-          slice_start = performance.now();
+          busy_since = slice_start = performance.now();
         }
         this._process_events(event_list as unknown[]);
         this._run_once_ready();

@@ -872,15 +872,16 @@ export class _SelectorSocketTransport extends _SelectorTransport {
   /** @internal */
   _read_ready__data_received(): void {
     if (this._conn_lost) return;
-    let data: Uint8Array;
+    let data: Uint8Array | null;
     try {
-      data = this._sock!.recv(this.max_size);
+      data = this._sock!._recv_nb(this.max_size);
     } catch (exc) {
       if (would_block(exc)) return;
       if (is_fatal(exc)) throw exc;
       this._fatal_error(exc, "Fatal read error on socket transport");
       return;
     }
+    if (data === null) return; // would block
     if (!data.length) {
       this._read_ready__on_eof();
       return;
@@ -929,7 +930,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
       // Try to send now.
       let n = 0;
       try {
-        n = this._sock!.send(data);
+        n = this._sock!._send_nb(data, false);
       } catch (exc) {
         if (!would_block(exc)) {
           if (is_fatal(exc)) throw exc;
@@ -954,7 +955,8 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     try {
       while (this._buffer.length) {
         const buffer = this._buffer[0];
-        const n = this._sock!.send(buffer);
+        // The buffer holds the transport's own copies: hand them over.
+        const n = this._sock!._send_nb(buffer, true);
         this._buffer_size -= n;
         if (n !== buffer.length) {
           this._buffer[0] = buffer.subarray(n);

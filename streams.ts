@@ -521,6 +521,8 @@ export interface StreamReaderOptions {
   loop?: AbstractEventLoop | null;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** A growable byte buffer with a moving start: Python's `bytearray` as the reader uses it. */
 class ByteBuffer {
   buf: Uint8Array = new Uint8Array(0);
@@ -573,9 +575,16 @@ class ByteBuffer {
     return true;
   }
 
-  /** Removes and returns (a copy of) the first `n` bytes. */
+  /** Removes and returns the first `n` bytes (the buffer itself when that is all of it). */
   take(n: number): Uint8Array {
     n = Math.min(n, this.length);
+    if (n === this.length && n >= 4096) {
+      // Hand the bytes over without copying; the next extend() starts a new buffer.
+      const out = this.buf.subarray(this.start, this.end);
+      this.buf = EMPTY;
+      this.start = this.end = 0;
+      return out;
+    }
     const out = this.buf.slice(this.start, this.start + n);
     this.drop(n);
     return out;

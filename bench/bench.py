@@ -19,12 +19,15 @@ def lcg(seed):
         yield x / 2147483648
 
 
+RUN = asyncio.run  # replaced by uvloop.run with --uvloop
+
+
 def timed(main):
     async def wrapper():
         t0 = time.perf_counter()
         await main()
         return time.perf_counter() - t0
-    return asyncio.run(wrapper())
+    return RUN(wrapper())
 
 
 async def call_soon_chain():
@@ -190,30 +193,93 @@ async def condition_pingpong_100k():
     await asyncio.gather(player(0), player(1))
 
 
-async def io_latency_while_spinning():
-    async def handle(reader, writer):
-        while data := await reader.read(100):
-            writer.write(data)
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+MSG_4K = b"a" * 4096
+N_PINGPONG_4K = 20_000
+BULK_BYTES = 64 * 1024 * 1024
+BULK_CHUNK = b"b" * (64 * 1024)
+N_CLIENTS = 100
+N_CLIENT_TRIPS = 100
+MSG_100 = b"c" * 100
+N_SPIN_TRIPS = 2000
+
+
+async def echo_exactly(reader, writer, size):
+    try:
+        while True:
+            writer.write(await reader.readexactly(size))
+    except asyncio.IncompleteReadError:
+        pass
+    finally:
+        writer.close()
+
+
+async def with_echo_server(size, body):
+    server = await asyncio.start_server(lambda r, w: echo_exactly(r, w, size), "127.0.0.1", 0)
+    try:
+        return await body(server.sockets[0].getsockname()[1])
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def round_trips(port, msg, n):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    stop = False
-    async def spin():
-        while not stop:
-            await asyncio.sleep(0)
-    spinner = asyncio.create_task(spin())
-    t0 = time.perf_counter()
-    for _ in range(2000):
-        writer.write(b"x")
-        await reader.read(100)
-    elapsed = time.perf_counter() - t0
-    stop = True
-    await spinner
+    for _ in range(n):
+        writer.write(msg)
+        await reader.readexactly(len(msg))
+    writer.close()
+    await writer.wait_closed()
+
+
+async def tcp_pingpong_4k():
+    await with_echo_server(4096, lambda port: round_trips(port, MSG_4K, N_PINGPONG_4K))
+
+
+async def tcp_bulk_64mb():
+    received = 0
+    done = asyncio.get_running_loop().create_future()
+
+    async def sink(reader, writer):
+        nonlocal received
+        while data := await reader.read(256 * 1024):
+            received += len(data)
+        writer.close()
+        done.set_result(None)
+
+    server = await asyncio.start_server(sink, "127.0.0.1", 0)
+    _, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+    sent = 0
+    while sent < BULK_BYTES:
+        writer.write(BULK_CHUNK)
+        await writer.drain()
+        sent += len(BULK_CHUNK)
+    writer.write_eof()
+    await done
     writer.close()
     await writer.wait_closed()
     server.close()
     await server.wait_closed()
-    return elapsed
+    assert received == BULK_BYTES
+
+
+async def tcp_100_clients_x100():
+    async def body(port):
+        await asyncio.gather(*(round_trips(port, MSG_100, N_CLIENT_TRIPS) for _ in range(N_CLIENTS)))
+    await with_echo_server(100, body)
+
+
+async def tcp_pingpong_while_spinning():
+    async def body(port):
+        stop = False
+
+        async def spin():
+            while not stop:
+                await asyncio.sleep(0)
+        spinner = asyncio.create_task(spin())
+        await round_trips(port, MSG_100, N_SPIN_TRIPS)
+        stop = True
+        await spinner
+    await with_echo_server(100, body)
 
 
 WORKLOADS = [
@@ -235,11 +301,19 @@ WORKLOADS = [
     ("semaphore10_100k_tasks", N_TASKS, semaphore10_100k_tasks),
     ("event_fanout_10k_waiters", 10_000, event_fanout_10k_waiters),
     ("condition_pingpong_100k", 100_000, condition_pingpong_100k),
+    ("tcp_pingpong_4k", N_PINGPONG_4K, tcp_pingpong_4k),
+    ("tcp_bulk_64mb (MB/s)", BULK_BYTES // (1024 * 1024), tcp_bulk_64mb),
+    ("tcp_100_clients_x100", N_CLIENTS * N_CLIENT_TRIPS, tcp_100_clients_x100),
+    ("tcp_pingpong_while_spinning", N_SPIN_TRIPS, tcp_pingpong_while_spinning),
 ]
 
 
 def main():
+    global RUN
     args = sys.argv[1:]
+    if "--uvloop" in args:
+        import uvloop
+        RUN = uvloop.run
     repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else 3
     only = args[args.index("--only") + 1].split(",") if "--only" in args else None
     for name, ops, fn in WORKLOADS:
@@ -247,10 +321,6 @@ def main():
             continue
         best = min(timed(fn) for _ in range(repeat))
         print(json.dumps({"name": name, "seconds": best, "ops_per_sec": ops / best}), flush=True)
-    if not only or "io_latency_while_spinning" in only:
-        best = min(asyncio.run(io_latency_while_spinning()) for _ in range(repeat))
-        print(json.dumps({"name": "io_latency_while_spinning", "seconds": best,
-                          "ops_per_sec": 2000 / best}), flush=True)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,13 @@
  * @module
  */
 import process from "node:process";
-import { workloads } from "./workloads.ts";
+import { native_net_workloads, net_workloads, workloads } from "./workloads.ts";
 
 const args = process.argv.slice(2);
 const repeat = Number(args[args.indexOf("--repeat") + 1]) || 3;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : null;
 
-for (const w of workloads) {
+for (const w of [...workloads, ...net_workloads, ...native_net_workloads]) {
   if (only && !only.includes(w.name)) continue;
   let best = Infinity;
   for (let i = 0; i < repeat; i++) best = Math.min(best, await w.run());

@@ -305,37 +305,363 @@ export const workloads: Workload[] = [
         yield* asyncio.gather(player(0), player(1));
       }),
   },
+];
+
+// --- networking ------------------------------------------------------------------------------
+// The same four workloads as bench.py's, on the port's streams, and (the native_* rows) on the
+// runtime's own API with async/await: Deno.listen/Deno.connect on Deno, node:net on Node.
+
+const MSG_4K = new Uint8Array(4096).fill(0x61);
+const N_PINGPONG_4K = 20_000;
+const BULK_BYTES = 64 * 1024 * 1024;
+const BULK_CHUNK = new Uint8Array(64 * 1024).fill(0x62);
+const N_CLIENTS = 100;
+const N_CLIENT_TRIPS = 100;
+const MSG_100 = new Uint8Array(100).fill(0x63);
+const N_SPIN_TRIPS = 2000;
+
+function* echo_exactly(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, size: number) {
+  try {
+    while (true) {
+      const data = yield* reader.readexactly(size);
+      writer.write(data);
+    }
+  } catch (e) {
+    if (!(e instanceof asyncio.IncompleteReadError)) throw e;
+  } finally {
+    writer.close();
+  }
+}
+
+function* with_echo_server<T>(size: number, body: (port: number) => asyncio.Coroutine<T>) {
+  const server = yield* asyncio.start_server((r, w) => echo_exactly(r, w, size), "127.0.0.1", 0);
+  try {
+    return yield* body((server.sockets[0].getsockname() as [string, number])[1]);
+  } finally {
+    server.close();
+    yield* server.wait_closed();
+  }
+}
+
+function* round_trips(port: number, msg: Uint8Array, n: number) {
+  const [reader, writer] = yield* asyncio.open_connection("127.0.0.1", port);
+  for (let i = 0; i < n; i++) {
+    writer.write(msg);
+    yield* reader.readexactly(msg.length);
+  }
+  writer.close();
+  yield* writer.wait_closed();
+}
+
+export const net_workloads: Workload[] = [
   {
-    name: "io_latency_while_spinning",
-    ops: 2000,
-    async run() {
-      // Loopback TCP echo round trips awaited through wrap_promise while another task spins on
-      // sleep(0). Reports the time for 2000 round trips (lower is better).
-      const server = net.createServer((s) => s.on("data", (d) => s.write(d)));
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      const port = (server.address() as net.AddressInfo).port;
-      const sock = net.connect(port, "127.0.0.1");
-      sock.setNoDelay(true);
-      await new Promise<void>((r) => sock.once("connect", r));
-      const roundtrip = () =>
-        new Promise<void>((resolve) => {
-          sock.once("data", () => resolve());
-          sock.write("x");
-        });
-      try {
-        return await timed(function* () {
+    name: "tcp_pingpong_4k",
+    ops: N_PINGPONG_4K,
+    run: () => timed(() => with_echo_server(4096, (port) => round_trips(port, MSG_4K, N_PINGPONG_4K))),
+  },
+  {
+    name: "tcp_bulk_64mb (MB/s)",
+    ops: BULK_BYTES / (1024 * 1024),
+    run: () =>
+      timed(function* () {
+        let received = 0;
+        const done = asyncio.get_running_loop().create_future<null>();
+        function* sink(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+          while (true) {
+            const data = yield* reader.read(256 * 1024);
+            if (!data.length) break;
+            received += data.length;
+          }
+          writer.close();
+          done.set_result(null);
+        }
+        const server = yield* asyncio.start_server(sink, "127.0.0.1", 0);
+        const [, writer] = yield* asyncio.open_connection(
+          "127.0.0.1",
+          (server.sockets[0].getsockname() as [string, number])[1],
+        );
+        for (let sent = 0; sent < BULK_BYTES; sent += BULK_CHUNK.length) {
+          writer.write(BULK_CHUNK);
+          yield* writer.drain();
+        }
+        writer.write_eof();
+        yield* done;
+        writer.close();
+        yield* writer.wait_closed();
+        server.close();
+        yield* server.wait_closed();
+        if (received !== BULK_BYTES) throw new Error(`received ${received} of ${BULK_BYTES} bytes`);
+      }),
+  },
+  {
+    name: "tcp_100_clients_x100",
+    ops: N_CLIENTS * N_CLIENT_TRIPS,
+    run: () =>
+      timed(() =>
+        with_echo_server(100, function* (port) {
+          const clients = [];
+          for (let i = 0; i < N_CLIENTS; i++) clients.push(round_trips(port, MSG_100, N_CLIENT_TRIPS));
+          yield* asyncio.gather(...clients);
+        })
+      ),
+  },
+  {
+    name: "tcp_pingpong_while_spinning",
+    ops: N_SPIN_TRIPS,
+    run: () =>
+      timed(() =>
+        with_echo_server(100, function* (port) {
           let stop = false;
           const spinner = asyncio.create_task((function* () {
             while (!stop) yield* asyncio.sleep(0);
           })());
-          for (let i = 0; i < 2000; i++) yield* asyncio.wrap_promise(roundtrip());
+          yield* round_trips(port, MSG_100, N_SPIN_TRIPS);
           stop = true;
           yield* spinner;
-        });
-      } finally {
-        sock.destroy();
-        await new Promise<void>((r) => server.close(() => r()));
-      }
+        })
+      ),
+  },
+];
+
+// The native twins. A minimal "read exactly n bytes" over each runtime's API.
+
+interface NativeConn {
+  write(data: Uint8Array): Promise<void>;
+  read_exactly(n: number): Promise<Uint8Array | null>;
+  read_some(): Promise<number>;
+  close_write(): Promise<void>;
+  close(): void;
+}
+
+interface NativeNet {
+  listen(on_conn: (c: NativeConn) => void): Promise<{ port: number; close(): Promise<void> }>;
+  connect(port: number): Promise<NativeConn>;
+}
+
+// deno-lint-ignore no-explicit-any
+const DenoNs = (globalThis as any).Deno as any;
+
+function deno_conn(conn: {
+  read(b: Uint8Array): Promise<number | null>;
+  write(b: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  setNoDelay?(b: boolean): void;
+}): NativeConn {
+  conn.setNoDelay?.(true);
+  let buf = new Uint8Array(0);
+  const rbuf = new Uint8Array(256 * 1024);
+  return {
+    async write(data) {
+      let off = 0;
+      while (off < data.length) off += await conn.write(data.subarray(off));
     },
+    async read_exactly(n) {
+      while (buf.length < n) {
+        const k = await conn.read(rbuf);
+        if (k === null) return null;
+        const nb = new Uint8Array(buf.length + k);
+        nb.set(buf);
+        nb.set(rbuf.subarray(0, k), buf.length);
+        buf = nb;
+      }
+      const out = buf.subarray(0, n);
+      buf = buf.subarray(n);
+      return out;
+    },
+    async read_some() {
+      const k = await conn.read(rbuf);
+      return k ?? 0;
+    },
+    close_write: () => conn.closeWrite(),
+    close: () => {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    },
+  };
+}
+
+function node_conn(sock: net.Socket): NativeConn {
+  sock.setNoDelay(true);
+  const chunks: Uint8Array[] = [];
+  let have = 0;
+  let ended = false;
+  let wake: (() => void) | null = null;
+  sock.on("data", (d: Uint8Array) => {
+    chunks.push(d);
+    have += d.length;
+    wake?.();
+  });
+  sock.on("end", () => {
+    ended = true;
+    wake?.();
+  });
+  const wait = () => new Promise<void>((r) => wake = r);
+  return {
+    write: (data) => new Promise<void>((r) => sock.write(data) ? r() : sock.once("drain", () => r())),
+    async read_exactly(n) {
+      while (have < n) {
+        if (ended) return null;
+        await wait();
+      }
+      const out = new Uint8Array(n);
+      let off = 0;
+      while (off < n) {
+        const c = chunks[0];
+        const take = Math.min(c.length, n - off);
+        out.set(c.subarray(0, take), off);
+        off += take;
+        if (take === c.length) chunks.shift();
+        else chunks[0] = c.subarray(take);
+      }
+      have -= n;
+      return out;
+    },
+    async read_some() {
+      while (have === 0) {
+        if (ended) return 0;
+        await wait();
+      }
+      const n = have;
+      chunks.length = 0;
+      have = 0;
+      return n;
+    },
+    close_write: () => new Promise<void>((r) => sock.end(r)),
+    close: () => sock.destroy(),
+  };
+}
+
+const native_net: NativeNet = DenoNs
+  ? {
+    // deno-lint-ignore require-await
+    async listen(on_conn) {
+      const l = DenoNs.listen({ hostname: "127.0.0.1", port: 0 });
+      (async () => {
+        try {
+          for await (const c of l) on_conn(deno_conn(c));
+        } catch { /* closed */ }
+      })();
+      return {
+        port: l.addr.port,
+        // deno-lint-ignore require-await
+        async close() {
+          l.close();
+        },
+      };
+    },
+    async connect(port) {
+      return deno_conn(await DenoNs.connect({ hostname: "127.0.0.1", port }));
+    },
+  }
+  : {
+    async listen(on_conn) {
+      const server = net.createServer({ allowHalfOpen: true }, (s) => on_conn(node_conn(s)));
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      return {
+        port: (server.address() as net.AddressInfo).port,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      };
+    },
+    connect(port) {
+      return new Promise((resolve) => {
+        const s = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => resolve(node_conn(s)));
+      });
+    },
+  };
+
+async function native_echo<T>(size: number, body: (port: number) => Promise<T>): Promise<T> {
+  const server = await native_net.listen(async (c) => {
+    while (true) {
+      const d = await c.read_exactly(size);
+      if (d === null) break;
+      await c.write(d);
+    }
+    c.close();
+  });
+  try {
+    return await body(server.port);
+  } finally {
+    await server.close();
+  }
+}
+
+async function native_round_trips(port: number, msg: Uint8Array, n: number): Promise<void> {
+  const c = await native_net.connect(port);
+  for (let i = 0; i < n; i++) {
+    await c.write(msg);
+    await c.read_exactly(msg.length);
+  }
+  c.close();
+}
+
+async function native_timed(body: () => Promise<void>): Promise<number> {
+  const t0 = now();
+  await body();
+  return now() - t0;
+}
+
+export const native_net_workloads: Workload[] = [
+  {
+    name: "native_tcp_pingpong_4k",
+    ops: N_PINGPONG_4K,
+    run: () =>
+      native_timed(() => native_echo(4096, (port) => native_round_trips(port, MSG_4K, N_PINGPONG_4K))),
+  },
+  {
+    name: "native_tcp_bulk_64mb (MB/s)",
+    ops: BULK_BYTES / (1024 * 1024),
+    run: () =>
+      native_timed(async () => {
+        let received = 0;
+        let done!: () => void;
+        const finished = new Promise<void>((r) => done = r);
+        const server = await native_net.listen(async (c) => {
+          while (true) {
+            const n = await c.read_some();
+            if (n === 0) break;
+            received += n;
+          }
+          c.close();
+          done();
+        });
+        const c = await native_net.connect(server.port);
+        for (let sent = 0; sent < BULK_BYTES; sent += BULK_CHUNK.length) await c.write(BULK_CHUNK);
+        await c.close_write();
+        await finished;
+        c.close();
+        await server.close();
+        if (received !== BULK_BYTES) throw new Error(`received ${received} of ${BULK_BYTES} bytes`);
+      }),
+  },
+  {
+    name: "native_tcp_100_clients_x100",
+    ops: N_CLIENTS * N_CLIENT_TRIPS,
+    run: () =>
+      native_timed(() =>
+        native_echo(100, async (port) => {
+          const clients = [];
+          for (let i = 0; i < N_CLIENTS; i++) clients.push(native_round_trips(port, MSG_100, N_CLIENT_TRIPS));
+          await Promise.all(clients);
+        })
+      ),
+  },
+  {
+    name: "native_tcp_pingpong_while_spinning",
+    ops: N_SPIN_TRIPS,
+    run: () =>
+      native_timed(() =>
+        native_echo(100, async (port) => {
+          // The native spinner: a task that yields to the host with setImmediate in a loop.
+          let stop = false;
+          const spinner = (async () => {
+            while (!stop) await new Promise((r) => setImmediate(r));
+          })();
+          await native_round_trips(port, MSG_100, N_SPIN_TRIPS);
+          stop = true;
+          await spinner;
+        })
+      ),
   },
 ];

@@ -228,7 +228,7 @@ function deno_addr(a: Deno.Addr): HostAddr {
   return { path: (a as Deno.UnixAddr).path ?? "" };
 }
 
-const READ_SIZE = 65536;
+const READ_SIZE = 256 * 1024;
 
 class DenoStream implements HostStream {
   readonly local: HostAddr;
@@ -274,7 +274,15 @@ class DenoStream implements HostStream {
           sink.on_eof();
           return;
         }
-        sink.on_data(this._buf.slice(0, n));
+        // A large read keeps its buffer (handed over, no copy) and the next read gets a new one;
+        // a small one is copied out of the buffer, which is read into again.
+        if (n >= READ_SIZE / 4) {
+          const chunk = this._buf.subarray(0, n);
+          this._buf = new Uint8Array(READ_SIZE);
+          sink.on_data(chunk);
+        } else {
+          sink.on_data(this._buf.slice(0, n));
+        }
         this._read();
       },
       (e) => {

@@ -94,6 +94,8 @@ export const EAI_NONAME = -2;
 
 /** Bytes the receive buffer holds before the socket stops reading from the host. */
 export const RCVBUF = 256 * 1024;
+/** Received chunks at least this large are returned by `recv()` as they are, not joined. */
+const COALESCE = 16 * 1024;
 /** Bytes `send()` accepts beyond what the host has written. */
 export const SNDBUF = 256 * 1024;
 
@@ -559,6 +561,17 @@ export class socket {
 
   /** `recv(bufsize)`: up to `bufsize` buffered bytes; `b''` at EOF; `BlockingIOError` if none. */
   recv(bufsize: number, _flags: number = 0): Uint8Array {
+    const data = this._recv_nb(bufsize);
+    if (data === null) throw WOULD_BLOCK();
+    return data;
+  }
+
+  /**
+   * @internal `recv()` for the transports: `null` where `recv()` raises `BlockingIOError` (an
+   * exception per empty read would cost more than the read). Buffered chunks are returned as they
+   * are when large, and joined (up to `bufsize`) when small.
+   */
+  _recv_nb(bufsize: number): Uint8Array | null {
     this._check_open();
     if (bufsize < 0) throw new ValueError("negative buffersize in recv");
     if (this._rsize === 0) return this._recv_empty();
@@ -566,10 +579,11 @@ export class socket {
     const buf = this._rbuf;
     const first = buf[this._rhead];
     let out: Uint8Array;
-    if (first.length > bufsize) {
-      out = first.subarray(0, bufsize);
-      buf[this._rhead] = first.subarray(bufsize);
-    } else if (first.length === bufsize || this._rhead + 1 === buf.length) {
+    if (first.length >= bufsize) {
+      out = first.length === bufsize ? first : first.subarray(0, bufsize);
+      if (first.length === bufsize) this._rhead++;
+      else buf[this._rhead] = first.subarray(bufsize);
+    } else if (this._rhead + 1 === buf.length || first.length >= COALESCE) {
       out = first;
       this._rhead++;
     } else {
@@ -596,7 +610,7 @@ export class socket {
     if (nbytes > buffer.length) throw new ValueError("buffer too small for requested bytes");
     const want = nbytes || buffer.length;
     if (this._rsize === 0) {
-      this._recv_empty();
+      if (this._recv_empty() === null) throw WOULD_BLOCK();
       return 0;
     }
     let off = 0;
@@ -614,7 +628,7 @@ export class socket {
   }
 
   /** `recv()` with nothing buffered: the pending error, EOF, or `BlockingIOError`. */
-  private _recv_empty(): Uint8Array {
+  private _recv_empty(): Uint8Array | null {
     if (this._rerr !== null) {
       const e = this._rerr;
       // A reset is reported once; later reads see EOF.
@@ -624,7 +638,7 @@ export class socket {
     }
     if (this._eof || this._shut_rd) return new Uint8Array(0);
     if (this._stream === null) throw oserror("ENOTCONN");
-    throw WOULD_BLOCK();
+    return null;
   }
 
   /** `n` bytes were read: compacts the buffer and resumes the host if it was paused. */
@@ -645,10 +659,20 @@ export class socket {
 
   /** `send(data)`: how many bytes were accepted (copied); `BlockingIOError` if none fit. */
   send(data: Uint8Array, _flags: number = 0): number {
-    this._check_open();
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`a bytes-like object is required, not '${type_name(data)}'`);
     }
+    const n = this._send_nb(data, false);
+    if (n === 0 && data.length > 0) throw WOULD_BLOCK();
+    return n;
+  }
+
+  /**
+   * @internal `send()` for the transports: 0 where `send()` raises `BlockingIOError`. With
+   * `owned`, the caller hands `data` over (it will not change it), so it is not copied.
+   */
+  _send_nb(data: Uint8Array, owned: boolean): number {
+    this._check_open();
     if (this._werr !== null) {
       const e = this._werr;
       throw new OSError(e.errno, e.strerror);
@@ -658,9 +682,9 @@ export class socket {
     if (stream === null) throw oserror("ENOTCONN");
     if (data.length === 0) return 0;
     const room = this._sndbuf - this._wpending;
-    if (room <= 0) throw WOULD_BLOCK();
+    if (room <= 0) return 0;
     const n = Math.min(room, data.length);
-    const chunk = data.slice(0, n);
+    const chunk = owned ? (n === data.length ? data : data.subarray(0, n)) : data.slice(0, n);
     this._wpending += n;
     stream.write(chunk, (err) => {
       const was_full = this._wpending >= this._sndbuf;
