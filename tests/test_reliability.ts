@@ -1,0 +1,482 @@
+// Reliability tests CPython's suite does not have (issue 6): stream fuzzing, faults, load, and bad
+// input, on the port's streams and sockets, on every host.
+import { afterEach, beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as asyncio from "../mod.ts";
+import { AF_INET, SOCK_STREAM, socket } from "../stdlib/socket.ts";
+import {
+  BrokenPipeError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  OSError,
+  RuntimeError,
+  TypeError,
+  ValueError,
+} from "../stdlib/builtins.ts";
+import { open_resources } from "../stdlib/_host.ts";
+import { TestCase } from "./utils.ts";
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+// A small seeded generator (mulberry32), so a failing case can be replayed.
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Splits `data` into random chunks (some empty). */
+function chunks(data: Uint8Array, r: () => number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let off = 0;
+  while (off < data.length) {
+    const n = Math.floor(r() * Math.min(40, data.length - off + 1));
+    out.push(data.slice(off, off + n));
+    off += n;
+  }
+  return out;
+}
+
+/** What a script of read operations returns on `data`, each result as a string tag. */
+type Op = ["readline"] | ["readuntil", Uint8Array[]] | ["readexactly", number] | ["read", number];
+
+function* run_script(reader: asyncio.StreamReader, ops: Op[]): asyncio.Coroutine<string[]> {
+  const out: string[] = [];
+  const show = (b: Uint8Array) => Array.from(b).join(",");
+  for (const op of ops) {
+    try {
+      switch (op[0]) {
+        case "readline":
+          out.push("line:" + show(yield* reader.readline()));
+          break;
+        case "readuntil":
+          out.push("until:" + show(yield* reader.readuntil(op[1])));
+          break;
+        case "readexactly":
+          out.push("exactly:" + show(yield* reader.readexactly(op[1])));
+          break;
+        case "read":
+          out.push("read:" + (yield* reader.read(op[1])).length);
+          break;
+      }
+    } catch (e) {
+      if (e instanceof asyncio.IncompleteReadError) out.push(`incomplete:${show(e.partial)}:${e.expected}`);
+      else if (e instanceof asyncio.LimitOverrunError) out.push(`overrun:${e.consumed}`);
+      else if (e instanceof ValueError) out.push(`value:${e.message}`);
+      else throw e;
+    }
+  }
+  return out;
+}
+
+function random_case(seed: number): { data: Uint8Array; ops: Op[]; limit: number } {
+  const r = rng(seed);
+  const alphabet = enc("ab\n\r-=");
+  const data = new Uint8Array(Math.floor(r() * 300));
+  for (let i = 0; i < data.length; i++) data[i] = alphabet[Math.floor(r() * alphabet.length)];
+  const ops: Op[] = [];
+  const n_ops = 1 + Math.floor(r() * 12);
+  for (let i = 0; i < n_ops; i++) {
+    const k = r();
+    if (k < 0.35) ops.push(["readline"]);
+    else if (k < 0.6) {
+      const seps = [enc("\r\n"), enc("-="), enc("=="), enc("a")];
+      const pick = seps.filter(() => r() < 0.5);
+      ops.push(["readuntil", pick.length ? pick : [seps[Math.floor(r() * seps.length)]]]);
+    } else if (k < 0.85) ops.push(["readexactly", Math.floor(r() * 40)]);
+    // read(n) may return less than n, depending on the chunking: only its total is compared,
+    // through the reads that follow, so it is not used with random chunking.
+    else ops.push(["readline"]);
+  }
+  // The limit is above the data's length: how much a LimitOverrunError reports consumed (and so
+  // what readline() then drops) depends, in CPython too, on what had arrived when it was raised.
+  return { data, ops, limit: 1024 };
+}
+
+describe("StreamFuzz", () => {
+  test("random chunking gives the same readline/readuntil/readexactly results (3000 seeded cases)", async () => {
+    await asyncio.run((function* () {
+      const loop = asyncio.get_running_loop();
+      for (let seed = 1; seed <= 3000; seed++) {
+        const { data, ops, limit } = random_case(seed);
+        // Reference: everything fed at once, then EOF.
+        const ref_reader = new asyncio.StreamReader({ limit, loop });
+        ref_reader.feed_data(data);
+        ref_reader.feed_eof();
+        const expected = yield* run_script(ref_reader, ops);
+        // The same bytes in random chunks, fed by another task between the reads.
+        const r = rng(seed * 7919);
+        const reader = new asyncio.StreamReader({ limit, loop });
+        const parts = chunks(data, r);
+        const feeder = asyncio.create_task((function* () {
+          for (const p of parts) {
+            reader.feed_data(p);
+            if (r() < 0.7) yield* asyncio.sleep(0);
+          }
+          reader.feed_eof();
+        })());
+        const got = yield* run_script(reader, ops);
+        yield* feeder;
+        assert.deepEqual(got, expected, `seed ${seed}`);
+        // Nothing is lost: what is left is the same.
+        assert.deepEqual(yield* reader.read(), yield* ref_reader.read(), `seed ${seed}: rest`);
+      }
+    })());
+  });
+});
+
+describe("Faults", () => {
+  let tc: TestCase;
+  beforeEach(() => {
+    tc = new TestCase();
+    tc.setUp();
+  });
+  afterEach(() => tc.tearDown());
+
+  test("refused connect raises ConnectionRefusedError", async () => {
+    await asyncio.run((function* () {
+      // A port nobody listens on: bind one, note it, close it.
+      const s = new socket(AF_INET, SOCK_STREAM);
+      s.bind(["127.0.0.1", 0]);
+      const port = (s.getsockname() as [string, number])[1];
+      s.close();
+      yield* asyncio.sleep(0.01);
+      let err: unknown = null;
+      try {
+        yield* asyncio.open_connection("127.0.0.1", port);
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof ConnectionRefusedError, String(err));
+      assert.match((err as Error).message, /Connect call failed \('127\.0\.0\.1', \d+\)/);
+    })());
+  });
+
+  test("peer reset mid-write: drain() raises, connection_lost gets the error", async () => {
+    await asyncio.run((function* () {
+      const got_some = new asyncio.Event();
+      function* handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+        yield* reader.readexactly(1024);
+        got_some.set();
+        // Close with unread data: the kernel resets the connection.
+        writer.transport.abort();
+      }
+      const server = yield* asyncio.start_server(handler, "127.0.0.1", 0);
+      const [, writer] = yield* asyncio.open_connection(
+        ...(server.sockets[0].getsockname() as [string, number]),
+      );
+      let err: unknown = null;
+      const chunk = new Uint8Array(64 * 1024);
+      try {
+        for (let i = 0; i < 10_000; i++) {
+          writer.write(chunk);
+          yield* writer.drain();
+          if (got_some.is_set()) yield* asyncio.sleep(0.001);
+        }
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(
+        err instanceof ConnectionResetError || err instanceof BrokenPipeError ||
+          err instanceof ConnectionError,
+        String(err),
+      );
+      writer.close();
+      server.close();
+      yield* server.wait_closed();
+    })());
+  });
+
+  test("half-close client->server: the server reads EOF and can still answer", async () => {
+    await asyncio.run((function* () {
+      function* handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+        const all = yield* reader.read();
+        assert.equal(reader.at_eof(), true);
+        writer.write(enc(`got ${all.length}`));
+        yield* writer.drain();
+        writer.close();
+        yield* writer.wait_closed();
+      }
+      const server = yield* asyncio.start_server(handler, "127.0.0.1", 0);
+      const [reader, writer] = yield* asyncio.open_connection(
+        ...(server.sockets[0].getsockname() as [string, number]),
+      );
+      writer.write(new Uint8Array(100_000));
+      assert.equal(writer.can_write_eof(), true);
+      writer.write_eof();
+      assert.throws(
+        () => writer.write(enc("x")),
+        (e) => e instanceof RuntimeError && /after write_eof/.test(e.message),
+      );
+      assert.equal(new TextDecoder().decode(yield* reader.read()), "got 100000");
+      writer.close();
+      yield* writer.wait_closed();
+      server.close();
+      yield* server.wait_closed();
+    })());
+  });
+
+  test("half-close server->client: the client reads EOF and can still send", async () => {
+    await asyncio.run((function* () {
+      function* handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+        writer.write(enc("hello"));
+        writer.write_eof();
+        const line = yield* reader.readline();
+        assert.equal(new TextDecoder().decode(line), "still here\n");
+        writer.close();
+      }
+      const server = yield* asyncio.start_server(handler, "127.0.0.1", 0);
+      const [reader, writer] = yield* asyncio.open_connection(
+        ...(server.sockets[0].getsockname() as [string, number]),
+      );
+      assert.equal(new TextDecoder().decode(yield* reader.read()), "hello");
+      assert.equal(reader.at_eof(), true);
+      writer.write(enc("still here\n"));
+      yield* writer.drain();
+      // EOF was received, so this side only learns of the close by closing too (as in CPython).
+      writer.close();
+      yield* writer.wait_closed();
+      server.close();
+      yield* server.wait_closed();
+    })());
+  });
+
+  test("server closed while clients are connected: wait_closed waits for them, close_clients ends them", async () => {
+    await asyncio.run((function* () {
+      const handlers: asyncio.StreamWriter[] = [];
+      function* handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+        handlers.push(writer);
+        yield* reader.read();
+      }
+      const server = yield* asyncio.start_server(handler, "127.0.0.1", 0);
+      const addr = server.sockets[0].getsockname() as [string, number];
+      const clients: [asyncio.StreamReader, asyncio.StreamWriter][] = [];
+      for (let i = 0; i < 5; i++) clients.push(yield* asyncio.open_connection(...addr));
+      while (handlers.length < 5) yield* asyncio.sleep(0.001);
+      server.close();
+      assert.equal(server.is_serving(), false);
+      // New connections are refused now.
+      let refused: unknown = null;
+      try {
+        yield* asyncio.open_connection(...addr);
+      } catch (e) {
+        refused = e;
+      }
+      assert.ok(refused instanceof OSError, String(refused));
+      const waiting = asyncio.create_task(server.wait_closed());
+      yield* asyncio.sleep(0.01);
+      assert.equal(waiting.done(), false);
+      server.close_clients();
+      yield* waiting;
+      for (const [reader, writer] of clients) {
+        assert.deepEqual(yield* reader.read(), new Uint8Array(0));
+        writer.close();
+        yield* writer.wait_closed();
+      }
+    })());
+  });
+
+  test("slow reader: the writer's buffer stays bounded by the high-water mark and drain() waits", async () => {
+    await asyncio.run((function* () {
+      const release = asyncio.get_running_loop().create_future<null>();
+      let received = 0;
+      function* handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+        yield* release;
+        while (true) {
+          const d = yield* reader.read(65536);
+          if (!d.length) break;
+          received += d.length;
+        }
+        writer.close();
+      }
+      const server = yield* asyncio.start_server(handler, "127.0.0.1", 0, { limit: 4096 });
+      const [, writer] = yield* asyncio.open_connection(
+        ...(server.sockets[0].getsockname() as [string, number]),
+      );
+      const transport = writer.transport;
+      const [, high] = transport.get_write_buffer_limits();
+      const chunk = new Uint8Array(16 * 1024);
+      let sent = 0;
+      let max_buffered = 0;
+      // Write until drain() blocks (the reader does not read yet).
+      const writes = asyncio.create_task((function* () {
+        for (let i = 0; i < 2000; i++) {
+          writer.write(chunk);
+          sent += chunk.length;
+          max_buffered = Math.max(max_buffered, transport.get_write_buffer_size());
+          yield* writer.drain();
+        }
+      })());
+      for (let i = 0; i < 50 && !writes.done(); i++) yield* asyncio.sleep(0.01);
+      assert.equal(writes.done(), false, "drain() never waited");
+      assert.ok(max_buffered <= high + chunk.length, `buffered ${max_buffered} > ${high} + one write`);
+      const sent_while_blocked = sent;
+      yield* asyncio.sleep(0.02);
+      assert.equal(sent, sent_while_blocked, "writes went on while drain() should wait");
+      release.set_result(null);
+      yield* writes;
+      writer.write_eof();
+      // The server closes after EOF; this side sees EOF (and keeps the transport open, as in
+      // CPython), then closes.
+      const [reader] = [(writer as unknown as { _reader: asyncio.StreamReader })._reader];
+      assert.deepEqual(yield* reader.read(), new Uint8Array(0));
+      writer.close();
+      yield* writer.wait_closed();
+      assert.equal(received, sent);
+      server.close();
+      yield* server.wait_closed();
+    })());
+  });
+});
+
+describe("Load", () => {
+  test("1000 concurrent echo connections with checksums: nothing lost, no socket left open", async () => {
+    const tc = new TestCase();
+    tc.setUp();
+    await asyncio.run((function* () {
+      function* echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+        while (true) {
+          const d = yield* reader.read(65536);
+          if (!d.length) break;
+          writer.write(d);
+          yield* writer.drain();
+        }
+        writer.close();
+        yield* writer.wait_closed();
+      }
+      const server = yield* asyncio.start_server(echo, "127.0.0.1", 0, { backlog: 1024 });
+      const addr = server.sockets[0].getsockname() as [string, number];
+      function* client(i: number): asyncio.Coroutine<boolean> {
+        const r = rng(i + 1);
+        const data = new Uint8Array(1 + Math.floor(r() * 20_000));
+        for (let k = 0; k < data.length; k++) data[k] = Math.floor(r() * 256);
+        const [reader, writer] = yield* asyncio.open_connection(...addr);
+        // Write in random pieces while reading back concurrently.
+        const back = asyncio.create_task(reader.readexactly(data.length));
+        let off = 0;
+        while (off < data.length) {
+          const n = 1 + Math.floor(r() * 4096);
+          writer.write(data.subarray(off, off + n));
+          off += n;
+          yield* writer.drain();
+        }
+        const echoed = yield* back;
+        writer.write_eof();
+        const rest = yield* reader.read();
+        writer.close();
+        yield* writer.wait_closed();
+        let sum_a = 0;
+        let sum_b = 0;
+        for (let k = 0; k < data.length; k++) {
+          sum_a = (sum_a * 31 + data[k]) >>> 0;
+          sum_b = (sum_b * 31 + echoed[k]) >>> 0;
+        }
+        return sum_a === sum_b && echoed.length === data.length && rest.length === 0;
+      }
+      const clients = [];
+      for (let i = 0; i < 1000; i++) clients.push(client(i));
+      const results = yield* asyncio.gather(...clients);
+      assert.equal(results.filter((ok) => ok).length, 1000);
+      server.close();
+      yield* server.wait_closed();
+    })());
+    assert.deepEqual({ sockets: open_resources().sockets, listeners: open_resources().listeners }, {
+      sockets: 0,
+      listeners: 0,
+    });
+    await tc.tearDown();
+  });
+});
+
+describe("BadInput", () => {
+  test("invalid hosts and ports", async () => {
+    await asyncio.run((function* () {
+      let err: unknown = null;
+      try {
+        yield* asyncio.open_connection("no-such-host.invalid", 80);
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof OSError, String(err));
+      assert.equal((err as Error).constructor.name, "gaierror");
+      assert.throws(
+        () => new socket().bind(["127.0.0.1", 70000]),
+        (e) => e instanceof Error && e.name === "OverflowError" && /port must be 0-65535/.test(e.message),
+      );
+      assert.throws(() => new socket().bind("127.0.0.1" as never), TypeError);
+      let err2: unknown = null;
+      try {
+        yield* asyncio.start_server(() => {}, "127.0.0.1", 0, { ssl: true as never });
+      } catch (e) {
+        err2 = e;
+      }
+      assert.ok(err2 instanceof TypeError && /ssl argument must be an SSLContext or None/.test(err2.message));
+      let err3: unknown = null;
+      try {
+        yield* asyncio.open_connection(null, null);
+      } catch (e) {
+        err3 = e;
+      }
+      assert.ok(
+        err3 instanceof ValueError &&
+          /host and port was not specified and no sock specified/.test(err3.message),
+      );
+    })());
+  });
+
+  test("negative and zero limits, readexactly(-1)", async () => {
+    await asyncio.run((function* () {
+      assert.throws(
+        () => new asyncio.StreamReader({ limit: 0 }),
+        (e) => e instanceof ValueError && e.message === "Limit cannot be <= 0",
+      );
+      assert.throws(() => new asyncio.StreamReader({ limit: -5 }), ValueError);
+      const r = new asyncio.StreamReader();
+      let err: unknown = null;
+      try {
+        yield* r.readexactly(-1);
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof ValueError && err.message === "readexactly size can not be less than zero");
+    })());
+  });
+
+  test("writing after close and non-bytes data", async () => {
+    await asyncio.run((function* () {
+      function* handler(_r: asyncio.StreamReader, w: asyncio.StreamWriter) {
+        w.close();
+        yield* w.wait_closed();
+      }
+      const server = yield* asyncio.start_server(handler, "127.0.0.1", 0);
+      const [, writer] = yield* asyncio.open_connection(
+        ...(server.sockets[0].getsockname() as [string, number]),
+      );
+      assert.throws(
+        () => writer.write("text" as never),
+        (e) =>
+          e instanceof TypeError &&
+          e.message === "data argument must be a bytes, bytearray, or memoryview object, not 'str'",
+      );
+      writer.close();
+      // After close(), writes are dropped (CPython counts them and warns after a few); drain() raises.
+      writer.write(enc("late"));
+      let err: unknown = null;
+      try {
+        yield* writer.drain();
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof ConnectionResetError, String(err));
+      yield* writer.wait_closed();
+      server.close();
+      yield* server.wait_closed();
+    })());
+  });
+});
