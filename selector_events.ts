@@ -495,6 +495,9 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     const fd = sock.fileno();
     try {
       sock.connect(address);
+      // A blocking socket's connect() returns before the connection is made (it cannot block
+      // here): wait for it as for a non-blocking one.
+      if (sock._pending_connect()) throw new BlockingIOError(errno.EINPROGRESS, "Operation now in progress");
     } catch (exc) {
       if (would_block(exc)) {
         this._ensure_fd_no_transport(fd);

@@ -433,6 +433,10 @@ class DenoListener implements HostListener {
 
 /** Connects to a TCP `host` (an IP address) and `port`. */
 export async function tcp_connect(host: string, port: number): Promise<HostStream> {
+  // A listener of ours closed a moment ago may still hold the address: the kernel would accept
+  // the connection into its backlog and then reset it. Connect once it is really closed.
+  const release = _releasing.get(`${host}:${port}`);
+  if (release !== undefined) await release;
   try {
     return new DenoStream(await Deno.connect({ hostname: host, port, transport: "tcp" }));
   } catch (e) {
@@ -451,6 +455,8 @@ export function tcp_listen(host: string, port: number, _backlog: number): HostLi
 
 /** Connects to the Unix socket at `path`. */
 export async function unix_connect(path: string): Promise<HostStream> {
+  const release = _releasing.get(path);
+  if (release !== undefined) await release;
   try {
     return new DenoStream(await Deno.connect({ path, transport: "unix" }));
   } catch (e) {

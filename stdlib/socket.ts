@@ -17,7 +17,8 @@
  *   connections that arrive before `listen()` wait to be accepted. `bind()` before `connect()`
  *   (a local address for an outgoing connection) is not supported.
  * - Blocking mode does not exist: `setblocking(true)` and `settimeout()` are recorded (and
- *   reported by `gettimeout()`), but operations never block.
+ *   reported by `gettimeout()`), but operations never block. A blocking socket's `connect()`
+ *   returns at once (it does not raise `EINPROGRESS`) and connects in the background.
  * - `close()` with data still being written lets the host finish writing it before the host
  *   connection is closed (as a kernel does), then releases it.
  * - Socket options other than `TCP_NODELAY`, `SO_ERROR`, `SO_SNDBUF` and `SO_RCVBUF` are recorded
@@ -298,6 +299,11 @@ export class socket {
     });
   }
 
+  /** @internal Whether a connect() is still in progress (a blocking socket's returns before it ends). */
+  _pending_connect(): boolean {
+    return this._connecting;
+  }
+
   /** Python's file descriptor number: -1 once closed. */
   fileno(): number {
     return this._fd;
@@ -528,11 +534,7 @@ export class socket {
     if (this._stream !== null) return errno.EISCONN;
     if (this._connecting) return errno.EALREADY;
     if (this._listener !== null) return errno.EINVAL;
-    if (this._so_error !== 0) {
-      const e = this._so_error;
-      this._so_error = 0;
-      return e;
-    }
+    this._so_error = 0;
     this._connecting = true;
     const p = this.family === AF_UNIX
       ? unix_connect(addr as string)
@@ -554,7 +556,9 @@ export class socket {
         this._notify();
       },
     );
-    return errno.EINPROGRESS;
+    // A blocking socket cannot block here: its connect() returns at once and the connection
+    // completes in the background (see the module doc).
+    return this._timeout === 0 ? errno.EINPROGRESS : 0;
   }
 
   // --- data ------------------------------------------------------------------------------------

@@ -1,0 +1,429 @@
+// Port of Lib/test/test_asyncio/test_sock_lowlevel.py (read from CPython 3.13.0's tree; 3.14
+// semantics from the 3.14 source), on the port's socket objects (stdlib/socket.ts). The test
+// HTTP server is a peer on the same loop (tests/utils.ts) instead of a thread.
+//
+// Not ported, and why:
+// - test_recvfrom, test_recvfrom_into, test_sendto_blocking, the
+//   test_datagram_send_to_non_listening_address_* tests: datagram sockets are not emulated (the
+//   hosts' UDP has no non-blocking socket shape to build them on yet).
+// - The Proactor and Windows selector variants: Windows-only.
+// - test_sock_accept's blocking `client.connect()`: a blocking connect cannot block here; it
+//   returns at once and connects in the background (stdlib/socket.ts), which the test allows.
+import { afterEach, beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as asyncio from "../mod.ts";
+import { AF_UNIX, SHUT_WR, SO_SNDBUF, SOCK_STREAM, socket, SOL_SOCKET } from "../stdlib/socket.ts";
+import { BlockingIOError, ConnectionRefusedError, OSError, ValueError } from "../stdlib/builtins.ts";
+import { unlink } from "../stdlib/_host.ts";
+import { run_briefly, run_test_server, TestCase, unix_socket_path } from "./utils.ts";
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const dec = (b: Uint8Array): string => new TextDecoder("latin1").decode(b);
+
+class MyProto extends asyncio.Protocol {
+  transport: asyncio.Transport | null = null;
+  state = "INITIAL";
+  nbytes = 0;
+  connected: asyncio.Future<null> | null = null;
+  done: asyncio.Future<null> | null = null;
+
+  constructor(loop: asyncio.AbstractEventLoop | null = null) {
+    super();
+    if (loop !== null) {
+      this.connected = loop.create_future<null>();
+      this.done = loop.create_future<null>();
+    }
+  }
+
+  _assert_state(...expected: string[]) {
+    if (!expected.includes(this.state)) throw new assert.AssertionError({ message: `state: ${this.state}` });
+  }
+
+  override connection_made(transport: asyncio.Transport) {
+    this.transport = transport;
+    this._assert_state("INITIAL");
+    this.state = "CONNECTED";
+    this.connected?.set_result(null);
+    transport.write(enc("GET / HTTP/1.0\r\nHost: example.com\r\n\r\n"));
+  }
+
+  override data_received(data: Uint8Array) {
+    this._assert_state("CONNECTED");
+    this.nbytes += data.length;
+  }
+
+  override eof_received() {
+    this._assert_state("CONNECTED");
+    this.state = "EOF";
+  }
+
+  override connection_lost(_exc: Error | null) {
+    this._assert_state("CONNECTED", "EOF");
+    this.state = "CLOSED";
+    this.done?.set_result(null);
+  }
+}
+
+describe("SelectorEventLoopTests (test_sock_lowlevel)", () => {
+  let tc: TestCase;
+  let loop: asyncio.AbstractEventLoop;
+  beforeEach(() => {
+    tc = new TestCase();
+    tc.setUp();
+    loop = new asyncio.SelectorEventLoop();
+    tc.set_event_loop(loop);
+  });
+  afterEach(async () => {
+    if (!loop.is_closed()) await run_briefly(loop);
+    await tc.tearDown();
+  });
+
+  async function _basetest_sock_client_ops(address: [string, number] | string, sock: socket) {
+    // In debug mode, the sock_* methods refuse a blocking socket.
+    loop.set_debug(true);
+    sock.setblocking(true);
+    await assert.rejects(loop.run_until_complete(loop.sock_connect(sock, address)), ValueError);
+    await assert.rejects(
+      loop.run_until_complete(loop.sock_sendall(sock, enc("GET / HTTP/1.0\r\n\r\n"))),
+      ValueError,
+    );
+    await assert.rejects(loop.run_until_complete(loop.sock_recv(sock, 1024)), ValueError);
+    await assert.rejects(loop.run_until_complete(loop.sock_recv_into(sock, new Uint8Array(0))), ValueError);
+    await assert.rejects(loop.run_until_complete(loop.sock_accept(sock)), ValueError);
+    loop.set_debug(false);
+    // Non-blocking mode.
+    sock.setblocking(false);
+    await loop.run_until_complete(loop.sock_connect(sock, address));
+    await loop.run_until_complete(loop.sock_sendall(sock, enc("GET / HTTP/1.0\r\n\r\n")));
+    const data = await loop.run_until_complete(loop.sock_recv(sock, 1024));
+    // consume the rest
+    await loop.run_until_complete(loop.sock_recv(sock, 1024));
+    sock.close();
+    assert.ok(dec(data).startsWith("HTTP/1.0 200 OK"));
+  }
+
+  async function _basetest_sock_recv_into(address: [string, number] | string, sock: socket) {
+    sock.setblocking(false);
+    await loop.run_until_complete(loop.sock_connect(sock, address));
+    await loop.run_until_complete(loop.sock_sendall(sock, enc("GET / HTTP/1.0\r\n\r\n")));
+    const data = new Uint8Array(1024);
+    const nbytes = await loop.run_until_complete(loop.sock_recv_into(sock, data.subarray(0, 1024)));
+    // consume the rest
+    await loop.run_until_complete(loop.sock_recv_into(sock, data.subarray(nbytes)));
+    sock.close();
+    assert.ok(dec(data).startsWith("HTTP/1.0 200 OK"));
+  }
+
+  test("test_sock_client_ops", async () => {
+    const httpd = await run_test_server(loop);
+    await _basetest_sock_client_ops(httpd.address, new socket());
+    await _basetest_sock_recv_into(httpd.address, new socket());
+    await httpd.close();
+  });
+
+  function* _basetest_sock_recv_racing(address: [string, number], sock: socket) {
+    sock.setblocking(false);
+    yield* loop.sock_connect(sock, address);
+    const task = asyncio.create_task(loop.sock_recv(sock, 1024));
+    yield* asyncio.sleep(0);
+    task.cancel();
+    asyncio.create_task(loop.sock_sendall(sock, enc("GET / HTTP/1.0\r\n\r\n")));
+    const data = yield* loop.sock_recv(sock, 1024);
+    // consume the rest
+    yield* loop.sock_recv(sock, 1024);
+    assert.ok(dec(data).startsWith("HTTP/1.0 200 OK"));
+  }
+
+  function* _basetest_sock_recv_into_racing(address: [string, number], sock: socket) {
+    sock.setblocking(false);
+    yield* loop.sock_connect(sock, address);
+    const data = new Uint8Array(1024);
+    let task: asyncio.Task<unknown> = asyncio.create_task(loop.sock_recv_into(sock, data.subarray(0, 1024)));
+    yield* asyncio.sleep(0);
+    task.cancel();
+    task = asyncio.create_task(loop.sock_sendall(sock, enc("GET / HTTP/1.0\r\n\r\n")));
+    const nbytes = yield* loop.sock_recv_into(sock, data.subarray(0, 1024));
+    // consume the rest
+    yield* loop.sock_recv_into(sock, data.subarray(nbytes));
+    assert.ok(dec(data).startsWith("HTTP/1.0 200 OK"));
+    yield* task;
+  }
+
+  function* _basetest_sock_send_racing(listener: socket, sock: socket) {
+    listener.bind(["127.0.0.1", 0]);
+    listener.listen(1);
+    // make the connection
+    sock.setsockopt(SOL_SOCKET, SO_SNDBUF, 1024);
+    sock.setblocking(false);
+    let task: asyncio.Task<unknown> = asyncio.create_task(loop.sock_connect(sock, listener.getsockname()));
+    yield* asyncio.sleep(0);
+    // CPython's listener is blocking: accept() waits. Here the accept is awaited.
+    listener.setblocking(false);
+    const [server] = yield* loop.sock_accept(listener);
+    try {
+      yield* task;
+      // Fill the buffer until sending 5 bytes would block.
+      let size = 8192;
+      while (size >= 4) {
+        assert.throws(() => {
+          while (true) sock.send(new Uint8Array(size).fill(0x20));
+        }, BlockingIOError);
+        size = Math.floor(size / 2);
+      }
+      // Cancel a blocked sock_sendall.
+      task = asyncio.create_task(loop.sock_sendall(sock, enc("hello")));
+      yield* asyncio.sleep(0);
+      task.cancel();
+      // Receive everything that is not a space.
+      const recv_all = function* () {
+        let rv = "";
+        while (true) {
+          const buf = yield* loop.sock_recv(server, 8192);
+          if (!buf.length) return rv;
+          rv += dec(buf).trim();
+        }
+      };
+      const recv_task = asyncio.create_task(recv_all());
+      // At once another sock_sendall.
+      yield* loop.sock_sendall(sock, enc("world"));
+      sock.shutdown(SHUT_WR);
+      const data = yield* recv_task;
+      assert.ok(data.endsWith("world"), data);
+    } finally {
+      server.close();
+    }
+  }
+
+  function* _basetest_sock_connect_racing(listener: socket, sock: socket) {
+    listener.bind(["127.0.0.1", 0]);
+    const addr = listener.getsockname();
+    sock.setblocking(false);
+    const task = asyncio.create_task(loop.sock_connect(sock, addr));
+    yield* asyncio.sleep(0);
+    task.cancel();
+    listener.listen(1);
+    let failure: unknown = "Max retries reached";
+    for (let i = 0; i < 128; i++) {
+      try {
+        yield* loop.sock_connect(sock, addr);
+        return null;
+      } catch (e) {
+        if (e instanceof ConnectionRefusedError) failure = e;
+        else if (e instanceof OSError) {
+          failure = e;
+          break;
+        } else throw e;
+      }
+    }
+    return failure;
+  }
+
+  test("test_sock_client_racing", async () => {
+    const httpd = await run_test_server(loop);
+    const address = httpd.address as [string, number];
+    let sock = new socket();
+    try {
+      await loop.run_until_complete(asyncio.wait_for(_basetest_sock_recv_racing(address, sock), 10));
+    } finally {
+      sock.close();
+    }
+    sock = new socket();
+    try {
+      await loop.run_until_complete(asyncio.wait_for(_basetest_sock_recv_into_racing(address, sock), 10));
+    } finally {
+      sock.close();
+    }
+    await httpd.close();
+    const listener = new socket();
+    sock = new socket();
+    try {
+      await loop.run_until_complete(asyncio.wait_for(_basetest_sock_send_racing(listener, sock), 10));
+    } finally {
+      listener.close();
+      sock.close();
+    }
+  });
+
+  test("test_sock_client_connect_racing", async () => {
+    const listener = new socket();
+    const sock = new socket();
+    try {
+      const failure = await loop.run_until_complete(
+        asyncio.wait_for(_basetest_sock_connect_racing(listener, sock), 10),
+      );
+      // CPython skips the test when the retried connect keeps failing; here it must succeed.
+      assert.equal(failure, null, String(failure));
+    } finally {
+      listener.close();
+      sock.close();
+    }
+  });
+
+  const DATA_SIZE = 1_000_000;
+  const chunk = enc("0123456789".repeat(DATA_SIZE / 10));
+
+  function check_cycle(data: Uint8Array, start: number): void {
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] !== 0x30 + ((start + i) % 10)) {
+        throw new assert.AssertionError({ message: `byte ${start + i} is ${data[i]}` });
+      }
+    }
+  }
+
+  function* _basetest_huge_content(address: [string, number]) {
+    const sock = new socket();
+    sock.setblocking(false);
+    yield* loop.sock_connect(sock, address);
+    yield* loop.sock_sendall(sock, enc(`POST /loop HTTP/1.0\r\nContent-Length: ${DATA_SIZE}\r\n\r\n`));
+    const task = asyncio.create_task(loop.sock_sendall(sock, chunk));
+    let data = dec(yield* loop.sock_recv(sock, DATA_SIZE));
+    assert.ok(data.startsWith("HTTP/1.0 200 OK"));
+    while (!data.includes("\r\n\r\n")) data += dec(yield* loop.sock_recv(sock, DATA_SIZE));
+    const body = data.slice(data.indexOf("\r\n\r\n") + 4);
+    let seen = 0;
+    check_cycle(enc(body), seen);
+    seen += body.length;
+    while (true) {
+      const d = yield* loop.sock_recv(sock, DATA_SIZE);
+      if (!d.length) break;
+      check_cycle(d, seen);
+      seen += d.length;
+    }
+    assert.equal(seen, DATA_SIZE);
+    yield* task;
+    sock.close();
+  }
+
+  test("test_huge_content", async () => {
+    const httpd = await run_test_server(loop);
+    await loop.run_until_complete(_basetest_huge_content(httpd.address as [string, number]));
+    await httpd.close();
+  });
+
+  function* _basetest_huge_content_recvinto(address: [string, number]) {
+    const sock = new socket();
+    sock.setblocking(false);
+    yield* loop.sock_connect(sock, address);
+    yield* loop.sock_sendall(sock, enc(`POST /loop HTTP/1.0\r\nContent-Length: ${DATA_SIZE}\r\n\r\n`));
+    const task = asyncio.create_task(loop.sock_sendall(sock, chunk));
+    const buf = new Uint8Array(DATA_SIZE);
+    let nbytes = yield* loop.sock_recv_into(sock, buf);
+    let data = dec(buf.subarray(0, nbytes));
+    assert.ok(data.startsWith("HTTP/1.0 200 OK"));
+    while (!data.includes("\r\n\r\n")) {
+      nbytes = yield* loop.sock_recv_into(sock, buf);
+      data = dec(buf.subarray(0, nbytes));
+    }
+    const body = data.slice(data.indexOf("\r\n\r\n") + 4);
+    let seen = 0;
+    check_cycle(enc(body), seen);
+    seen += body.length;
+    while (true) {
+      nbytes = yield* loop.sock_recv_into(sock, buf);
+      if (!nbytes) break;
+      check_cycle(buf.subarray(0, nbytes), seen);
+      seen += nbytes;
+    }
+    assert.equal(seen, DATA_SIZE);
+    yield* task;
+    sock.close();
+  }
+
+  test("test_huge_content_recvinto", async () => {
+    const httpd = await run_test_server(loop);
+    await loop.run_until_complete(_basetest_huge_content_recvinto(httpd.address as [string, number]));
+    await httpd.close();
+  });
+
+  test("test_unix_sock_client_ops", async () => {
+    const path = unix_socket_path();
+    const httpd = await run_test_server(loop, path);
+    await _basetest_sock_client_ops(path, new socket(AF_UNIX));
+    await _basetest_sock_recv_into(path, new socket(AF_UNIX));
+    await httpd.close();
+    try {
+      unlink(path);
+    } catch {
+      // removed by the server
+    }
+  });
+
+  test("test_sock_client_fail", async () => {
+    // An unused port: bind one, note it, close it.
+    const s = new socket();
+    s.bind(["127.0.0.1", 0]);
+    const address = s.getsockname();
+    s.close();
+    const sock = new socket();
+    sock.setblocking(false);
+    await assert.rejects(loop.run_until_complete(loop.sock_connect(sock, address)), ConnectionRefusedError);
+    sock.close();
+  });
+
+  test("test_sock_accept", async () => {
+    const listener = new socket();
+    listener.setblocking(false);
+    listener.bind(["127.0.0.1", 0]);
+    listener.listen(1);
+    const client = new socket();
+    client.connect(listener.getsockname());
+    const [conn, addr] = await loop.run_until_complete(loop.sock_accept(listener));
+    assert.equal(conn.gettimeout(), 0);
+    // The blocking connect completes in the background: wait for it before asking its address.
+    while (client._pending_connect()) await new Promise((r) => setTimeout(r, 1));
+    assert.deepEqual(addr, client.getsockname());
+    assert.deepEqual(client.getpeername(), listener.getsockname());
+    client.close();
+    conn.close();
+    listener.close();
+  });
+
+  test("test_cancel_sock_accept", async () => {
+    const listener = new socket();
+    listener.setblocking(false);
+    listener.bind(["127.0.0.1", 0]);
+    listener.listen(1);
+    const sockaddr = listener.getsockname();
+    await assert.rejects(
+      loop.run_until_complete(asyncio.wait_for(loop.sock_accept(listener), 0.1)),
+      asyncio.TimeoutError,
+    );
+    listener.close();
+    const client = new socket();
+    client.setblocking(false);
+    await assert.rejects(
+      loop.run_until_complete(loop.sock_connect(client, sockaddr)),
+      ConnectionRefusedError,
+    );
+    client.close();
+  });
+
+  test("test_create_connection_sock", async () => {
+    const httpd = await run_test_server(loop);
+    const [host, port] = httpd.address as [string, number];
+    let sock: socket | null = null;
+    const infos = await loop.run_until_complete(loop.getaddrinfo(host, port, { type: SOCK_STREAM }));
+    for (const [family, type, proto, , address] of infos) {
+      const s = new socket(family, type, proto);
+      try {
+        s.setblocking(false);
+        await loop.run_until_complete(loop.sock_connect(s, address));
+      } catch {
+        s.close();
+        continue;
+      }
+      sock = s;
+      break;
+    }
+    assert.ok(sock !== null, "Can not create socket.");
+    const [tr, pr] = await loop.run_until_complete(
+      loop.create_connection(() => new MyProto(loop), null, null, { sock }),
+    );
+    assert.ok(tr instanceof asyncio.Transport);
+    assert.ok(pr instanceof asyncio.Protocol);
+    await loop.run_until_complete(pr.done!);
+    assert.ok(pr.nbytes > 0);
+    tr.close();
+    await httpd.close();
+  });
+});
