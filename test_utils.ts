@@ -188,6 +188,62 @@ export class TestLoop extends BaseEventLoop {
     return this.writers.delete(fd);
   }
 
+  /** @internal The transports register through these (CPython's TestLoop aliases them). */
+  _add_reader(fd: unknown, callback: AnyFn, ...args: unknown[]): Handle {
+    return this.add_reader(fd, callback, ...args);
+  }
+
+  /** @internal */
+  _remove_reader(fd: unknown): boolean {
+    return this.remove_reader(fd);
+  }
+
+  /** @internal */
+  _add_writer(fd: unknown, callback: AnyFn, ...args: unknown[]): Handle {
+    return this.add_writer(fd, callback, ...args);
+  }
+
+  /** @internal */
+  _remove_writer(fd: unknown): boolean {
+    return this.remove_writer(fd);
+  }
+
+  /** Asserts that `callback(...args)` is the reader of `fd`. */
+  assert_reader(fd: unknown, callback: AnyFn, ...args: unknown[]): void {
+    const handle = this.readers.get(fd);
+    if (handle === undefined) throw new AssertionError(`fd ${fd} is not registered`);
+    if (handle._callback !== callback) {
+      throw new AssertionError(`unexpected callback: ${handle._callback} != ${callback}`);
+    }
+    const hargs = handle._args ?? [];
+    if (hargs.length !== args.length || hargs.some((a, i) => a !== args[i])) {
+      throw new AssertionError(`unexpected callback args: ${handle._args} != ${args}`);
+    }
+  }
+
+  /** Asserts that `fd` has no reader. */
+  assert_no_reader(fd: unknown): void {
+    if (this.readers.has(fd)) throw new AssertionError(`fd ${fd} is registered`);
+  }
+
+  /** Asserts that `callback(...args)` is the writer of `fd`. */
+  assert_writer(fd: unknown, callback: AnyFn, ...args: unknown[]): void {
+    const handle = this.writers.get(fd);
+    if (handle === undefined) throw new AssertionError(`fd ${fd} is not registered`);
+    if (handle._callback !== callback) {
+      throw new AssertionError(`unexpected callback: ${handle._callback} != ${callback}`);
+    }
+    const hargs = handle._args ?? [];
+    if (hargs.length !== args.length || hargs.some((a, i) => a !== args[i])) {
+      throw new AssertionError(`unexpected callback args: ${handle._args} != ${args}`);
+    }
+  }
+
+  /** Asserts that `fd` has no writer. */
+  assert_no_writer(fd: unknown): void {
+    if (this.writers.has(fd)) throw new AssertionError(`fd ${fd} is registered`);
+  }
+
   /**
    * @internal The test selector never waits; but while host I/O is in flight (a Promise awaited
    * through `wrap_promise`) the loop yields to the host, so the I/O can complete.
