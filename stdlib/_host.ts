@@ -435,7 +435,8 @@ class DenoListener implements HostListener {
 export async function tcp_connect(host: string, port: number): Promise<HostStream> {
   // A listener of ours closed a moment ago may still hold the address: the kernel would accept
   // the connection into its backlog and then reset it. Connect once it is really closed.
-  const release = _releasing.get(`${host}:${port}`);
+  const release = _releasing.get(`${host}:${port}`) ?? _releasing.get(`0.0.0.0:${port}`) ??
+    _releasing.get(`:::${port}`);
   if (release !== undefined) await release;
   try {
     return new DenoStream(await Deno.connect({ hostname: host, port, transport: "tcp" }));

@@ -225,6 +225,7 @@ export class socket {
   private _rcvbuf = RCVBUF;
   // send side
   private _wpending = 0;
+  private _early: Uint8Array[] = [];
   private _werr: OSError | null = null;
   private _shut_wr = false;
   private _linger = false;
@@ -333,6 +334,16 @@ export class socket {
   /** Tells the selector watching this socket that its readiness may have changed. */
   private _notify(): void {
     if (this._selector !== null && this._fd >= 0) this._selector._notify(this._fd);
+  }
+
+  /** Not connected: the error of a failed connect (a blocking socket learns it here), else `ENOTCONN`. */
+  private _not_connected(): OSError {
+    if (this._so_error !== 0 && this._timeout !== 0) {
+      const e = this._so_error;
+      this._so_error = 0;
+      return new OSError(e, strerror(e));
+    }
+    return oserror("ENOTCONN");
   }
 
   /** `EBADF` once closed. */
@@ -547,6 +558,13 @@ export class socket {
           return;
         }
         this._attach_stream(stream);
+        // What a blocking socket sent while connecting goes out first.
+        const early = this._early;
+        this._early = [];
+        for (const chunk of early) {
+          this._wpending -= chunk.length;
+          this._send_nb(chunk, true);
+        }
         this._notify();
       },
       (e) => {
@@ -641,7 +659,10 @@ export class socket {
       throw e;
     }
     if (this._eof || this._shut_rd) return new Uint8Array(0);
-    if (this._stream === null) throw oserror("ENOTCONN");
+    if (this._stream === null) {
+      if (this._connecting) return null;
+      throw this._not_connected();
+    }
     return null;
   }
 
@@ -683,7 +704,18 @@ export class socket {
     }
     if (this._shut_wr) throw oserror("EPIPE");
     const stream = this._stream;
-    if (stream === null) throw oserror("ENOTCONN");
+    if (stream === null) {
+      if (!this._connecting) throw this._not_connected();
+      // Still connecting: a non-blocking send would block; a blocking socket (whose connect()
+      // returned at once) keeps the data and sends it once connected.
+      if (this._timeout === 0 || data.length === 0) return 0;
+      const room = this._sndbuf - this._wpending;
+      if (room <= 0) return 0;
+      const n = Math.min(room, data.length);
+      this._early.push(owned ? data.subarray(0, n) : data.slice(0, n));
+      this._wpending += n;
+      return n;
+    }
     if (data.length === 0) return 0;
     const room = this._sndbuf - this._wpending;
     if (room <= 0) return 0;
