@@ -181,6 +181,9 @@ export interface HostListener {
   close(): void;
 }
 
+/** Whether `tcp_listen` can make an IPv6 listener IPv6-only. */
+export const V6ONLY_SUPPORTED = true;
+
 /** Node frees a listener's address when it is closed: never anything to wait for. */
 export function address_release(_a: HostAddr): Promise<void> | null {
   return null;
@@ -351,7 +354,14 @@ function node_connect(opts: net.NetConnectOpts, path: string | null): Promise<Ho
 // ends with in a non-cluster process (a legacy alias Node keeps): it binds at once, and reports a
 // failure through `process.nextTick(emitErrorNT, server, error)`, which is caught here as it is
 // queued so the error is thrown synchronously.
-type Listen2 = (address: string, port: number, addressType: number, backlog: number, fd?: number) => void;
+type Listen2 = (
+  address: string,
+  port: number,
+  addressType: number,
+  backlog: number,
+  fd?: number,
+  flags?: number,
+) => void;
 
 function node_listen(server: net.Server, bind: () => void): Error | null {
   let error: Error | null = null;
@@ -381,13 +391,18 @@ export function tcp_connect(host: string, port: number): Promise<HostStream> {
   return node_connect({ host, port }, null);
 }
 
-/** Binds and listens on a TCP `host` (an IP address) and `port` (0: any), synchronously. */
-export function tcp_listen(host: string, port: number, backlog: number): HostListener {
+/**
+ * Binds and listens on a TCP `host` (an IP address) and `port` (0: any), synchronously;
+ * `v6only` makes an IPv6 listener IPv6-only.
+ */
+export function tcp_listen(host: string, port: number, backlog: number, v6only = false): HostListener {
   const server = make_server();
   const listen2 = (server as unknown as { _listen2?: Listen2 })._listen2;
   const err = node_listen(server, () => {
-    if (typeof listen2 === "function") listen2.call(server, host, port, net.isIP(host), backlog);
-    else server.listen({ host, port, backlog, exclusive: true });
+    // libuv's UV_TCP_IPV6ONLY is 1.
+    if (typeof listen2 === "function") {
+      listen2.call(server, host, port, net.isIP(host), backlog, undefined, v6only ? 1 : 0);
+    } else server.listen({ host, port, backlog, exclusive: true, ipv6Only: v6only });
   });
   if (err !== null) {
     server.close();

@@ -344,6 +344,9 @@ class DenoStream implements HostStream {
   }
 }
 
+/** Whether `tcp_listen` can make an IPv6 listener IPv6-only (Deno cannot). */
+export const V6ONLY_SUPPORTED = false;
+
 // Addresses of listeners closed while an accept was pending: Deno frees the port only once that
 // accept has failed (a host tick later). Keyed like `addr_key`.
 const _releasing = new Map<string, Promise<void>>();
@@ -445,8 +448,12 @@ export async function tcp_connect(host: string, port: number): Promise<HostStrea
   }
 }
 
-/** Binds and listens on a TCP `host` (an IP address) and `port` (0: any), synchronously. */
-export function tcp_listen(host: string, port: number, _backlog: number): HostListener {
+/**
+ * Binds and listens on a TCP `host` (an IP address) and `port` (0: any), synchronously;
+ * `v6only` asks for IPV6_V6ONLY (where the host can set it: {@linkcode V6ONLY_SUPPORTED}).
+ */
+export function tcp_listen(host: string, port: number, _backlog: number, _v6only = false): HostListener {
+  // Deno cannot set IPV6_V6ONLY: an IPv6 listener is dual-stack where the system makes it so.
   try {
     return new DenoListener(Deno.listen({ hostname: host, port, transport: "tcp" }));
   } catch (e) {

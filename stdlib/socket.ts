@@ -21,6 +21,9 @@
  *   returns at once (it does not raise `EINPROGRESS`) and connects in the background.
  * - `close()` with data still being written lets the host finish writing it before the host
  *   connection is closed (as a kernel does), then releases it.
+ * - Deno cannot set `IPV6_V6ONLY`: an IPv6 wildcard socket asking for it on a port where this
+ *   process already listens on the IPv4 wildcard fails with `EADDRNOTAVAIL` (so `create_server()`
+ *   with no host serves that port on IPv4 only there; Node sets the option).
  * - Socket options other than `TCP_NODELAY`, `SO_ERROR`, `SO_SNDBUF` and `SO_RCVBUF` are recorded
  *   and read back only.
  *
@@ -38,6 +41,7 @@ import {
   tcp_listen,
   unix_connect,
   unix_listen,
+  V6ONLY_SUPPORTED,
 } from "./_host.ts";
 import { _alloc_fd, _fd_table, type DefaultSelector, EVENT_READ, EVENT_WRITE } from "./selectors.ts";
 import { repr, tuple } from "./_repr.ts";
@@ -92,6 +96,9 @@ export const AI_PASSIVE = 1;
 export const AI_NUMERICHOST = 4;
 /** `getaddrinfo()` error: the name is unknown. */
 export const EAI_NONAME = -2;
+
+// Ports on which a socket of this process listens on the IPv4 wildcard address.
+const _wildcard4_ports = new Set<number>();
 
 /** Bytes the receive buffer holds before the socket stops reading from the host. */
 export const RCVBUF = 256 * 1024;
@@ -232,6 +239,8 @@ export class socket {
   // listening side
   private _accepted: HostStream[] = [];
   private _selector: DefaultSelector | null = null;
+  // The port this socket listens on at the IPv4 wildcard address, or -1 (see bind()).
+  private _wildcard4_port = -1;
 
   /**
    * Creates a socket (`family` AF_INET, AF_INET6 or AF_UNIX; `type` SOCK_STREAM). Passing
@@ -471,11 +480,27 @@ export class socket {
         if (this.family === AF_INET && !_is_ipv4(host)) {
           throw new gaierror(EAI_NONAME, "Name or service not known");
         }
-        this._listener = tcp_listen(host, (addr as [string, number])[1], SOMAXCONN);
+        const v6only = this.family === AF_INET6 && !!this._options.get(`${IPPROTO_IPV6}:${IPV6_V6ONLY}`);
+        this._listener = tcp_listen(host, (addr as [string, number])[1], SOMAXCONN, v6only);
+        if (this.family === AF_INET && host === "0.0.0.0" && "port" in this._listener.local) {
+          this._wildcard4_port = this._listener.local.port;
+          _wildcard4_ports.add(this._wildcard4_port);
+        }
       }
     } catch (e) {
       if (e instanceof OSError) throw e;
       const err = _os_error(e);
+      const port = typeof addr === "string" ? 0 : addr[1];
+      if (
+        err.errno === errno.EADDRINUSE && !V6ONLY_SUPPORTED && this.family === AF_INET6 &&
+        (addr as [string, number])[0] in { "": 1, "::": 1 } && _wildcard4_ports.has(port) &&
+        this._options.get(`${IPPROTO_IPV6}:${IPV6_V6ONLY}`)
+      ) {
+        // The host cannot make this IPv6 socket IPv6-only, so it collides with our own IPv4
+        // wildcard socket on the same port: report it as an address the system cannot bind,
+        // which create_server() skips (the IPv4 socket serves that port).
+        throw new OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address");
+      }
       if (err.errno === errno.EADDRINUSE) {
         const a = addr as Address;
         const wait = address_release(
@@ -757,11 +782,9 @@ export class socket {
     }
     if (how !== SHUT_RD && !this._shut_wr) {
       this._shut_wr = true;
-      this._wpending++;
-      stream.shutdown(() => {
-        this._wpending--;
-        if (this._linger && this._wpending === 0) this._release();
-      });
+      // Queued after the data accepted before it. close() lingers for that data only: closing
+      // the host connection sends the FIN anyway.
+      stream.shutdown(() => {});
     }
   }
 
@@ -775,6 +798,7 @@ export class socket {
     for (const s of this._accepted.splice(0)) s.close();
     this._listener?.close();
     this._listener = null;
+    if (this._wildcard4_port >= 0) _wildcard4_ports.delete(this._wildcard4_port);
     this._listening = false;
     this._rbuf = [];
     this._rsize = 0;

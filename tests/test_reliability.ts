@@ -394,6 +394,35 @@ describe("Load", () => {
   });
 });
 
+describe("Servers", () => {
+  test("start_server() with no host on a fixed port binds every family it can, and serves", async () => {
+    const tc = new TestCase();
+    tc.setUp();
+    await asyncio.run((function* () {
+      // A free port: bind one, note it, close it.
+      const probe = new socket(AF_INET, SOCK_STREAM);
+      probe.bind(["0.0.0.0", 0]);
+      const port = (probe.getsockname() as [string, number])[1];
+      probe.close();
+      function* handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+        writer.write(yield* reader.readline());
+        writer.close();
+      }
+      const server = yield* asyncio.start_server(handler, null, port);
+      assert.ok(server.sockets.length >= 1);
+      for (const s of server.sockets) assert.equal((s.getsockname() as [string, number])[1], port);
+      const [reader, writer] = yield* asyncio.open_connection("127.0.0.1", port);
+      writer.write(enc("ping\n"));
+      assert.deepEqual(yield* reader.readline(), enc("ping\n"));
+      writer.close();
+      yield* writer.wait_closed();
+      server.close();
+      yield* server.wait_closed();
+    })());
+    await tc.tearDown();
+  });
+});
+
 describe("BadInput", () => {
   test("invalid hosts and ports", async () => {
     await asyncio.run((function* () {
