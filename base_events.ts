@@ -48,6 +48,7 @@ import type { BaseProtocol } from "./protocols.ts";
 import type { Transport } from "./transports.ts";
 import { TransportSocket } from "./trsock.ts";
 import type { SSLOption } from "./sslproto.ts";
+import type { TlsClientOptions, TlsServerOptions } from "./stdlib/_host.ts";
 import {
   _address_released,
   _is_ipv4,
@@ -307,6 +308,7 @@ export class BaseEventLoop extends AbstractEventLoop {
     exceptions: OSError[][],
     addr_info: AddrInfo,
     local_addr_infos: AddrInfo[] | null = null,
+    tls: TlsClientOptions | null = null,
   ): Coroutine<socket> {
     const my_exceptions: OSError[] = [];
     exceptions.push(my_exceptions);
@@ -337,6 +339,8 @@ export class BaseEventLoop extends AbstractEventLoop {
             throw new OSError(`no matching local address with family=${family} found`);
           }
         }
+        // TLS is the host's: the connection is made TLS from the start (see _make_ssl_transport).
+        if (tls !== null) sock._set_tls_client(tls);
         yield* this.sock_connect(sock, address);
         return sock;
       } catch (exc) {
@@ -405,11 +409,12 @@ export class BaseEventLoop extends AbstractEventLoop {
         if (laddr_infos.length === 0) throw new OSError("getaddrinfo() returned empty list");
       }
       if (interleave) infos = _interleave_addrinfos(infos, interleave);
+      const tls = ssl ? _tls_client_options(ssl, server_hostname ?? "") : null;
       const exceptions: OSError[][] = [];
       if (happy_eyeballs_delay === null) {
         for (const addrinfo of infos) {
           try {
-            sock = yield* this._connect_sock(exceptions, addrinfo, laddr_infos);
+            sock = yield* this._connect_sock(exceptions, addrinfo, laddr_infos, tls);
             break;
           } catch (e) {
             if (!(e instanceof OSError)) throw e;
@@ -417,7 +422,7 @@ export class BaseEventLoop extends AbstractEventLoop {
         }
       } else {
         const r = yield* staggered_race(
-          infos.map((addrinfo) => () => this._connect_sock(exceptions, addrinfo, laddr_infos)),
+          infos.map((addrinfo) => () => this._connect_sock(exceptions, addrinfo, laddr_infos, tls)),
           happy_eyeballs_delay,
           { loop: this },
         );
@@ -437,6 +442,11 @@ export class BaseEventLoop extends AbstractEventLoop {
     } else {
       if (sock === null) throw new ValueError("host and port was not specified and no sock specified");
       if (sock.type !== SOCK_STREAM) throw new ValueError(`A Stream Socket was expected, got ${repr(sock)}`);
+      if (ssl && sock._tls_info() === null) {
+        throw new NotImplementedError(
+          "TLS over an already connected socket is not supported on this host (pass host and port instead)",
+        );
+      }
     }
     const [transport, protocol] = yield* this._create_connection_transport(
       sock,
@@ -558,6 +568,7 @@ export class BaseEventLoop extends AbstractEventLoop {
           if (reuse_port && (af === AF_INET || af === AF_INET6)) s.setsockopt(SOL_SOCKET, SO_REUSEPORT, true);
           if (keep_alive) s.setsockopt(SOL_SOCKET, SO_KEEPALIVE, true);
           if (af === AF_INET6) s.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, true);
+          if (ssl !== null) s._set_tls_server(_tls_server_options(ssl));
           try {
             try {
               s.bind(sa);
@@ -590,6 +601,11 @@ export class BaseEventLoop extends AbstractEventLoop {
     } else {
       if (sock === null) throw new ValueError("Neither host/port nor sock were specified");
       if (sock.type !== SOCK_STREAM) throw new ValueError(`A Stream Socket was expected, got ${repr(sock)}`);
+      if (ssl !== null) {
+        throw new NotImplementedError(
+          "TLS on an already bound socket is not supported on this host (pass host and port instead)",
+        );
+      }
       sockets = [sock];
     }
     for (const s of sockets) s.setblocking(false);
@@ -643,6 +659,27 @@ export class BaseEventLoop extends AbstractEventLoop {
       );
     }
     return [transport, protocol];
+  }
+
+  /**
+   * Upgrades an existing connection to TLS: not available on these hosts (their TLS is made when
+   * the connection is: pass `ssl=` to `create_connection`/`create_server`/`open_connection`).
+   */
+  // deno-lint-ignore require-yield
+  override *start_tls(
+    _transport: Transport,
+    _protocol: BaseProtocol,
+    _sslcontext: SSLOption | boolean,
+    _options: {
+      server_side?: boolean;
+      server_hostname?: string | null;
+      ssl_handshake_timeout?: number | null;
+      ssl_shutdown_timeout?: number | null;
+    } = {},
+  ): Coroutine<Transport> {
+    throw new NotImplementedError(
+      "start_tls() is not supported on this host: pass ssl= when the connection is made",
+    );
   }
 
   /** @internal Starts accepting on `sock` (the selector loop implements it). */
@@ -1360,6 +1397,24 @@ export function _untrack_unclosed(loop: BaseEventLoop): void {
 }
 
 // --- networking helpers and Server ------------------------------------------------------------
+
+/** @internal The host TLS options of a client `ssl=` argument. */
+export function _tls_client_options(ssl: SSLOption | boolean, server_hostname: string): TlsClientOptions {
+  const o = typeof ssl === "object" ? ssl : {};
+  return {
+    server_hostname: o.server_hostname ?? server_hostname,
+    ca_certs: o.ca_certs,
+    alpn_protocols: o.alpn_protocols,
+  };
+}
+
+/** @internal The host TLS options of a server `ssl=` argument (a certificate and key are required). */
+export function _tls_server_options(ssl: SSLOption): TlsServerOptions {
+  if (typeof ssl.cert !== "string" || typeof ssl.key !== "string") {
+    throw new ValueError("a server's ssl= needs a certificate chain and a private key ('cert' and 'key')");
+  }
+  return { cert: ssl.cert, key: ssl.key, alpn_protocols: ssl.alpn_protocols };
+}
 
 /**
  * @internal Python's `_ipaddr_info`: the `getaddrinfo` entry of `host` if it is already a

@@ -38,6 +38,7 @@ import {
   errno,
   InterruptedError,
   KeyboardInterrupt,
+  NotImplementedError,
   OSError,
   RuntimeError,
   SystemExit,
@@ -105,6 +106,41 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     server: Server | null = null,
   ): _SelectorSocketTransport {
     return new _SelectorSocketTransport(this, sock, protocol, waiter, extra, server);
+  }
+
+  /**
+   * @internal A TLS transport. The TLS itself is the host's, done when the socket connected
+   * (client) or was accepted (server), so this is the socket transport with CPython's TLS extra
+   * information and without half-close (TLS has none).
+   */
+  override _make_ssl_transport(
+    rawsock: socket,
+    protocol: BaseProtocol,
+    sslcontext: SSLOption | null,
+    waiter: Future<null> | null = null,
+    options: {
+      server_side?: boolean;
+      server_hostname?: string | null;
+      extra?: Record<string, unknown> | null;
+      server?: Server | null;
+      ssl_handshake_timeout?: number | null;
+      ssl_shutdown_timeout?: number | null;
+    } = {},
+  ): _SelectorSocketTransport {
+    const info = rawsock._tls_info();
+    if (info === null) {
+      throw new NotImplementedError("this host cannot start TLS on a connection already made without it");
+    }
+    const extra: Record<string, unknown> = {
+      ...(options.extra ?? {}),
+      sslcontext: sslcontext ?? {},
+      ssl_object: null,
+      peercert: null,
+      cipher: null,
+      compression: null,
+      alpn_protocol: info.alpn_protocol,
+    };
+    return new _SelectorSslTransport(this, rawsock, protocol, waiter, extra, options.server ?? null);
   }
 
   /** Closes the loop and its selector (clearing any host timer it holds). */
@@ -521,7 +557,10 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
   _sock_connect_cb(fut: Future<null>, sock: socket, address: Address): void {
     if (fut.done()) return;
     try {
+      // A failed TLS handshake (TLS connections are made by the host, see _make_ssl_transport).
+      const tls_error = sock._take_tls_error();
       const err = sock.getsockopt(SOL_SOCKET, SO_ERROR);
+      if (tls_error !== null) throw tls_error;
       if (err !== 0) throw new OSError(err, `Connect call failed ${repr(address)}`);
     } catch (exc) {
       if (would_block(exc)) return;
@@ -1059,3 +1098,22 @@ export class _SelectorSocketTransport extends _SelectorTransport {
 }
 
 export type { Selectable };
+
+/**
+ * The transport of a TLS connection (the host's TLS under the socket): as CPython's TLS transport,
+ * it cannot half-close.
+ */
+export class _SelectorSslTransport extends _SelectorSocketTransport {
+  /** @internal */
+  override _start_tls_compatible = false;
+
+  /** False: TLS has no half-close. */
+  override can_write_eof(): boolean {
+    return false;
+  }
+
+  /** TLS has no half-close. */
+  override write_eof(): void {
+    throw new NotImplementedError("SSL doesn't support half-closes");
+  }
+}

@@ -8,6 +8,7 @@
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import * as net from "node:net";
+import * as tls from "node:tls";
 import * as dns from "node:dns";
 import * as fs from "node:fs";
 
@@ -145,12 +146,40 @@ export interface StreamSink {
   on_error(err: HostError): void;
 }
 
+/** TLS options of a client connection. */
+export interface TlsClientOptions {
+  /** The name to send (SNI) and check the certificate against. */
+  server_hostname: string;
+  /** PEM certificates of the authorities to trust (default: the host's store). */
+  ca_certs?: string[];
+  /** ALPN protocols to offer. */
+  alpn_protocols?: string[];
+}
+
+/** TLS options of a listener. */
+export interface TlsServerOptions {
+  /** The PEM certificate chain. */
+  cert: string;
+  /** Its PEM private key. */
+  key: string;
+  /** ALPN protocols to accept. */
+  alpn_protocols?: string[];
+}
+
+/** What a TLS stream negotiated. */
+export interface TlsInfo {
+  /** The ALPN protocol chosen, or `null`. */
+  alpn_protocol: string | null;
+}
+
 /** A connected host stream (TCP or Unix). */
 export interface HostStream {
   /** The local address. */
   readonly local: HostAddr;
   /** The peer's address. */
   readonly remote: HostAddr;
+  /** What TLS negotiated, or `null` for a plain stream. */
+  readonly tls: TlsInfo | null;
   /** Starts pushing reads to `sink`. */
   start(sink: StreamSink): void;
   /** Stops reading from the host. */
@@ -207,12 +236,16 @@ function node_addr(s: net.Socket, remote: boolean, path: string | null): HostAdd
 class NodeStream implements HostStream {
   readonly local: HostAddr;
   readonly remote: HostAddr;
+  readonly tls: TlsInfo | null;
   private _closed = false;
   private _sink: StreamSink | null = null;
   private _failed = false;
 
   constructor(private _s: net.Socket, unix_path: string | null, accepted: boolean) {
     counts.sockets++;
+    this.tls = _s instanceof tls.TLSSocket
+      ? { alpn_protocol: typeof _s.alpnProtocol === "string" ? _s.alpnProtocol : null }
+      : null;
     this.local = node_addr(_s, false, unix_path === null ? null : (accepted ? unix_path : ""));
     this.remote = unix_path === null ? node_addr(_s, true, null) : { path: accepted ? "" : unix_path };
     _s.pause();
@@ -271,13 +304,13 @@ class NodeListener implements HostListener {
   private _waiting: net.Socket[] = [];
   private _on_conn: ((s: HostStream) => void) | null = null;
 
-  constructor(private _server: net.Server, private _path: string | null) {
+  constructor(private _server: net.Server, private _path: string | null, secure = false) {
     counts.listeners++;
     const a = _server.address();
     this.local = _path !== null
       ? { path: _path }
       : { hostname: (a as net.AddressInfo).address, port: (a as net.AddressInfo).port };
-    _server.on("connection", (s: net.Socket) => {
+    _server.on(secure ? "secureConnection" : "connection", (s: net.Socket) => {
       if (this._closed) {
         s.destroy();
       } else if (this._paused || this._on_conn === null) {
@@ -336,13 +369,40 @@ class NodeListener implements HostListener {
   }
 }
 
-function node_connect(opts: net.NetConnectOpts, path: string | null): Promise<HostStream> {
+function node_connect(
+  opts: net.NetConnectOpts,
+  path: string | null,
+  secure: TlsClientOptions | null = null,
+): Promise<HostStream> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ ...opts, allowHalfOpen: true } as net.NetConnectOpts);
+    let s: net.Socket;
+    let fail: (e: Error) => void;
+    if (secure === null) {
+      s = net.connect({ ...opts, allowHalfOpen: true } as net.NetConnectOpts);
+      fail = (e) => reject(host_error(e));
+    } else {
+      const o = opts as net.TcpNetConnectOpts;
+      s = tls.connect({
+        host: o.host,
+        port: o.port,
+        servername: secure.server_hostname || undefined,
+        ca: secure.ca_certs,
+        ALPNProtocols: secure.alpn_protocols,
+        allowHalfOpen: true,
+      } as tls.ConnectionOptions);
+      // A TCP failure keeps its code; a handshake failure is an ESSL error.
+      fail = (e) => {
+        const code = (e as { code?: string }).code;
+        reject(
+          code && /^E[A-Z]+$/.test(code) && code !== "EPROTO"
+            ? host_error(e)
+            : new HostError("ESSL", e.message),
+        );
+      };
+    }
     s.pause();
-    const fail = (e: Error) => reject(host_error(e));
     s.once("error", fail);
-    s.once("connect", () => {
+    s.once(secure === null ? "connect" : "secureConnect", () => {
       s.removeListener("error", fail);
       resolve(new NodeStream(s, path, false));
     });
@@ -382,21 +442,41 @@ function node_listen(server: net.Server, bind: () => void): Error | null {
   return error;
 }
 
-function make_server(): net.Server {
+function make_server(secure: TlsServerOptions | null = null): net.Server {
+  if (secure !== null) {
+    return tls.createServer({
+      cert: secure.cert,
+      key: secure.key,
+      ALPNProtocols: secure.alpn_protocols,
+      // Not pauseOnConnect: the handshake needs the socket to flow; the TLS socket handed over
+      // after it does not flow until read.
+      allowHalfOpen: true,
+    });
+  }
   return net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
 }
 
 /** Connects to a TCP `host` (an IP address) and `port`. */
-export function tcp_connect(host: string, port: number): Promise<HostStream> {
-  return node_connect({ host, port }, null);
+export function tcp_connect(
+  host: string,
+  port: number,
+  tls: TlsClientOptions | null = null,
+): Promise<HostStream> {
+  return node_connect({ host, port }, null, tls);
 }
 
 /**
  * Binds and listens on a TCP `host` (an IP address) and `port` (0: any), synchronously;
  * `v6only` makes an IPv6 listener IPv6-only.
  */
-export function tcp_listen(host: string, port: number, backlog: number, v6only = false): HostListener {
-  const server = make_server();
+export function tcp_listen(
+  host: string,
+  port: number,
+  backlog: number,
+  v6only = false,
+  secure: TlsServerOptions | null = null,
+): HostListener {
+  const server = make_server(secure);
   const listen2 = (server as unknown as { _listen2?: Listen2 })._listen2;
   const err = node_listen(server, () => {
     // libuv's UV_TCP_IPV6ONLY is 1.
@@ -408,7 +488,7 @@ export function tcp_listen(host: string, port: number, backlog: number, v6only =
     server.close();
     throw host_error(err);
   }
-  return new NodeListener(server, null);
+  return new NodeListener(server, null, secure !== null);
 }
 
 /** Connects to the Unix socket at `path`. */

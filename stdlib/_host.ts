@@ -155,12 +155,40 @@ export interface StreamSink {
   on_error(err: HostError): void;
 }
 
+/** TLS options of a client connection. */
+export interface TlsClientOptions {
+  /** The name to send (SNI) and check the certificate against. */
+  server_hostname: string;
+  /** PEM certificates of the authorities to trust (default: the host's store). */
+  ca_certs?: string[];
+  /** ALPN protocols to offer. */
+  alpn_protocols?: string[];
+}
+
+/** TLS options of a listener. */
+export interface TlsServerOptions {
+  /** The PEM certificate chain. */
+  cert: string;
+  /** Its PEM private key. */
+  key: string;
+  /** ALPN protocols to accept. */
+  alpn_protocols?: string[];
+}
+
+/** What a TLS stream negotiated. */
+export interface TlsInfo {
+  /** The ALPN protocol chosen, or `null`. */
+  alpn_protocol: string | null;
+}
+
 /** A connected host stream (TCP or Unix). */
 export interface HostStream {
   /** The local address. */
   readonly local: HostAddr;
   /** The peer's address. */
   readonly remote: HostAddr;
+  /** What TLS negotiated, or `null` for a plain stream. */
+  readonly tls: TlsInfo | null;
   /** Starts pushing reads to `sink`. */
   start(sink: StreamSink): void;
   /** Stops reading from the host (what arrives stays in the kernel). */
@@ -233,6 +261,7 @@ const READ_SIZE = 256 * 1024;
 class DenoStream implements HostStream {
   readonly local: HostAddr;
   readonly remote: HostAddr;
+  tls: TlsInfo | null = null;
   private _sink: StreamSink | null = null;
   private _reading = false; // a read is in flight
   private _paused = false;
@@ -372,7 +401,7 @@ class DenoListener implements HostListener {
   private _paused = false;
   private _closed = false;
 
-  constructor(private _listener: Deno.Listener) {
+  constructor(private _listener: Deno.Listener, private _tls: boolean = false) {
     counts.listeners++;
     this.local = deno_addr(_listener.addr);
   }
@@ -403,7 +432,24 @@ class DenoListener implements HostListener {
           conn.close();
           return;
         }
-        this._on_conn!(new DenoStream(conn));
+        if (this._tls) {
+          // The TLS handshake of an accepted connection: a failed one is dropped (and not
+          // reported: CPython logs it in debug mode only).
+          const stream = new DenoStream(conn);
+          (conn as Deno.TlsConn).handshake().then(
+            (hs) => {
+              if (this._closed) {
+                stream.close();
+                return;
+              }
+              stream.tls = { alpn_protocol: hs.alpnProtocol };
+              this._on_conn!(stream);
+            },
+            () => stream.close(),
+          );
+        } else {
+          this._on_conn!(new DenoStream(conn));
+        }
         this._accept();
       },
       (e) => {
@@ -434,17 +480,44 @@ class DenoListener implements HostListener {
   }
 }
 
-/** Connects to a TCP `host` (an IP address) and `port`. */
-export async function tcp_connect(host: string, port: number): Promise<HostStream> {
+/**
+ * Connects to a TCP `host` (an IP address) and `port`; with `tls`, then runs the TLS handshake
+ * (a failure is a {@linkcode HostError} with code `ESSL`).
+ */
+export async function tcp_connect(
+  host: string,
+  port: number,
+  tls: TlsClientOptions | null = null,
+): Promise<HostStream> {
   // A listener of ours closed a moment ago may still hold the address: the kernel would accept
   // the connection into its backlog and then reset it. Connect once it is really closed.
   const release = _releasing.get(`${host}:${port}`) ?? _releasing.get(`0.0.0.0:${port}`) ??
     _releasing.get(`:::${port}`);
   if (release !== undefined) await release;
+  let conn: Deno.Conn;
   try {
-    return new DenoStream(await Deno.connect({ hostname: host, port, transport: "tcp" }));
+    conn = await Deno.connect({ hostname: host, port, transport: "tcp" });
   } catch (e) {
     throw host_error(e);
+  }
+  if (tls === null) return new DenoStream(conn);
+  try {
+    const t = await Deno.startTls(conn as Deno.TcpConn, {
+      hostname: tls.server_hostname,
+      caCerts: tls.ca_certs,
+      alpnProtocols: tls.alpn_protocols,
+    });
+    try {
+      const hs = await t.handshake();
+      const stream = new DenoStream(t);
+      stream.tls = { alpn_protocol: hs.alpnProtocol };
+      return stream;
+    } catch (e) {
+      t.close();
+      throw e;
+    }
+  } catch (e) {
+    throw new HostError("ESSL", String((e as Error)?.message ?? e));
   }
 }
 
@@ -452,9 +525,27 @@ export async function tcp_connect(host: string, port: number): Promise<HostStrea
  * Binds and listens on a TCP `host` (an IP address) and `port` (0: any), synchronously;
  * `v6only` asks for IPV6_V6ONLY (where the host can set it: {@linkcode V6ONLY_SUPPORTED}).
  */
-export function tcp_listen(host: string, port: number, _backlog: number, _v6only = false): HostListener {
+export function tcp_listen(
+  host: string,
+  port: number,
+  _backlog: number,
+  _v6only = false,
+  tls: TlsServerOptions | null = null,
+): HostListener {
   // Deno cannot set IPV6_V6ONLY: an IPv6 listener is dual-stack where the system makes it so.
   try {
+    if (tls !== null) {
+      return new DenoListener(
+        Deno.listenTls({
+          hostname: host,
+          port,
+          cert: tls.cert,
+          key: tls.key,
+          alpnProtocols: tls.alpn_protocols,
+        }),
+        true,
+      );
+    }
     return new DenoListener(Deno.listen({ hostname: host, port, transport: "tcp" }));
   } catch (e) {
     throw host_error(e);

@@ -39,12 +39,16 @@ import {
   lookup,
   tcp_connect,
   tcp_listen,
+  type TlsClientOptions,
+  type TlsInfo,
+  type TlsServerOptions,
   unix_connect,
   unix_listen,
   V6ONLY_SUPPORTED,
 } from "./_host.ts";
 import { _alloc_fd, _fd_table, type DefaultSelector, EVENT_READ, EVENT_WRITE } from "./selectors.ts";
 import { repr, tuple } from "./_repr.ts";
+import { _ssl_error } from "./ssl.ts";
 
 /** Address family: Unix sockets. */
 export const AF_UNIX = 1;
@@ -239,6 +243,10 @@ export class socket {
   // listening side
   private _accepted: HostStream[] = [];
   private _selector: DefaultSelector | null = null;
+  // TLS (see _set_tls_client/_set_tls_server).
+  private _tls_client: TlsClientOptions | null = null;
+  private _tls_server: TlsServerOptions | null = null;
+  private _tls_error: Error | null = null;
   // The port this socket listens on at the IPv4 wildcard address, or -1 (see bind()).
   private _wildcard4_port = -1;
 
@@ -307,6 +315,31 @@ export class socket {
         this._notify();
       },
     });
+  }
+
+  /**
+   * @internal Makes the next `connect()` a TLS connection (the host's TLS, handshake included);
+   * a failed handshake is reported by {@linkcode _take_tls_error}.
+   */
+  _set_tls_client(options: TlsClientOptions): void {
+    this._tls_client = options;
+  }
+
+  /** @internal Makes the next `bind()` a TLS listener: accepted connections are TLS, handshake done. */
+  _set_tls_server(options: TlsServerOptions): void {
+    this._tls_server = options;
+  }
+
+  /** @internal What TLS negotiated on this connection, or `null` if it is not TLS. */
+  _tls_info(): TlsInfo | null {
+    return this._stream?.tls ?? null;
+  }
+
+  /** @internal The `ssl.SSLError` of a failed TLS connect (once), or `null`. */
+  _take_tls_error(): Error | null {
+    const e = this._tls_error;
+    this._tls_error = null;
+    return e;
   }
 
   /** @internal Whether a connect() is still in progress (a blocking socket's returns before it ends). */
@@ -481,7 +514,7 @@ export class socket {
           throw new gaierror(EAI_NONAME, "Name or service not known");
         }
         const v6only = this.family === AF_INET6 && !!this._options.get(`${IPPROTO_IPV6}:${IPV6_V6ONLY}`);
-        this._listener = tcp_listen(host, (addr as [string, number])[1], SOMAXCONN, v6only);
+        this._listener = tcp_listen(host, (addr as [string, number])[1], SOMAXCONN, v6only, this._tls_server);
         if (this.family === AF_INET && host === "0.0.0.0" && "port" in this._listener.local) {
           this._wildcard4_port = this._listener.local.port;
           _wildcard4_ports.add(this._wildcard4_port);
@@ -574,7 +607,7 @@ export class socket {
     this._connecting = true;
     const p = this.family === AF_UNIX
       ? unix_connect(addr as string)
-      : tcp_connect((addr as [string, number])[0], (addr as [string, number])[1]);
+      : tcp_connect((addr as [string, number])[0], (addr as [string, number])[1], this._tls_client);
     p.then(
       (stream) => {
         this._connecting = false;
@@ -594,6 +627,13 @@ export class socket {
       },
       (e) => {
         this._connecting = false;
+        if (host_code(e) === "ESSL") {
+          // A failed TLS handshake: the connection is gone, the error is an ssl.SSLError.
+          this._tls_error = _ssl_error(String((e as Error).message));
+          this._so_error = errno.ECONNABORTED;
+          this._notify();
+          return;
+        }
         this._so_error = errno_of(host_code(e));
         if (this._so_error === 0) this._so_error = errno.EIO;
         this._notify();
