@@ -1,8 +1,8 @@
 /**
  * TLS options. CPython's `sslproto.py` runs TLS as a state machine over `ssl.MemoryBIO`; the
- * hosts here have TLS of their own (`Deno.connectTls`/`Deno.startTls`, `node:tls`), so the port
- * has no `SSLProtocol`: this module only defines what the `ssl=` argument accepts (in place of
- * an `ssl.SSLContext`).
+ * hosts here have TLS of their own (`Deno.startTls`/`Deno.listenTls`, `node:tls`), made when the
+ * connection is made (`stdlib/socket.ts`), so the port has no `SSLProtocol`: this module only
+ * defines what the `ssl=` argument accepts, in place of an `ssl.SSLContext`.
  *
  * @module
  */
