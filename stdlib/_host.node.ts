@@ -194,6 +194,8 @@ export interface HostStream {
   close(): void;
   /** Sets TCP_NODELAY (no-op for Unix sockets). */
   set_nodelay(on: boolean): void;
+  /** Lets the process exit even though this stream is still open (it is only finishing writes). */
+  unref(): void;
 }
 
 /** A listening host socket. */
@@ -290,6 +292,10 @@ class NodeStream implements HostStream {
     this._closed = true;
     counts.sockets--;
     this._s.destroy();
+  }
+
+  unref(): void {
+    this._s.unref();
   }
 
   set_nodelay(on: boolean): void {

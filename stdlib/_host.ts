@@ -203,6 +203,8 @@ export interface HostStream {
   close(): void;
   /** Sets TCP_NODELAY (no-op for Unix sockets). */
   set_nodelay(on: boolean): void;
+  /** Lets the process exit even though this stream is still open (it is only finishing writes). */
+  unref(): void;
 }
 
 /** A listening host socket. */
@@ -365,6 +367,10 @@ class DenoStream implements HostStream {
     } catch {
       // already closed by the host
     }
+  }
+
+  unref(): void {
+    (this._conn as { unref?: () => void }).unref?.();
   }
 
   set_nodelay(on: boolean): void {

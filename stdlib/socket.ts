@@ -843,7 +843,12 @@ export class socket {
     this._rbuf = [];
     this._rsize = 0;
     if (this._stream !== null && this._wpending > 0 && this._werr === null) {
+      // Let the host finish writing, as a kernel does after close(); read no more, and do not keep
+      // the process alive for it (a peer that never reads would otherwise hold it forever).
       this._linger = true;
+      this._shut_rd = true;
+      this._stream.pause();
+      this._stream.unref();
     } else {
       this._release();
     }

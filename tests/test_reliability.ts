@@ -394,6 +394,36 @@ describe("Load", () => {
   });
 });
 
+describe("Closing", () => {
+  test("close() right after writing: everything written still reaches a peer that reads late", async () => {
+    const tc = new TestCase();
+    tc.setUp();
+    await asyncio.run((function* () {
+      const release = asyncio.get_running_loop().create_future<null>();
+      const done = asyncio.get_running_loop().create_future<number>();
+      function* handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+        yield* release;
+        done.set_result((yield* reader.read()).length);
+        writer.close();
+      }
+      const server = yield* asyncio.start_server(handler, "127.0.0.1", 0);
+      const [, writer] = yield* asyncio.open_connection(
+        ...(server.sockets[0].getsockname() as [string, number]),
+      );
+      const size = 3 * 1024 * 1024;
+      writer.write(new Uint8Array(size));
+      writer.close(); // the transport and then the socket finish writing before letting go
+      yield* asyncio.sleep(0.05);
+      release.set_result(null);
+      assert.equal(yield* done, size);
+      yield* writer.wait_closed();
+      server.close();
+      yield* server.wait_closed();
+    })());
+    await tc.tearDown();
+  });
+});
+
 describe("Servers", () => {
   test("start_server() with no host on a fixed port binds every family it can, and serves", async () => {
     const tc = new TestCase();
