@@ -75,6 +75,7 @@ import {
 } from "./stdlib/socket.ts";
 import { logger } from "./log.ts";
 import {
+  AssertionError,
   errno,
   ExceptionGroup,
   KeyboardInterrupt,
@@ -1542,7 +1543,7 @@ export class Server extends AbstractServer {
 
   /** @internal A connection was accepted. */
   _attach(transport: ServerClient): void {
-    if (this._sockets === null) throw new Error("assert self._sockets is not None");
+    if (this._sockets === null) throw new AssertionError();
     this._clients.add(transport);
   }
 

@@ -32,16 +32,16 @@ import {
   type SelectorKey,
 } from "./stdlib/selectors.ts";
 import {
+  _is_exit,
+  AssertionError,
   BlockingIOError,
   ConnectionAbortedError,
   ConnectionError,
   errno,
   InterruptedError,
-  KeyboardInterrupt,
   NotImplementedError,
   OSError,
   RuntimeError,
-  SystemExit,
   type_name,
   TypeError,
   ValueError,
@@ -65,11 +65,6 @@ type KeyData = [Handle | null, Handle | null];
 // Errors a non-blocking call raises when it would block: try again when ready.
 function would_block(e: unknown): boolean {
   return e instanceof BlockingIOError || e instanceof InterruptedError;
-}
-
-// SystemExit and KeyboardInterrupt are never caught by the I/O callbacks.
-function is_fatal(e: unknown): boolean {
-  return e instanceof SystemExit || e instanceof KeyboardInterrupt;
 }
 
 /** Python's `_test_selector_event`: whether `selector` watches `fd` for `event`. */
@@ -204,8 +199,8 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
         if (would_block(exc)) return;
         if (exc instanceof OSError) {
           if (
-            exc.errno === 24 /* EMFILE */ || exc.errno === 23 /* ENFILE */ ||
-            exc.errno === 105 /* ENOBUFS */ || exc.errno === errno.ENOMEM
+            exc.errno === errno.EMFILE || exc.errno === errno.ENFILE ||
+            exc.errno === errno.ENOBUFS || exc.errno === errno.ENOMEM
           ) {
             this.call_exception_handler({
               message: "socket.accept() out of system resource",
@@ -276,7 +271,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
         throw e;
       }
     } catch (exc) {
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       if (this._debug) {
         const context: Record<string, unknown> = {
           message: "Error on transport creation for incoming connection",
@@ -432,7 +427,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
       data = sock.recv(n);
     } catch (exc) {
       if (would_block(exc)) return;
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       fut.set_exception(exc as Error);
       return;
     }
@@ -464,7 +459,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
       nbytes = sock.recv_into(buf);
     } catch (exc) {
       if (would_block(exc)) return;
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       fut.set_exception(exc as Error);
       return;
     }
@@ -500,7 +495,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
       n = sock.send(view.subarray(start));
     } catch (exc) {
       if (would_block(exc)) return;
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       fut.set_exception(exc as Error);
       return;
     }
@@ -541,7 +536,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
         fut.add_done_callback(() => this._sock_write_done(fd, handle));
         return;
       }
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       fut.set_exception(exc as Error);
       return;
     }
@@ -564,7 +559,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
       if (err !== 0) throw new OSError(err, `Connect call failed ${repr(address)}`);
     } catch (exc) {
       if (would_block(exc)) return;
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       fut.set_exception(exc as Error);
       return;
     }
@@ -595,7 +590,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
         fut.add_done_callback(() => this._sock_read_done(fd, handle));
         return;
       }
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       fut.set_exception(exc as Error);
       return;
     }
@@ -886,7 +881,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
       buf = b;
       if (!buf.length) throw new RuntimeError("get_buffer() returned an empty buffer");
     } catch (exc) {
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       this._fatal_error(exc, "Fatal error: protocol.get_buffer() call failed.");
       return;
     }
@@ -895,7 +890,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
       nbytes = this._sock!.recv_into(buf);
     } catch (exc) {
       if (would_block(exc)) return;
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       this._fatal_error(exc, "Fatal read error on socket transport");
       return;
     }
@@ -906,7 +901,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     try {
       this._protocol!.buffer_updated!(nbytes);
     } catch (exc) {
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       this._fatal_error(exc, "Fatal error: protocol.buffer_updated() call failed.");
     }
   }
@@ -919,7 +914,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
       data = this._sock!._recv_nb(this.max_size);
     } catch (exc) {
       if (would_block(exc)) return;
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       this._fatal_error(exc, "Fatal read error on socket transport");
       return;
     }
@@ -931,7 +926,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     try {
       this._protocol!.data_received!(data);
     } catch (exc) {
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       this._fatal_error(exc, "Fatal error: protocol.data_received() call failed.");
     }
   }
@@ -943,7 +938,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     try {
       keep_open = this._protocol!.eof_received!();
     } catch (exc) {
-      if (is_fatal(exc)) throw exc;
+      if (_is_exit(exc)) throw exc;
       this._fatal_error(exc, "Fatal error: protocol.eof_received() call failed.");
       return;
     }
@@ -975,7 +970,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
         n = this._sock!._send_nb(data, false);
       } catch (exc) {
         if (!would_block(exc)) {
-          if (is_fatal(exc)) throw exc;
+          if (_is_exit(exc)) throw exc;
           this._fatal_error(exc, "Fatal write error on socket transport");
           return;
         }
@@ -992,7 +987,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
 
   /** @internal Sends the head of the buffer (CPython's `_write_send`). */
   _write_send(): void {
-    if (!this._buffer_size) throw new Error("assert: Data should not be empty");
+    if (!this._buffer_size) throw new AssertionError("Data should not be empty");
     if (this._conn_lost) return;
     try {
       while (this._buffer.length) {
@@ -1008,7 +1003,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
       }
     } catch (exc) {
       if (!would_block(exc)) {
-        if (is_fatal(exc)) throw exc;
+        if (_is_exit(exc)) throw exc;
         this._loop!._remove_writer(this._sock_fd);
         this._buffer = [];
         this._buffer_size = 0;

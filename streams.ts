@@ -25,6 +25,7 @@ import { logger } from "./log.ts";
 import type { CreateConnectionOptions, CreateServerOptions } from "./events.ts";
 import type { SSLOption } from "./sslproto.ts";
 import {
+  AssertionError,
   ConnectionResetError,
   NotImplementedError,
   RuntimeError,
@@ -138,14 +139,14 @@ export class FlowControlMixin extends Protocol {
 
   /** The transport's buffer is full: `drain()` waits from now on. */
   override pause_writing(): void {
-    if (this._paused) throw new Error("assert not self._paused");
+    if (this._paused) throw new AssertionError();
     this._paused = true;
     if (this._loop.get_debug()) logger.debug(`${repr(this)} pauses writing`);
   }
 
   /** The transport's buffer drained: wakes the `drain()` waiters. */
   override resume_writing(): void {
-    if (!this._paused) throw new Error("assert self._paused");
+    if (!this._paused) throw new AssertionError();
     this._paused = false;
     if (this._loop.get_debug()) logger.debug(`${repr(this)} resumes writing`);
     for (const waiter of this._drain_waiters) if (!waiter.done()) waiter.set_result(null);
@@ -354,7 +355,7 @@ export class StreamWriter {
     this._transport = transport;
     this._protocol = protocol;
     if (!(reader === null || reader instanceof StreamReader)) {
-      throw new Error("assert reader is None or isinstance(reader, StreamReader)");
+      throw new AssertionError();
     }
     this._reader = reader;
     this._loop = loop;
@@ -679,7 +680,7 @@ export class StreamReader {
 
   /** Sets the transport (once), which the reader pauses and resumes. */
   set_transport(transport: Transport): void {
-    if (this._transport !== null) throw new Error("assert: Transport already set");
+    if (this._transport !== null) throw new AssertionError("Transport already set");
     this._transport = transport;
   }
 
@@ -704,7 +705,7 @@ export class StreamReader {
 
   /** Appends `data` to the buffer (pausing the transport past 2 × limit). */
   feed_data(data: Uint8Array): void {
-    if (this._eof) throw new Error("assert: feed_data after feed_eof");
+    if (this._eof) throw new AssertionError("feed_data after feed_eof");
     if (!data.length) return;
     this._buffer.extend(data);
     this._wakeup_waiter();
@@ -727,7 +728,7 @@ export class StreamReader {
         `${func_name}() called while another coroutine is already waiting for incoming data`,
       );
     }
-    if (this._eof) throw new Error("assert: _wait_for_data after EOF");
+    if (this._eof) throw new AssertionError("_wait_for_data after EOF");
     if (this._paused) {
       this._paused = false;
       this._transport!.resume_reading();

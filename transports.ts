@@ -9,7 +9,7 @@
  * @module
  */
 
-import { KeyboardInterrupt, NotImplementedError, SystemExit, ValueError } from "./stdlib/builtins.ts";
+import { _is_exit, AssertionError, NotImplementedError, ValueError } from "./stdlib/builtins.ts";
 import type { BaseProtocol } from "./protocols.ts";
 import type { AbstractEventLoop } from "./events.ts";
 
@@ -246,7 +246,7 @@ export class _FlowControlMixin extends Transport {
   /** `loop` is required. */
   constructor(extra: Record<string, unknown> | null = null, loop: AbstractEventLoop | null = null) {
     super(extra);
-    if (loop === null) throw new Error("assert loop is not None");
+    if (loop === null) throw new AssertionError();
     this._loop = loop;
     this._set_write_buffer_limits();
   }
@@ -260,7 +260,7 @@ export class _FlowControlMixin extends Transport {
       try {
         this._protocol!.pause_writing();
       } catch (exc) {
-        if (!_is_handled(exc)) throw exc;
+        if (_is_exit(exc)) throw exc;
         this._loop!.call_exception_handler({
           message: "protocol.pause_writing() failed",
           exception: exc,
@@ -278,7 +278,7 @@ export class _FlowControlMixin extends Transport {
       try {
         this._protocol!.resume_writing();
       } catch (exc) {
-        if (!_is_handled(exc)) throw exc;
+        if (_is_exit(exc)) throw exc;
         this._loop!.call_exception_handler({
           message: "protocol.resume_writing() failed",
           exception: exc,
@@ -317,9 +317,4 @@ export class _FlowControlMixin extends Transport {
     this._set_write_buffer_limits(high, low);
     this._maybe_pause_protocol();
   }
-}
-
-/** @internal SystemExit and KeyboardInterrupt propagate; anything else is handled. */
-export function _is_handled(e: unknown): boolean {
-  return !(e instanceof SystemExit || e instanceof KeyboardInterrupt);
 }

@@ -100,6 +100,8 @@ export class TypeError extends globalThis.TypeError {
 
 /** Python's `ArithmeticError`. */
 export class ArithmeticError extends Exception {}
+/** Python's `OverflowError`. */
+export class OverflowError extends ArithmeticError {}
 /** Python's `ZeroDivisionError`. */
 export class ZeroDivisionError extends ArithmeticError {}
 /** Python's `AssertionError`. */
@@ -279,6 +281,9 @@ export const errno = {
   ETIMEDOUT: 110,
   ECONNREFUSED: 111,
   EHOSTUNREACH: 113,
+  ENFILE: 23,
+  EMFILE: 24,
+  ENOBUFS: 105,
 } as const;
 
 const _errno_map = new Map<number, new (...args: unknown[]) => OSError>([
@@ -301,6 +306,14 @@ const _errno_map = new Map<number, new (...args: unknown[]) => OSError>([
   [errno.ESRCH, ProcessLookupError],
   [errno.ETIMEDOUT, TimeoutError],
 ]);
+
+/**
+ * True for the exceptions Python code re-raises before a catch-all
+ * (`except (SystemExit, KeyboardInterrupt): raise`).
+ */
+export function _is_exit(e: unknown): boolean {
+  return e instanceof SystemExit || e instanceof KeyboardInterrupt;
+}
 
 /**
  * True if `e` is what Python's `except Exception` catches: any `Error` that is not one of the

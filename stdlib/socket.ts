@@ -30,7 +30,15 @@
  * @module
  */
 
-import { BlockingIOError, errno, OSError, type_name, TypeError, ValueError } from "./builtins.ts";
+import {
+  BlockingIOError,
+  errno,
+  OSError,
+  OverflowError,
+  type_name,
+  TypeError,
+  ValueError,
+} from "./builtins.ts";
 import {
   address_release,
   HostError,
@@ -445,8 +453,8 @@ export class socket {
 
   // --- addresses -------------------------------------------------------------------------------
 
-  /** Python's address argument checks for this socket's family. */
-  private _check_address(address: unknown): Address {
+  /** Python's address argument checks for this socket's family (`method` names the call, as Python's messages do). */
+  private _check_address(address: unknown, method: string): Address {
     if (this.family === AF_UNIX) {
       if (typeof address !== "string") {
         throw new TypeError(`a bytes-like object is required, not '${type_name(address)}'`);
@@ -457,7 +465,7 @@ export class socket {
     if (!Array.isArray(address) || address.length < 2 || address.length > n) {
       const what = this.family === AF_INET ? "AF_INET" : "AF_INET6";
       if (!Array.isArray(address)) {
-        throw new TypeError(`${what} address must be tuple, not ${type_name(address)}`);
+        throw new TypeError(`${method}(): ${what} address must be tuple, not ${type_name(address)}`);
       }
       throw new TypeError(
         this.family === AF_INET
@@ -473,9 +481,7 @@ export class socket {
       throw new TypeError(`'${type_name(port)}' object cannot be interpreted as an integer`);
     }
     if (port < 0 || port > 65535) {
-      throw new OverflowError(
-        `${this.family === AF_INET ? "getsockaddrarg" : "getsockaddrarg"}: port must be 0-65535.`,
-      );
+      throw new OverflowError(`${method}(): port must be 0-65535.`);
     }
     return address as Address;
   }
@@ -500,7 +506,7 @@ export class socket {
   /** `bind(address)`: binds (and, on these hosts, listens; see the module doc). */
   bind(address: Address): void {
     this._check_open();
-    const addr = this._check_address(address);
+    const addr = this._check_address(address, "bind");
     if (this._listener !== null || this._stream !== null || this._connecting) {
       throw oserror("EINVAL");
     }
@@ -592,14 +598,19 @@ export class socket {
    * host name (not an address) is resolved by the host.
    */
   connect(address: Address): void {
-    const err = this.connect_ex(address);
+    const err = this._connect(address, "connect");
     if (err !== 0) throw new OSError(err, strerror(err));
   }
 
   /** `connect_ex(address)`: as `connect()`, returning the error number instead of raising. */
   connect_ex(address: Address): number {
+    return this._connect(address, "connect_ex");
+  }
+
+  /** `connect_ex()` for `method` (named in argument errors, as Python's are). */
+  private _connect(address: Address, method: string): number {
     this._check_open();
-    const addr = this._check_address(address);
+    const addr = this._check_address(address, method);
     if (this._stream !== null) return errno.EISCONN;
     if (this._connecting) return errno.EALREADY;
     if (this._listener !== null) return errno.EINVAL;
@@ -886,13 +897,6 @@ export class socket {
   /** @internal Python's repr. */
   __repr__(): string {
     return this.toString();
-  }
-}
-
-/** Python's `OverflowError` (a port-local alias so the message reads as Python's). */
-class OverflowError extends ValueError {
-  static {
-    Object.defineProperty(this, "name", { value: "OverflowError" });
   }
 }
 
