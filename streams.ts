@@ -189,7 +189,7 @@ export class StreamReaderProtocol extends FlowControlMixin {
   /** @internal */
   _source_traceback: FrameSummary[] | null = null;
   /** @internal CPython holds the reader weakly; here the protocol drops it once the connection is lost. */
-  _stream_reader_: StreamReader | null;
+  _stream_reader: StreamReader | null;
   /** @internal */
   _reject_connection = false;
   /** @internal */
@@ -212,15 +212,10 @@ export class StreamReaderProtocol extends FlowControlMixin {
     loop: AbstractEventLoop | null = null,
   ) {
     super(loop);
-    this._stream_reader_ = stream_reader;
+    this._stream_reader = stream_reader;
     if (stream_reader !== null) this._source_traceback = stream_reader._source_traceback;
     this._client_connected_cb = client_connected_cb;
     this._closed = this._loop.create_future<null>();
-  }
-
-  /** @internal */
-  get _stream_reader(): StreamReader | null {
-    return this._stream_reader_;
   }
 
   /** @internal */
@@ -289,7 +284,7 @@ export class StreamReaderProtocol extends FlowControlMixin {
       }
     }
     super.connection_lost(exc);
-    this._stream_reader_ = null;
+    this._stream_reader = null;
     this._stream_writer = null;
     this._task = null;
     this._transport = null;
@@ -475,17 +470,9 @@ export class StreamWriter {
    * closing the stream closes the writer (and waits for it), aborting it aborts the transport.
    */
   get writable(): WritableStream<Uint8Array> {
+    // A Task is a thenable: the stream awaits it as a Promise.
     const loop = this._loop;
-    const run = <T>(coro: Coroutine<T>): Promise<T> => {
-      const task = loop.create_task(coro);
-      return new Promise<T>((resolve, reject) =>
-        task.add_done_callback((t) => {
-          if (t.cancelled()) reject(safe_exception(t));
-          else if (t.exception() !== null) reject(t.exception());
-          else resolve(t.result());
-        })
-      );
-    };
+    const run = <T>(coro: Coroutine<T>): PromiseLike<T> => loop.create_task(coro);
     // deno-lint-ignore no-this-alias
     const writer = this;
     return new WritableStream<Uint8Array>({
@@ -502,16 +489,6 @@ export class StreamWriter {
       },
     });
   }
-}
-
-// The exception of a cancelled task, without throwing.
-function safe_exception(t: Task<unknown>): Error {
-  try {
-    t.exception();
-  } catch (e) {
-    return e as Error;
-  }
-  return new Error("cancelled");
 }
 
 /** The options of the {@linkcode StreamReader} constructor. */
@@ -884,20 +861,11 @@ export class StreamReader {
     // deno-lint-ignore no-this-alias
     const reader = this;
     return new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const task = reader._loop.create_task(reader.read(reader._limit));
-        return new Promise<void>((resolve) => {
-          task.add_done_callback((t) => {
-            if (t.cancelled()) controller.error(safe_exception(t));
-            else if (t.exception() !== null) controller.error(t.exception());
-            else {
-              const data = t.result();
-              if (data.length) controller.enqueue(data);
-              else controller.close();
-            }
-            resolve();
-          });
-        });
+      async pull(controller) {
+        // A Task is a thenable; a failed read errors the stream.
+        const data = await reader._loop.create_task(reader.read(reader._limit));
+        if (data.length) controller.enqueue(data);
+        else controller.close();
       },
       cancel() {
         reader._transport?.close();
