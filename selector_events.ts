@@ -8,8 +8,10 @@
  * and friends take a socket or its number.
  *
  * Not ported: datagram transports (the hosts' UDP is not emulated by `stdlib/socket.ts`), the
- * self-pipe (the loop is woken through the selector), `sendmsg` (there is no scatter write; the
- * `_write_send` path is used, which CPython uses where `sendmsg` is missing).
+ * self-pipe (the loop is woken through the selector), `sendmsg` (there is no scatter write).
+ * `_write_send` is kept by name but, like CPython's `_write_sendmsg`, sends buffered chunks until
+ * the socket would block, not one chunk per readiness (each `send()` of the emulated socket is a
+ * cheap copy, and this saves a loop iteration per chunk).
  *
  * @module
  */
@@ -811,7 +813,7 @@ export class _SelectorTransport extends _FlowControlMixin {
     }
   }
 
-  /** Bytes buffered and not yet handed to the socket. */
+  /** Bytes buffered and not yet handed to the socket (kept as a count, not summed as CPython does). */
   override get_write_buffer_size(): number {
     return this._buffer_size;
   }
@@ -985,7 +987,10 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     this._maybe_pause_protocol();
   }
 
-  /** @internal Sends the head of the buffer (CPython's `_write_send`). */
+  /**
+   * @internal Sends buffered chunks until the socket would block: CPython's `_write_send` loop
+   * body, repeated as `_write_sendmsg` does in one call (see the module doc).
+   */
   _write_send(): void {
     if (!this._buffer_size) throw new AssertionError("Data should not be empty");
     if (this._conn_lost) return;
