@@ -810,8 +810,13 @@ export class BaseEventLoop extends AbstractEventLoop {
    * Otherwise it runs ready work for {@linkcode RUN_BUDGET_MS} between hops, which keeps
    * loop-bound work fast and costs request/response traffic (which idles often) no hops.
    */
-  _must_hop(slice_start: number, now: number, busy_since: number = slice_start): boolean {
-    if (now - busy_since > IO_BUSY_MS && this._io_in_flight()) return now - slice_start > IO_BUDGET_MS;
+  _must_hop(
+    slice_start: number,
+    now: number,
+    busy_since: number = slice_start,
+    io: boolean = this._io_in_flight(),
+  ): boolean {
+    if (io && now - busy_since > IO_BUSY_MS) return now - slice_start > IO_BUDGET_MS;
     return now - slice_start > RUN_BUDGET_MS;
   }
 
@@ -848,8 +853,9 @@ export class BaseEventLoop extends AbstractEventLoop {
         // _must_hop). Reading the clock costs as much as a light iteration: look at it every 16
         // iterations, or at every one while host I/O is in flight or the selector would wait
         // (a selector that answers at once, like a test selector, must not starve the host).
-        if ((++iterations & 15) === 0 || timeout !== 0 || this._io_in_flight()) {
-          if (this._must_hop(slice_start, performance.now(), busy_since)) {
+        const io = this._io_in_flight();
+        if ((++iterations & 15) === 0 || timeout !== 0 || io) {
+          if (this._must_hop(slice_start, performance.now(), busy_since, io)) {
             _set_running_loop(null);
             await hop();
             _set_running_loop(this);

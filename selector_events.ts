@@ -85,7 +85,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
   /** @internal */
   override _selector: DefaultSelector;
   /** @internal Transports by socket number. */
-  override _transports: Map<number, _SelectorTransport> = new Map();
+  declare _transports: Map<number, _SelectorTransport>;
 
   /** Creates the loop over `selector` (default: a new `DefaultSelector`). */
   constructor(selector: DefaultSelector | null = null) {
