@@ -621,7 +621,11 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
   }
 }
 
-/** @internal TLS sockets are not passed to the sock_* methods (there are none here). */
+/**
+ * @internal CPython's `_check_ssl_socket` refuses an `ssl.SSLSocket`. There are no such objects
+ * here (TLS is under the socket), so it checks that `sock` is a socket at all, where Python would
+ * fail later with an AttributeError.
+ */
 function _check_ssl_socket(sock: unknown): void {
   if (!(sock instanceof socket)) {
     throw new TypeError(`a socket object is required, not '${type_name(sock)}'`);
