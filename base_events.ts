@@ -29,6 +29,7 @@ import {
   type ExceptionContext,
   type ExceptionHandler,
   Handle,
+  type SendfileFile,
   type TaskFactory,
   type TaskOptions,
   TimerHandle,
@@ -43,12 +44,18 @@ import {
 import { Future, isfuture, wrap_promise } from "./futures.ts";
 import { ensure_future, gather, sleep, Task, task_step } from "./tasks.ts";
 import { staggered_race } from "./staggered.ts";
-import { CancelledError } from "./exceptions.ts";
-import type { BaseProtocol } from "./protocols.ts";
-import type { Transport } from "./transports.ts";
+import { CancelledError, SendfileNotAvailableError } from "./exceptions.ts";
+import { type BaseProtocol, Protocol } from "./protocols.ts";
+import { _FlowControlMixin, type BaseTransport, type Transport } from "./transports.ts";
+import { _SendfileMode, SENDFILE_FALLBACK_READBUFFER_SIZE } from "./constants.ts";
 import { TransportSocket } from "./trsock.ts";
-import type { SSLOption } from "./sslproto.ts";
-import type { TlsClientOptions, TlsServerOptions } from "./stdlib/_host.ts";
+import { _ssl_timeouts, type SSLOption } from "./sslproto.ts";
+import {
+  SERVER_TLS_UPGRADE,
+  type TlsClientOptions,
+  type TlsServerOptions,
+  type TlsSide,
+} from "./stdlib/_host.ts";
 import {
   _address_released,
   _is_ipv4,
@@ -76,6 +83,8 @@ import {
 import { logger } from "./log.ts";
 import {
   AssertionError,
+  ConnectionAbortedError,
+  ConnectionError,
   errno,
   ExceptionGroup,
   KeyboardInterrupt,
@@ -85,6 +94,7 @@ import {
   RuntimeError,
   SystemExit,
   TimeoutError,
+  type_name,
   TypeError,
   ValueError,
 } from "./stdlib/builtins.ts";
@@ -309,7 +319,6 @@ export class BaseEventLoop extends AbstractEventLoop {
     exceptions: OSError[][],
     addr_info: AddrInfo,
     local_addr_infos: AddrInfo[] | null = null,
-    tls: TlsClientOptions | null = null,
   ): Coroutine<socket> {
     const my_exceptions: OSError[] = [];
     exceptions.push(my_exceptions);
@@ -340,8 +349,6 @@ export class BaseEventLoop extends AbstractEventLoop {
             throw new OSError(`no matching local address with family=${family} found`);
           }
         }
-        // TLS is the host's: the connection is made TLS from the start (see _make_ssl_transport).
-        if (tls !== null) sock._set_tls_client(tls);
         yield* this.sock_connect(sock, address);
         return sock;
       } catch (exc) {
@@ -410,12 +417,11 @@ export class BaseEventLoop extends AbstractEventLoop {
         if (laddr_infos.length === 0) throw new OSError("getaddrinfo() returned empty list");
       }
       if (interleave) infos = _interleave_addrinfos(infos, interleave);
-      const tls = ssl ? _tls_client_options(ssl, server_hostname ?? "") : null;
       const exceptions: OSError[][] = [];
       if (happy_eyeballs_delay === null) {
         for (const addrinfo of infos) {
           try {
-            sock = yield* this._connect_sock(exceptions, addrinfo, laddr_infos, tls);
+            sock = yield* this._connect_sock(exceptions, addrinfo, laddr_infos);
             break;
           } catch (e) {
             if (!(e instanceof OSError)) throw e;
@@ -423,7 +429,7 @@ export class BaseEventLoop extends AbstractEventLoop {
         }
       } else {
         const r = yield* staggered_race(
-          infos.map((addrinfo) => () => this._connect_sock(exceptions, addrinfo, laddr_infos, tls)),
+          infos.map((addrinfo) => () => this._connect_sock(exceptions, addrinfo, laddr_infos)),
           happy_eyeballs_delay,
           { loop: this },
         );
@@ -443,11 +449,6 @@ export class BaseEventLoop extends AbstractEventLoop {
     } else {
       if (sock === null) throw new ValueError("host and port was not specified and no sock specified");
       if (sock.type !== SOCK_STREAM) throw new ValueError(`A Stream Socket was expected, got ${repr(sock)}`);
-      if (ssl && sock._tls_info() === null) {
-        throw new NotImplementedError(
-          "TLS over an already connected socket is not supported on this host (pass host and port instead)",
-        );
-      }
     }
     const [transport, protocol] = yield* this._create_connection_transport(
       sock,
@@ -479,6 +480,17 @@ export class BaseEventLoop extends AbstractEventLoop {
     ssl_shutdown_timeout: number | null = null,
   ): Coroutine<[Transport, P]> {
     sock.setblocking(false);
+    if (ssl) {
+      // CPython's SSLProtocol does the handshake under the transport; here the host's TLS goes
+      // under the socket first, and the transport is made over it.
+      const [handshake_timeout] = _ssl_timeouts(ssl_handshake_timeout, ssl_shutdown_timeout);
+      try {
+        yield* this._ssl_handshake(sock, ssl, server_side, server_hostname, handshake_timeout);
+      } catch (e) {
+        sock.close();
+        throw e;
+      }
+    }
     const protocol = protocol_factory();
     const waiter = this.create_future<null>();
     let transport: Transport;
@@ -602,9 +614,9 @@ export class BaseEventLoop extends AbstractEventLoop {
     } else {
       if (sock === null) throw new ValueError("Neither host/port nor sock were specified");
       if (sock.type !== SOCK_STREAM) throw new ValueError(`A Stream Socket was expected, got ${repr(sock)}`);
-      if (ssl !== null) {
+      if (ssl !== null && !SERVER_TLS_UPGRADE && sock._tls_info() === null) {
         throw new NotImplementedError(
-          "TLS on an already bound socket is not supported on this host (pass host and port instead)",
+          "this host cannot put TLS on the connections of an already bound socket (pass host and port instead)",
         );
       }
       sockets = [sock];
@@ -663,24 +675,268 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /**
-   * Upgrades an existing connection to TLS: not available on these hosts (their TLS is made when
-   * the connection is: pass `ssl=` to `create_connection`/`create_server`/`open_connection`).
+   * Upgrades the connection of `transport` to TLS and returns the new transport, which `protocol`
+   * should use from now on (its `connection_made` is not called again). The old transport stops:
+   * closing it closes the new one. `server_side` takes the accepting end of the handshake.
+   *
+   * The TLS is the host's, put under the socket: Node can do both ends at any time; Deno only the
+   * client end of a TCP connection, and only while no read is in flight on it (a connection that
+   * has not been read from yet, or whose transport was paused before any read was outstanding);
+   * elsewhere this raises `NotImplementedError` and the transport is closed.
    */
-  // deno-lint-ignore require-yield
   override *start_tls(
-    _transport: Transport,
-    _protocol: BaseProtocol,
-    _sslcontext: SSLOption | boolean,
-    _options: {
+    transport: Transport,
+    protocol: BaseProtocol,
+    sslcontext: SSLOption | boolean,
+    options: {
       server_side?: boolean;
       server_hostname?: string | null;
       ssl_handshake_timeout?: number | null;
       ssl_shutdown_timeout?: number | null;
     } = {},
   ): Coroutine<Transport> {
-    throw new NotImplementedError(
-      "start_tls() is not supported on this host: pass ssl= when the connection is made",
+    const {
+      server_side = false,
+      server_hostname = null,
+      ssl_handshake_timeout = null,
+      ssl_shutdown_timeout = null,
+    } = options;
+    if (sslcontext === null || typeof sslcontext !== "object") {
+      throw new TypeError(
+        `sslcontext is expected to be an instance of ssl.SSLContext, got ${repr(sslcontext)}`,
+      );
+    }
+    if (!(transport as { _start_tls_compatible?: boolean })._start_tls_compatible) {
+      throw new TypeError(`transport ${repr(transport)} is not supported by start_tls()`);
+    }
+    const [handshake, shutdown] = _ssl_timeouts(ssl_handshake_timeout, ssl_shutdown_timeout);
+    return yield* this._start_tls_transport(
+      transport,
+      protocol,
+      sslcontext,
+      server_side,
+      server_hostname,
+      handshake,
+      shutdown,
     );
+  }
+
+  /** @internal start_tls() for the loop's own transports (the selector loop implements it). */
+  // deno-lint-ignore require-yield
+  *_start_tls_transport(
+    _transport: Transport,
+    _protocol: BaseProtocol,
+    _sslcontext: SSLOption,
+    _server_side: boolean,
+    _server_hostname: string | null,
+    _ssl_handshake_timeout: number,
+    _ssl_shutdown_timeout: number,
+  ): Coroutine<Transport> {
+    throw new NotImplementedError();
+  }
+
+  /**
+   * @internal Runs the host's TLS handshake on `sock` (nothing to do if the host's TLS listener
+   * accepted it), aborting the connection after `timeout` seconds with CPython's
+   * `ConnectionAbortedError`.
+   */
+  *_ssl_handshake(
+    sock: socket,
+    ssl: SSLOption | boolean,
+    server_side: boolean,
+    server_hostname: string | null,
+    timeout: number,
+  ): Coroutine<void> {
+    if (sock._tls_info() !== null) return;
+    const side: TlsSide = server_side
+      ? { server: _tls_server_options(ssl as SSLOption) }
+      : { client: _tls_client_options(ssl, server_hostname ?? "") };
+    let timed_out = false;
+    const timer = this.call_later(timeout, () => {
+      timed_out = true;
+      sock._abort_tls();
+    });
+    try {
+      yield* wrap_promise(sock._start_tls(side), { loop: this });
+    } catch (e) {
+      if (timed_out) {
+        throw new ConnectionAbortedError(
+          `SSL handshake is taking longer than ${_float_str(timeout)} seconds: aborting the connection`,
+        );
+      }
+      throw e;
+    } finally {
+      timer.cancel();
+      // Cancelled while the handshake runs: it must not go on behind the caller's back.
+      sock._abort_tls();
+    }
+  }
+
+  /**
+   * Sends the file `file` on a non-blocking stream socket; the number of bytes sent. `offset` is
+   * where to start, `count` how many bytes (all to the end by default). The hosts have no
+   * `os.sendfile()`, so this reads the file and sends what it reads (`fallback: false` raises
+   * `SendfileNotAvailableError` instead). The file's position is left after the last byte sent.
+   */
+  override *sock_sendfile(
+    sock: socket,
+    file: SendfileFile,
+    offset = 0,
+    count: number | null = null,
+    options: { fallback?: boolean } = {},
+  ): Coroutine<number> {
+    const { fallback = true } = options;
+    if (this._debug && sock.gettimeout() !== 0) throw new ValueError("the socket must be non-blocking");
+    _check_ssl_socket(sock);
+    this._check_sendfile_params(sock, file, offset, count);
+    try {
+      return yield* this._sock_sendfile_native(sock, file, offset, count);
+    } catch (e) {
+      if (!(e instanceof SendfileNotAvailableError) || !fallback) throw e;
+    }
+    return yield* this._sock_sendfile_fallback(sock, file, offset, count);
+  }
+
+  /** @internal The zero-copy path; there is none in the base loop. */
+  // deno-lint-ignore require-yield
+  *_sock_sendfile_native(
+    sock: socket,
+    file: SendfileFile,
+    _offset: number,
+    _count: number | null,
+  ): Coroutine<number> {
+    throw new SendfileNotAvailableError(
+      `syscall sendfile is not available for socket ${repr(sock)} and file ${repr(file)} combination`,
+    );
+  }
+
+  /** @internal Reads the file in blocks and `sock_sendall`s them. */
+  *_sock_sendfile_fallback(
+    sock: socket,
+    file: SendfileFile,
+    offset: number,
+    count: number | null,
+  ): Coroutine<number> {
+    if (offset) file.seek!(offset);
+    let blocksize = count
+      ? Math.min(count, SENDFILE_FALLBACK_READBUFFER_SIZE)
+      : SENDFILE_FALLBACK_READBUFFER_SIZE;
+    const buf = new Uint8Array(blocksize);
+    let total_sent = 0;
+    try {
+      for (;;) {
+        if (count) {
+          blocksize = Math.min(count - total_sent, blocksize);
+          if (blocksize <= 0) break;
+        }
+        const view = buf.subarray(0, blocksize);
+        const read = yield* this.run_in_executor(null, _readinto, file, view);
+        if (!read) break; // the end of the file
+        yield* this.sock_sendall(sock, view.subarray(0, read));
+        total_sent += read;
+      }
+      return total_sent;
+    } finally {
+      if (total_sent > 0 && typeof file.seek === "function") file.seek(offset + total_sent);
+    }
+  }
+
+  /** @internal CPython's argument checks, with its messages. */
+  _check_sendfile_params(sock: socket, file: SendfileFile, offset: unknown, count: unknown): void {
+    const mode = (file as { mode?: unknown })?.mode;
+    if (typeof mode === "string" && !mode.includes("b")) {
+      throw new ValueError("file should be opened in binary mode");
+    }
+    if (sock.type !== SOCK_STREAM) throw new ValueError("only SOCK_STREAM type sockets are supported");
+    if (count !== null) {
+      if (typeof count !== "number" || !Number.isInteger(count)) {
+        throw new TypeError(`count must be a positive integer (got ${repr(count)})`);
+      }
+      if (count <= 0) throw new ValueError(`count must be a positive integer (got ${repr(count)})`);
+    }
+    if (typeof offset !== "number" || !Number.isInteger(offset)) {
+      throw new TypeError(`offset must be a non-negative integer (got ${repr(offset)})`);
+    }
+    if (offset < 0) throw new ValueError(`offset must be a non-negative integer (got ${repr(offset)})`);
+  }
+
+  /**
+   * Sends the file `file` on `transport`; the number of bytes sent. Same arguments as
+   * {@linkcode sock_sendfile}. The transport's protocol is set aside meanwhile (reading paused,
+   * writes waiting for the buffer to drain below its high-water mark) and given back afterwards.
+   * A TLS transport always reads and writes; others try the zero-copy path first, which the hosts
+   * do not have, so `fallback: false` raises `SendfileNotAvailableError` there.
+   */
+  override *sendfile(
+    transport: Transport,
+    file: SendfileFile,
+    offset = 0,
+    count: number | null = null,
+    options: { fallback?: boolean } = {},
+  ): Coroutine<number> {
+    const { fallback = true } = options;
+    if (transport.is_closing()) throw new RuntimeError("Transport is closing");
+    const mode = (transport as { _sendfile_compatible?: _SendfileMode })._sendfile_compatible ??
+      _SendfileMode.UNSUPPORTED;
+    if (mode === _SendfileMode.UNSUPPORTED) {
+      throw new RuntimeError(`sendfile is not supported for transport ${repr(transport)}`);
+    }
+    if (mode === _SendfileMode.TRY_NATIVE) {
+      try {
+        return yield* this._sendfile_native(transport, file, offset, count);
+      } catch (e) {
+        if (!(e instanceof SendfileNotAvailableError) || !fallback) throw e;
+      }
+    }
+    if (!fallback) {
+      throw new RuntimeError(
+        `fallback is disabled and native sendfile is not supported for transport ${repr(transport)}`,
+      );
+    }
+    return yield* this._sendfile_fallback(transport, file, offset, count);
+  }
+
+  /** @internal The zero-copy path; there is none in the base loop. */
+  // deno-lint-ignore require-yield
+  *_sendfile_native(
+    _transp: Transport,
+    _file: SendfileFile,
+    _offset: number,
+    _count: number | null,
+  ): Coroutine<number> {
+    throw new SendfileNotAvailableError("sendfile syscall is not supported");
+  }
+
+  /** @internal Reads the file in 16 KiB blocks and writes them, waiting while the transport is full. */
+  *_sendfile_fallback(
+    transp: Transport,
+    file: SendfileFile,
+    offset: number,
+    count: number | null,
+  ): Coroutine<number> {
+    if (offset) file.seek!(offset);
+    let blocksize = count ? Math.min(count, 16384) : 16384;
+    const buf = new Uint8Array(blocksize);
+    let total_sent = 0;
+    const proto = new _SendfileFallbackProtocol(transp);
+    try {
+      for (;;) {
+        if (count) {
+          blocksize = Math.min(count - total_sent, blocksize);
+          if (blocksize <= 0) return total_sent;
+        }
+        const view = buf.subarray(0, blocksize);
+        const read = yield* this.run_in_executor(null, _readinto, file, view);
+        if (!read) return total_sent; // the end of the file
+        // write() copies what it cannot send at once, so `buf` can be reused.
+        transp.write(view.subarray(0, read));
+        yield* proto.drain();
+        total_sent += read;
+      }
+    } finally {
+      if (total_sent > 0 && typeof file.seek === "function") file.seek(offset + total_sent);
+      yield* proto.restore();
+    }
   }
 
   /** @internal Starts accepting on `sock` (the selector loop implements it). */
@@ -1490,6 +1746,116 @@ export function _set_nodelay(sock: socket): void {
 interface ServerClient {
   close(): void;
   abort(): void;
+}
+
+/** Python's `str()` of a float: `60.0` for 60. */
+function _float_str(x: number): string {
+  return Number.isInteger(x) ? `${x}.0` : String(x);
+}
+
+function _readinto(file: SendfileFile, view: Uint8Array): number | PromiseLike<number> {
+  return file.readinto(view);
+}
+
+/**
+ * @internal CPython's `_check_ssl_socket` refuses an `ssl.SSLSocket`. There are no such objects
+ * here (TLS is under the socket), so it checks that `sock` is a socket at all, where Python would
+ * fail later with an AttributeError.
+ */
+export function _check_ssl_socket(sock: unknown): void {
+  if (!(sock instanceof socket)) {
+    throw new TypeError(`a socket object is required, not '${type_name(sock)}'`);
+  }
+}
+
+/** The parts of a transport the sendfile fallback drives (CPython's `_FlowControlMixin`). */
+type FlowControlTransport = Transport & {
+  _loop: BaseEventLoop | null;
+  _protocol_paused: boolean;
+};
+
+/**
+ * Python's `_SendfileFallbackProtocol`: stands in for the transport's protocol while a file is
+ * written, so that flow control pauses the writing loop and nothing is read meanwhile.
+ */
+export class _SendfileFallbackProtocol extends Protocol {
+  private _transport: FlowControlTransport;
+  private _proto: BaseProtocol;
+  private _should_resume_reading: boolean;
+  private _should_resume_writing: boolean;
+  private _write_ready_fut: Future<boolean> | null;
+
+  /** Takes `transp` over. */
+  constructor(transp: Transport) {
+    super();
+    if (!(transp instanceof _FlowControlMixin)) {
+      throw new TypeError("transport should be _FlowControlMixin instance");
+    }
+    this._transport = transp as unknown as FlowControlTransport;
+    this._proto = transp.get_protocol();
+    this._should_resume_reading = transp.is_reading();
+    this._should_resume_writing = this._transport._protocol_paused;
+    transp.pause_reading();
+    transp.set_protocol(this);
+    this._write_ready_fut = this._should_resume_writing ? this._transport._loop!.create_future() : null;
+  }
+
+  /** Waits while the transport is above its high-water mark. */
+  *drain(): Coroutine<void> {
+    if (this._transport.is_closing()) throw new ConnectionError("Connection closed by peer");
+    const fut = this._write_ready_fut;
+    if (fut === null) return;
+    yield* fut;
+  }
+
+  /** Never: the transport is connected already. */
+  override connection_made(_transport: BaseTransport): void {
+    throw new RuntimeError("Invalid state: connection should have been established already.");
+  }
+
+  /** Fails the writer, then tells the real protocol. */
+  override connection_lost(exc: Error | null): void {
+    if (this._write_ready_fut !== null) {
+      // The peer left before the whole file was written: an error for the caller either way.
+      if (exc === null) {
+        this._write_ready_fut.set_exception(new ConnectionError("Connection is closed by peer"));
+      } else this._write_ready_fut.set_exception(exc);
+    }
+    this._proto.connection_lost(exc);
+  }
+
+  /** The transport is full: the writer waits. */
+  override pause_writing(): void {
+    if (this._write_ready_fut !== null) return;
+    this._write_ready_fut = this._transport._loop!.create_future();
+  }
+
+  /** The transport drained: the writer goes on. */
+  override resume_writing(): void {
+    if (this._write_ready_fut === null) return;
+    this._write_ready_fut.set_result(false);
+    this._write_ready_fut = null;
+  }
+
+  /** Never: reading is paused. */
+  override data_received(_data: Uint8Array): void {
+    throw new RuntimeError("Invalid state: reading should be paused");
+  }
+
+  /** Never: reading is paused. */
+  override eof_received(): boolean | void {
+    throw new RuntimeError("Invalid state: reading should be paused");
+  }
+
+  /** Gives the transport back to its protocol, as it was. */
+  // deno-lint-ignore require-yield
+  *restore(): Coroutine<void> {
+    this._transport.set_protocol(this._proto);
+    if (this._should_resume_reading) this._transport.resume_reading();
+    // Nobody waits on it any more (the protocol is switched back): cancel it.
+    if (this._write_ready_fut !== null) this._write_ready_fut.cancel();
+    if (this._should_resume_writing) (this._proto as Partial<Protocol>).resume_writing?.();
+  }
 }
 
 /** Python's `Server`: the listening sockets of `create_server`, and the connections they accepted. */

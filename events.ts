@@ -299,6 +299,20 @@ export class TimerHandle extends Handle {
   }
 }
 
+/**
+ * What `sendfile()`/`sock_sendfile()` read: a binary file (`open(path, "rb")` from
+ * `@pystd/asyncio/io`), or any object with Python's `readinto` (which may return a Promise);
+ * `seek` is needed for a non-zero `offset`, and moves the position past what was sent.
+ */
+export interface SendfileFile {
+  /** Reads into `b`; the count read, 0 at the end. */
+  readinto(b: Uint8Array): number | PromiseLike<number>;
+  /** Moves to `offset`. */
+  seek?(offset: number, whence?: number): unknown;
+  /** `"rb"` and the like: a mode without `b` is refused. */
+  readonly mode?: string;
+}
+
 /** The keyword arguments of `create_connection` / `create_unix_connection`. */
 export interface CreateConnectionOptions {
   /** TLS: `true` for the defaults, or the options of {@linkcode SSLOption}. */
@@ -597,6 +611,26 @@ export class AbstractEventLoop {
       ssl_shutdown_timeout?: number | null;
     },
   ): Coroutine<Transport> {
+    throw new NotImplementedError();
+  }
+  /** Sends a file on a transport; the number of bytes sent. */
+  sendfile(
+    _transport: Transport,
+    _file: SendfileFile,
+    _offset?: number,
+    _count?: number | null,
+    _options?: { fallback?: boolean },
+  ): Coroutine<number> {
+    throw new NotImplementedError();
+  }
+  /** Sends a file on a non-blocking socket; the number of bytes sent. */
+  sock_sendfile(
+    _sock: socket,
+    _file: SendfileFile,
+    _offset?: number,
+    _count?: number | null,
+    _options?: { fallback?: boolean },
+  ): Coroutine<number> {
     throw new NotImplementedError();
   }
   /** Receives up to `nbytes` from a non-blocking socket. */

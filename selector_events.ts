@@ -17,13 +17,14 @@
  */
 
 import {
+  _check_ssl_socket,
   _set_nodelay,
   _track_unclosed,
   _untrack_unclosed,
   BaseEventLoop,
   type Server,
 } from "./base_events.ts";
-import { Handle } from "./events.ts";
+import { Handle, type SendfileFile } from "./events.ts";
 import { _set_result_unless_cancelled, type Future } from "./futures.ts";
 import {
   DefaultSelector,
@@ -48,14 +49,22 @@ import {
   TypeError,
   ValueError,
 } from "./stdlib/builtins.ts";
-import { type Address, AF_INET, AF_INET6, SHUT_WR, SO_ERROR, socket, SOL_SOCKET } from "./stdlib/socket.ts";
-import { _FlowControlMixin } from "./transports.ts";
+import {
+  type Address,
+  AF_INET,
+  AF_INET6,
+  SHUT_WR,
+  SO_ERROR,
+  type socket,
+  SOL_SOCKET,
+} from "./stdlib/socket.ts";
+import { _FlowControlMixin, type Transport } from "./transports.ts";
 import { type BaseProtocol, BufferedProtocol, type Protocol } from "./protocols.ts";
 import { TransportSocket } from "./trsock.ts";
 import { logger } from "./log.ts";
 import * as constants from "./constants.ts";
 import type { Coroutine } from "./coroutines.ts";
-import type { SSLOption } from "./sslproto.ts";
+import { _ssl_timeouts, type SSLOption } from "./sslproto.ts";
 import { repr } from "./stdlib/_repr.ts";
 
 import type { AnyFn } from "./events.ts";
@@ -106,9 +115,9 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
   }
 
   /**
-   * @internal A TLS transport. The TLS itself is the host's, done when the socket connected
-   * (client) or was accepted (server), so this is the socket transport with CPython's TLS extra
-   * information and without half-close (TLS has none).
+   * @internal A TLS transport. The TLS itself is the host's, under the socket, and its handshake
+   * is done before this is called (`_ssl_handshake`, or the host's TLS listener), so this is the
+   * socket transport with CPython's TLS extra information and without half-close (TLS has none).
    */
   override _make_ssl_transport(
     rawsock: socket,
@@ -122,11 +131,12 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
       server?: Server | null;
       ssl_handshake_timeout?: number | null;
       ssl_shutdown_timeout?: number | null;
+      call_connection_made?: boolean;
     } = {},
   ): _SelectorSocketTransport {
     const info = rawsock._tls_info();
     if (info === null) {
-      throw new NotImplementedError("this host cannot start TLS on a connection already made without it");
+      throw new AssertionError("the TLS handshake must be done before the transport is made");
     }
     const extra: Record<string, unknown> = {
       ...(options.extra ?? {}),
@@ -137,7 +147,15 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
       compression: null,
       alpn_protocol: info.alpn_protocol,
     };
-    return new _SelectorSslTransport(this, rawsock, protocol, waiter, extra, options.server ?? null);
+    return new _SelectorSslTransport(
+      this,
+      rawsock,
+      protocol,
+      waiter,
+      extra,
+      options.server ?? null,
+      options.call_connection_made ?? true,
+    );
   }
 
   /** Closes the loop and its selector (clearing any host timer it holds). */
@@ -253,6 +271,16 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     let protocol: BaseProtocol | null = null;
     let transport: { close(): void } | null = null;
     try {
+      if (sslcontext) {
+        // The host's TLS goes under the socket first (the host's TLS listener did it already).
+        try {
+          const [timeout] = _ssl_timeouts(ssl_handshake_timeout, ssl_shutdown_timeout);
+          yield* this._ssl_handshake(conn, sslcontext, true, null, timeout);
+        } catch (e) {
+          conn.close();
+          throw e;
+        }
+      }
       protocol = protocol_factory();
       const waiter = this.create_future<null>();
       if (sslcontext) {
@@ -554,10 +582,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
   _sock_connect_cb(fut: Future<null>, sock: socket, address: Address): void {
     if (fut.done()) return;
     try {
-      // A failed TLS handshake (TLS connections are made by the host, see _make_ssl_transport).
-      const tls_error = sock._take_tls_error();
       const err = sock.getsockopt(SOL_SOCKET, SO_ERROR);
-      if (tls_error !== null) throw tls_error;
       if (err !== 0) throw new OSError(err, `Connect call failed ${repr(address)}`);
     } catch (exc) {
       if (would_block(exc)) return;
@@ -566,6 +591,77 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
       return;
     }
     fut.set_result(null);
+  }
+
+  /**
+   * @internal `start_tls()` on a socket transport: what the transport buffered is sent in plain
+   * text, the host's TLS is put under the socket (`_ssl_handshake`), and a TLS transport over the
+   * same socket is returned for `protocol`; the old transport is left inert (see `_hand_over`).
+   */
+  override *_start_tls_transport(
+    transport: Transport,
+    protocol: BaseProtocol,
+    sslcontext: SSLOption,
+    server_side: boolean,
+    server_hostname: string | null,
+    ssl_handshake_timeout: number,
+    ssl_shutdown_timeout: number,
+  ): Coroutine<Transport> {
+    const t = transport as _SelectorSocketTransport;
+    const sock = t._sock!;
+    // Nothing more is read in plain text.
+    t.pause_reading();
+    try {
+      yield* t._make_empty_waiter();
+      t._reset_empty_waiter();
+      yield* this._ssl_handshake(sock, sslcontext, server_side, server_hostname, ssl_handshake_timeout);
+    } catch (e) {
+      t._reset_empty_waiter();
+      t.close();
+      throw e;
+    }
+    const waiter = this.create_future<null>();
+    const ssl_transport = this._make_ssl_transport(sock, protocol, sslcontext, waiter, {
+      server_side,
+      server_hostname,
+      server: t._server,
+      ssl_handshake_timeout,
+      ssl_shutdown_timeout,
+      call_connection_made: false,
+    });
+    t._hand_over(ssl_transport);
+    try {
+      yield* waiter;
+    } catch (e) {
+      ssl_transport.close();
+      throw e;
+    }
+    return ssl_transport;
+  }
+
+  /**
+   * @internal The transport's zero-copy path: its reading paused and its buffer empty, the
+   * socket is handed to `sock_sendfile` with no fallback (which raises on these hosts, and the
+   * caller falls back).
+   */
+  override *_sendfile_native(
+    transp: Transport,
+    file: SendfileFile,
+    offset: number,
+    count: number | null,
+  ): Coroutine<number> {
+    const t = transp as _SelectorSocketTransport;
+    this._transports.delete(t._sock_fd);
+    const resume_reading = t.is_reading();
+    t.pause_reading();
+    yield* t._make_empty_waiter();
+    try {
+      return yield* this.sock_sendfile(t._sock!, file, offset, count, { fallback: false });
+    } finally {
+      t._reset_empty_waiter();
+      if (resume_reading) t.resume_reading();
+      this._transports.set(t._sock_fd, t);
+    }
   }
 
   /** Accepts a connection on a listening socket: `[socket, address]`. */
@@ -618,17 +714,6 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
   override _stop_serving(sock: socket): void {
     this._remove_reader(sock.fileno());
     sock.close();
-  }
-}
-
-/**
- * @internal CPython's `_check_ssl_socket` refuses an `ssl.SSLSocket`. There are no such objects
- * here (TLS is under the socket), so it checks that `sock` is a socket at all, where Python would
- * fail later with an AttributeError.
- */
-function _check_ssl_socket(sock: unknown): void {
-  if (!(sock instanceof socket)) {
-    throw new TypeError(`a socket object is required, not '${type_name(sock)}'`);
   }
 }
 
@@ -837,7 +922,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
   /** @internal */
   _start_tls_compatible = true;
   /** @internal */
-  _sendfile_compatible: constants._SendfileMode = constants._SendfileMode.FALLBACK;
+  _sendfile_compatible: constants._SendfileMode = constants._SendfileMode.TRY_NATIVE;
   /** @internal Set by set_protocol(), which the base constructor calls. */
   declare _read_ready_cb: (() => void) | null;
   /** @internal */
@@ -847,7 +932,17 @@ export class _SelectorSocketTransport extends _SelectorTransport {
   /** @internal */
   _write_ready: (() => void) | null;
 
-  /** Wraps `sock`; `connection_made` and `waiter` follow on the next iterations. */
+  /**
+   * @internal The transport `start_tls()` made over this one's socket: this one is then inert
+   * (reading stopped), and closing or aborting it closes or aborts that one, as closing the
+   * transport under CPython's TLS layer does.
+   */
+  _tls_successor: _SelectorSocketTransport | null = null;
+
+  /**
+   * Wraps `sock`; `connection_made` (unless `call_connection_made` is false, as for the
+   * transport `start_tls()` returns) and `waiter` follow on the next iterations.
+   */
   constructor(
     loop: BaseSelectorEventLoop,
     sock: socket,
@@ -855,12 +950,13 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     waiter: Future<null> | null = null,
     extra: Record<string, unknown> | null = null,
     server: Server | null = null,
+    call_connection_made = true,
   ) {
     super(loop, sock, protocol, extra, server);
     this._read_ready = this._read_ready.bind(this);
     this._write_ready = this._write_send.bind(this);
     _set_nodelay(sock);
-    loop.call_soon(this._protocol!.connection_made.bind(this._protocol), this);
+    if (call_connection_made) loop.call_soon(this._protocol!.connection_made.bind(this._protocol), this);
     loop.call_soon(this._add_reader.bind(this), this._sock_fd, this._read_ready);
     if (waiter !== null) loop.call_soon(_set_result_unless_cancelled, waiter, null);
   }
@@ -961,6 +1057,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     }
     if (this._eof) throw new RuntimeError("Cannot call write() after write_eof()");
     if (this._empty_waiter !== null) throw new RuntimeError("unable to write; sendfile is in progress");
+    if (this._tls_successor !== null) throw _handed_over_error();
     if (!data.length) return;
     if (this._conn_lost) {
       if (this._conn_lost >= constants.LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
@@ -1096,9 +1193,37 @@ export class _SelectorSocketTransport extends _SelectorTransport {
 
   /** Closes once the buffered data is sent. */
   override close(): void {
+    if (this._tls_successor !== null) return this._tls_successor.close();
     this._read_ready_cb = null;
     super.close();
   }
+
+  /** Closes now, dropping buffered data. */
+  override abort(): void {
+    if (this._tls_successor !== null) return this._tls_successor.abort();
+    super.abort();
+  }
+
+  /** Whether `close()` was called (or the connection is lost). */
+  override is_closing(): boolean {
+    return this._tls_successor !== null ? this._tls_successor.is_closing() : this._closing;
+  }
+
+  /** @internal start_tls(): `successor` now owns the socket; this transport stops for good. */
+  _hand_over(successor: _SelectorSocketTransport): void {
+    this._tls_successor = successor;
+    this._closing = true;
+    this._paused = true;
+    this._read_ready_cb = null;
+    if (this._server !== null) {
+      this._server._detach(this);
+      this._server = null;
+    }
+  }
+}
+
+function _handed_over_error(): RuntimeError {
+  return new RuntimeError("this transport was upgraded by start_tls(): use the transport it returned");
 }
 
 export type { Selectable };
@@ -1110,6 +1235,8 @@ export type { Selectable };
 export class _SelectorSslTransport extends _SelectorSocketTransport {
   /** @internal */
   override _start_tls_compatible = false;
+  /** @internal A file is sent through the TLS layer: read and written. */
+  override _sendfile_compatible: constants._SendfileMode = constants._SendfileMode.FALLBACK;
 
   /** False: TLS has no half-close. */
   override can_write_eof(): boolean {

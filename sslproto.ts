@@ -7,6 +7,9 @@
  * @module
  */
 
+import { SSL_HANDSHAKE_TIMEOUT, SSL_SHUTDOWN_TIMEOUT } from "./constants.ts";
+import { py_str, ValueError } from "./stdlib/builtins.ts";
+
 /** What `ssl=` accepts in place of Python's `ssl.SSLContext`. */
 export interface SSLOption {
   /** PEM certificates of the authorities to trust (default: the host's trust store). */
@@ -19,4 +22,25 @@ export interface SSLOption {
   alpn_protocols?: string[];
   /** The name to check the peer's certificate against (client side). */
   server_hostname?: string;
+}
+
+/**
+ * @internal The handshake and shutdown timeouts as CPython's `SSLProtocol` takes them: `null`
+ * gives the defaults (60 s, 30 s), anything not positive is a ValueError.
+ */
+export function _ssl_timeouts(
+  ssl_handshake_timeout: number | null | undefined,
+  ssl_shutdown_timeout: number | null | undefined,
+): [number, number] {
+  let h = ssl_handshake_timeout ?? null;
+  let s = ssl_shutdown_timeout ?? null;
+  if (h === null) h = SSL_HANDSHAKE_TIMEOUT;
+  else if (!(h > 0)) {
+    throw new ValueError(`ssl_handshake_timeout should be a positive number, got ${py_str(h)}`);
+  }
+  if (s === null) s = SSL_SHUTDOWN_TIMEOUT;
+  else if (!(s > 0)) {
+    throw new ValueError(`ssl_shutdown_timeout should be a positive number, got ${py_str(s)}`);
+  }
+  return [h, s];
 }

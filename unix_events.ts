@@ -10,7 +10,8 @@
 
 import { BaseSelectorEventLoop } from "./selector_events.ts";
 import { Server } from "./base_events.ts";
-import type { CreateConnectionOptions, CreateServerOptions } from "./events.ts";
+import type { CreateConnectionOptions, CreateServerOptions, SendfileFile } from "./events.ts";
+import { SendfileNotAvailableError } from "./exceptions.ts";
 import type { BaseProtocol } from "./protocols.ts";
 import type { Transport } from "./transports.ts";
 import type { Coroutine } from "./coroutines.ts";
@@ -43,6 +44,21 @@ export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
   /** Creates the loop over `selector` (default: a new `DefaultSelector`). */
   constructor(selector: DefaultSelector | null = null) {
     super(selector);
+  }
+
+  /**
+   * @internal CPython's zero-copy path calls `os.sendfile()`, which JavaScript hosts do not
+   * have: this raises as CPython does where `os.sendfile` is missing, and `sock_sendfile` falls
+   * back to reading and sending.
+   */
+  // deno-lint-ignore require-yield
+  override *_sock_sendfile_native(
+    _sock: socket,
+    _file: SendfileFile,
+    _offset: number,
+    _count: number | null,
+  ): Coroutine<number> {
+    throw new SendfileNotAvailableError("os.sendfile() is not available");
   }
 
   /** @internal Unix server sockets to unlink on close, with their inode. */

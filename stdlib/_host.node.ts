@@ -11,6 +11,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import * as dns from "node:dns";
 import * as fs from "node:fs";
+import { Buffer } from "node:buffer";
 
 /** Counts of host resources the port holds open now. */
 export interface OpenResources {
@@ -196,7 +197,22 @@ export interface HostStream {
   set_nodelay(on: boolean): void;
   /** Lets the process exit even though this stream is still open (it is only finishing writes). */
   unref(): void;
+  /** Why TLS cannot be put on this stream now, or `null` (see `_host.ts`). */
+  tls_upgrade_blocker(side: TlsSide, unread: number): string | null;
+  /** Puts TLS on the stream (see `_host.ts`). */
+  start_tls(side: TlsSide, unread: Uint8Array | null): Promise<HostStream>;
+  /** Closes the connection during {@linkcode start_tls}. */
+  abort_tls(): void;
 }
+
+/** Which end of the TLS handshake a stream takes, with its options. */
+export type TlsSide = { client: TlsClientOptions; server?: undefined } | {
+  server: TlsServerOptions;
+  client?: undefined;
+};
+
+/** Whether this host can put TLS on an accepted (server-side) connection: Node can. */
+export const SERVER_TLS_UPGRADE = true;
 
 /** A listening host socket. */
 export interface HostListener {
@@ -242,33 +258,114 @@ class NodeStream implements HostStream {
   private _closed = false;
   private _sink: StreamSink | null = null;
   private _failed = false;
+  private _on_data: ((chunk: Uint8Array) => void) | null = null;
+  private _on_end: (() => void) | null = null;
+  private _tls_socket: tls.TLSSocket | null = null;
 
-  constructor(private _s: net.Socket, unix_path: string | null, accepted: boolean) {
+  constructor(
+    private _s: net.Socket,
+    private _unix_path: string | null,
+    private _accepted: boolean,
+    addrs: [HostAddr, HostAddr] | null = null,
+  ) {
     counts.sockets++;
     this.tls = _s instanceof tls.TLSSocket
       ? { alpn_protocol: typeof _s.alpnProtocol === "string" ? _s.alpnProtocol : null }
       : null;
-    this.local = node_addr(_s, false, unix_path === null ? null : (accepted ? unix_path : ""));
-    this.remote = unix_path === null ? node_addr(_s, true, null) : { path: accepted ? "" : unix_path };
+    if (addrs !== null) {
+      [this.local, this.remote] = addrs;
+    } else {
+      this.local = node_addr(_s, false, _unix_path === null ? null : (_accepted ? _unix_path : ""));
+      this.remote = _unix_path === null ? node_addr(_s, true, null) : { path: _accepted ? "" : _unix_path };
+    }
     _s.pause();
     // Errors are reported through the sink (or the write callbacks); never as unhandled events.
     _s.on("error", (e) => {
       if (this._closed || this._failed) return;
       this._failed = true;
-      this._sink?.on_error(host_error(e));
+      // On a TLS stream, a broken record is a TLS error (Python's ssl.SSLError).
+      const code = (e as { code?: string }).code ?? "";
+      const tls_failure = this.tls !== null && (code.startsWith("ERR_SSL") || /SSL routines/.test(e.message));
+      this._sink?.on_error(tls_failure ? new HostError("ESSL", e.message) : host_error(e));
     });
   }
 
   start(sink: StreamSink): void {
     this._sink = sink;
     const s = this._s;
-    s.on("data", (chunk: Uint8Array) => {
+    this._on_data = (chunk: Uint8Array) => {
       if (!this._closed) sink.on_data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    });
-    s.on("end", () => {
+    };
+    this._on_end = () => {
       if (!this._closed) sink.on_eof();
-    });
+    };
+    s.on("data", this._on_data);
+    s.on("end", this._on_end);
     s.resume();
+  }
+
+  tls_upgrade_blocker(_side: TlsSide, _unread: number): string | null {
+    if (this.tls !== null) return "the connection is already TLS";
+    if (this._closed) return "the connection is closed";
+    return null;
+  }
+
+  start_tls(side: TlsSide, unread: Uint8Array | null): Promise<HostStream> {
+    const s = this._s;
+    // This stream is handed over: it neither reads nor counts as open any more.
+    s.pause();
+    if (this._on_data !== null) s.removeListener("data", this._on_data);
+    if (this._on_end !== null) s.removeListener("end", this._on_end);
+    this._closed = true;
+    counts.sockets--;
+    // Bytes already taken from the socket go back first: the TLS socket reads what is buffered.
+    if (unread !== null && unread.length > 0) {
+      s.unshift(Buffer.from(unread.buffer, unread.byteOffset, unread.length));
+    }
+    return new Promise((resolve, reject) => {
+      let t: tls.TLSSocket;
+      if (side.client !== undefined) {
+        t = tls.connect({
+          socket: s,
+          servername: side.client.server_hostname || undefined,
+          ca: side.client.ca_certs,
+          ALPNProtocols: side.client.alpn_protocols,
+          allowHalfOpen: true,
+        } as tls.ConnectionOptions);
+      } else {
+        t = new tls.TLSSocket(s, {
+          isServer: true,
+          secureContext: tls.createSecureContext({ cert: side.server.cert, key: side.server.key }),
+          ALPNProtocols: side.server.alpn_protocols,
+        });
+      }
+      this._tls_socket = t;
+      const fail = (e: Error) => {
+        this._tls_socket = null;
+        t.destroy();
+        s.destroy();
+        // The peer closed or reset the connection: CPython's SSLProtocol says ConnectionResetError.
+        const code = (e as { code?: string }).code;
+        reject(
+          code === "ECONNRESET" || code === "EPIPE" || /socket disconnected|closed during/.test(e.message)
+            ? new HostError("ECONNRESET", e.message)
+            : new HostError("ESSL", e.message),
+        );
+      };
+      t.once("error", fail);
+      t.once("close", () => fail(new Error("the connection was closed during the TLS handshake")));
+      t.once(side.client !== undefined ? "secureConnect" : "secure", () => {
+        t.removeListener("error", fail);
+        t.removeAllListeners("close");
+        this._tls_socket = null;
+        t.pause();
+        resolve(new NodeStream(t, this._unix_path, this._accepted, [this.local, this.remote]));
+      });
+    });
+  }
+
+  abort_tls(): void {
+    this._tls_socket?.destroy(new Error("the TLS handshake was aborted"));
   }
 
   pause(): void {
@@ -375,40 +472,13 @@ class NodeListener implements HostListener {
   }
 }
 
-function node_connect(
-  opts: net.NetConnectOpts,
-  path: string | null,
-  secure: TlsClientOptions | null = null,
-): Promise<HostStream> {
+function node_connect(opts: net.NetConnectOpts, path: string | null): Promise<HostStream> {
   return new Promise((resolve, reject) => {
-    let s: net.Socket;
-    let fail: (e: Error) => void;
-    if (secure === null) {
-      s = net.connect({ ...opts, allowHalfOpen: true } as net.NetConnectOpts);
-      fail = (e) => reject(host_error(e));
-    } else {
-      const o = opts as net.TcpNetConnectOpts;
-      s = tls.connect({
-        host: o.host,
-        port: o.port,
-        servername: secure.server_hostname || undefined,
-        ca: secure.ca_certs,
-        ALPNProtocols: secure.alpn_protocols,
-        allowHalfOpen: true,
-      } as tls.ConnectionOptions);
-      // A TCP failure keeps its code; a handshake failure is an ESSL error.
-      fail = (e) => {
-        const code = (e as { code?: string }).code;
-        reject(
-          code && /^E[A-Z]+$/.test(code) && code !== "EPROTO"
-            ? host_error(e)
-            : new HostError("ESSL", e.message),
-        );
-      };
-    }
+    const s = net.connect({ ...opts, allowHalfOpen: true } as net.NetConnectOpts);
+    const fail = (e: Error) => reject(host_error(e));
     s.pause();
     s.once("error", fail);
-    s.once(secure === null ? "connect" : "secureConnect", () => {
+    s.once("connect", () => {
       s.removeListener("error", fail);
       resolve(new NodeStream(s, path, false));
     });
@@ -463,12 +533,8 @@ function make_server(secure: TlsServerOptions | null = null): net.Server {
 }
 
 /** Connects to a TCP `host` (an IP address) and `port`. */
-export function tcp_connect(
-  host: string,
-  port: number,
-  tls: TlsClientOptions | null = null,
-): Promise<HostStream> {
-  return node_connect({ host, port }, null, tls);
+export function tcp_connect(host: string, port: number): Promise<HostStream> {
+  return node_connect({ host, port }, null);
 }
 
 /**
@@ -545,6 +611,86 @@ export function stat_path(path: string): { is_socket: boolean; ino: number } | n
 export function unlink(path: string): void {
   try {
     fs.unlinkSync(path);
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+// Files, for `stdlib/io.ts` (synchronous, as Python's file objects are; a file is a number here).
+
+/** How `file_open` opens: Python's mode letters, decoded. */
+export interface FileFlags {
+  read: boolean;
+  write: boolean;
+  append: boolean;
+  create: boolean;
+  truncate: boolean;
+  exclusive: boolean;
+}
+
+/** Opens `path`; a handle for the other `file_*` functions. */
+export function file_open(path: string, f: FileFlags): number {
+  let flags = f.read && !f.write
+    ? fs.constants.O_RDONLY
+    : f.read
+    ? fs.constants.O_RDWR
+    : fs.constants.O_WRONLY;
+  if (f.append) flags |= fs.constants.O_APPEND;
+  if (f.create || f.exclusive) flags |= fs.constants.O_CREAT;
+  if (f.exclusive) flags |= fs.constants.O_EXCL;
+  if (f.truncate) flags |= fs.constants.O_TRUNC;
+  try {
+    return fs.openSync(path, flags, 0o666);
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** Reads at most `buf.length` bytes at `position`; 0 at the end of the file. */
+export function file_read(h: number, buf: Uint8Array, position: number): number {
+  try {
+    return fs.readSync(h, buf, 0, buf.length, position);
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** Writes all of `buf` at `position` (at the end in append mode); the count written. */
+export function file_write(h: number, buf: Uint8Array, position: number, append: boolean): number {
+  try {
+    let done = 0;
+    while (done < buf.length) {
+      done += fs.writeSync(h, buf, done, buf.length - done, append ? null : position + done);
+    }
+    return done;
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** The size of the file in bytes, and whether it is a regular file. */
+export function file_stat(h: number): { size: number; is_file: boolean } {
+  try {
+    const st = fs.fstatSync(h);
+    return { size: st.size, is_file: st.isFile() };
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** Cuts or extends the file to `size` bytes. */
+export function file_truncate(h: number, size: number): void {
+  try {
+    fs.ftruncateSync(h, size);
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** Closes the file. */
+export function file_close(h: number): void {
+  try {
+    fs.closeSync(h);
   } catch (e) {
     throw host_error(e);
   }

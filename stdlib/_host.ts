@@ -205,7 +205,30 @@ export interface HostStream {
   set_nodelay(on: boolean): void;
   /** Lets the process exit even though this stream is still open (it is only finishing writes). */
   unref(): void;
+  /**
+   * Why TLS cannot be put on this stream now (`null`: it can): the host may lack the server side,
+   * or be unable to hand over a stream with a read in flight or `unread` bytes already received.
+   */
+  tls_upgrade_blocker(side: TlsSide, unread: number): string | null;
+  /**
+   * Puts TLS on the stream once the writes before it are done: the handshake runs (`side.client`
+   * or `side.server`), then the TLS stream replaces this one, which must not be used or closed
+   * afterwards. `unread` are bytes already read from the host that belong to TLS. A handshake
+   * failure rejects with code `ESSL` and closes the connection; so does {@linkcode abort_tls}.
+   */
+  start_tls(side: TlsSide, unread: Uint8Array | null): Promise<HostStream>;
+  /** Closes the connection during {@linkcode start_tls} (a handshake taking too long). */
+  abort_tls(): void;
 }
+
+/** Which end of the TLS handshake a stream takes, with its options. */
+export type TlsSide = { client: TlsClientOptions; server?: undefined } | {
+  server: TlsServerOptions;
+  client?: undefined;
+};
+
+/** Whether this host can put TLS on an accepted (server-side) connection: Deno cannot. */
+export const SERVER_TLS_UPGRADE = false;
 
 /** A listening host socket. */
 export interface HostListener {
@@ -260,6 +283,22 @@ function deno_addr(a: Deno.Addr): HostAddr {
 
 const READ_SIZE = 256 * 1024;
 
+/**
+ * A failed TLS handshake: `ECONNRESET` if the peer closed or reset the connection meanwhile
+ * (CPython's SSLProtocol reports that as ConnectionResetError), else `ESSL`.
+ */
+function tls_handshake_error(e: unknown): HostError {
+  const name = (e as { name?: string })?.name ?? "";
+  const message = String((e as Error)?.message ?? e);
+  if (
+    name === "UnexpectedEof" || name === "ConnectionReset" || name === "BrokenPipe" ||
+    /unexpected ?eof|connection reset|close_notify|broken pipe/i.test(message)
+  ) {
+    return new HostError("ECONNRESET", message);
+  }
+  return new HostError("ESSL", message);
+}
+
 class DenoStream implements HostStream {
   readonly local: HostAddr;
   readonly remote: HostAddr;
@@ -271,6 +310,8 @@ class DenoStream implements HostStream {
   private _buf = new Uint8Array(READ_SIZE);
   private _queue: [Uint8Array | null, (err: HostError | null) => void][] = [];
   private _writing = false;
+  private _drained: (() => void)[] = [];
+  private _tls_conn: Deno.Conn | null = null;
 
   constructor(private _conn: Deno.Conn) {
     counts.sockets++;
@@ -319,7 +360,11 @@ class DenoStream implements HostStream {
       (e) => {
         this._reading = false;
         if (this._closed) return;
-        this._sink!.on_error(host_error(e));
+        // On a TLS stream, a broken record is a TLS error (Python's ssl.SSLError).
+        const err = this.tls !== null && tls_handshake_error(e).code === "ESSL"
+          ? new HostError("ESSL", String((e as Error)?.message ?? e))
+          : host_error(e);
+        this._sink!.on_error(err);
       },
     );
   }
@@ -355,6 +400,67 @@ class DenoStream implements HostStream {
       done(null);
     }
     this._writing = false;
+    for (const f of this._drained.splice(0)) f();
+  }
+
+  tls_upgrade_blocker(side: TlsSide, unread: number): string | null {
+    if (this.tls !== null) return "the connection is already TLS";
+    if (side.server !== undefined) {
+      return "Deno cannot put TLS on an accepted connection (it has no server-side upgrade)";
+    }
+    if (this.remote === null || !("hostname" in this.remote)) return "Deno puts TLS on TCP connections only";
+    if (this._reading) return "a read is in flight on this connection, and Deno cannot cancel it";
+    if (unread > 0) return "bytes arrived before the TLS handshake";
+    if (this._closed) return "the connection is closed";
+    return null;
+  }
+
+  async start_tls(side: TlsSide, _unread: Uint8Array | null): Promise<HostStream> {
+    const opts = side.client!;
+    this._paused = true;
+    if (this._writing) await new Promise<void>((r) => this._drained.push(r));
+    if (this._closed) throw new HostError("ESSL", "the connection was closed before the TLS handshake");
+    // This stream is handed over: it neither reads nor counts as open any more.
+    this._closed = true;
+    counts.sockets--;
+    this._tls_conn = this._conn;
+    let t: Deno.TlsConn;
+    try {
+      t = await Deno.startTls(this._conn as Deno.TcpConn, {
+        hostname: opts.server_hostname,
+        caCerts: opts.ca_certs,
+        alpnProtocols: opts.alpn_protocols,
+      });
+    } catch (e) {
+      this._abort_conn();
+      throw tls_handshake_error(e);
+    }
+    this._tls_conn = t;
+    try {
+      const hs = await t.handshake();
+      if (this._tls_conn === null) throw new Error("the TLS handshake was aborted");
+      this._tls_conn = null;
+      const stream = new DenoStream(t);
+      stream.tls = { alpn_protocol: hs.alpnProtocol };
+      return stream;
+    } catch (e) {
+      this._abort_conn();
+      throw tls_handshake_error(e);
+    }
+  }
+
+  abort_tls(): void {
+    this._abort_conn();
+  }
+
+  private _abort_conn(): void {
+    const c = this._tls_conn;
+    this._tls_conn = null;
+    try {
+      c?.close();
+    } catch {
+      // already closed
+    }
   }
 
   close(): void {
@@ -486,44 +592,17 @@ class DenoListener implements HostListener {
   }
 }
 
-/**
- * Connects to a TCP `host` (an IP address) and `port`; with `tls`, then runs the TLS handshake
- * (a failure is a {@linkcode HostError} with code `ESSL`).
- */
-export async function tcp_connect(
-  host: string,
-  port: number,
-  tls: TlsClientOptions | null = null,
-): Promise<HostStream> {
+/** Connects to a TCP `host` (an IP address) and `port`. */
+export async function tcp_connect(host: string, port: number): Promise<HostStream> {
   // A listener of ours closed a moment ago may still hold the address: the kernel would accept
   // the connection into its backlog and then reset it. Connect once it is really closed.
   const release = _releasing.get(`${host}:${port}`) ?? _releasing.get(`0.0.0.0:${port}`) ??
     _releasing.get(`:::${port}`);
   if (release !== undefined) await release;
-  let conn: Deno.Conn;
   try {
-    conn = await Deno.connect({ hostname: host, port, transport: "tcp" });
+    return new DenoStream(await Deno.connect({ hostname: host, port, transport: "tcp" }));
   } catch (e) {
     throw host_error(e);
-  }
-  if (tls === null) return new DenoStream(conn);
-  try {
-    const t = await Deno.startTls(conn as Deno.TcpConn, {
-      hostname: tls.server_hostname,
-      caCerts: tls.ca_certs,
-      alpnProtocols: tls.alpn_protocols,
-    });
-    try {
-      const hs = await t.handshake();
-      const stream = new DenoStream(t);
-      stream.tls = { alpn_protocol: hs.alpnProtocol };
-      return stream;
-    } catch (e) {
-      t.close();
-      throw e;
-    }
-  } catch (e) {
-    throw new HostError("ESSL", String((e as Error)?.message ?? e));
   }
 }
 
@@ -643,6 +722,101 @@ export function stat_path(path: string): { is_socket: boolean; ino: number } | n
 export function unlink(path: string): void {
   try {
     Deno.removeSync(path);
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+// Files, for `stdlib/io.ts` (synchronous, as Python's file objects are; a file is a number here).
+
+/** How `file_open` opens: Python's mode letters, decoded. */
+export interface FileFlags {
+  read: boolean;
+  write: boolean;
+  append: boolean;
+  create: boolean;
+  truncate: boolean;
+  exclusive: boolean;
+}
+
+const deno_files = new Map<number, Deno.FsFile>();
+let next_file = 3;
+
+/** Opens `path`; a handle for the other `file_*` functions. */
+export function file_open(path: string, f: FileFlags): number {
+  try {
+    const file = Deno.openSync(path, {
+      read: f.read,
+      write: f.write && !f.append,
+      append: f.append,
+      create: f.create && !f.exclusive,
+      createNew: f.exclusive,
+      truncate: f.truncate,
+    });
+    const h = next_file++;
+    deno_files.set(h, file);
+    return h;
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+function deno_file(h: number): Deno.FsFile {
+  const file = deno_files.get(h);
+  if (file === undefined) throw new HostError("EBADF", "Bad file descriptor");
+  return file;
+}
+
+/** Reads at most `buf.length` bytes at `position`; 0 at the end of the file. */
+export function file_read(h: number, buf: Uint8Array, position: number): number {
+  const file = deno_file(h);
+  try {
+    file.seekSync(position, Deno.SeekMode.Start);
+    return file.readSync(buf) ?? 0;
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** Writes all of `buf` at `position` (at the end in append mode); the count written. */
+export function file_write(h: number, buf: Uint8Array, position: number, append: boolean): number {
+  const file = deno_file(h);
+  try {
+    if (!append) file.seekSync(position, Deno.SeekMode.Start);
+    let done = 0;
+    while (done < buf.length) done += file.writeSync(buf.subarray(done));
+    return done;
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** The size of the file in bytes, and whether it is a regular file. */
+export function file_stat(h: number): { size: number; is_file: boolean } {
+  try {
+    const st = deno_file(h).statSync();
+    return { size: st.size, is_file: st.isFile };
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** Cuts or extends the file to `size` bytes. */
+export function file_truncate(h: number, size: number): void {
+  try {
+    deno_file(h).truncateSync(size);
+  } catch (e) {
+    throw host_error(e);
+  }
+}
+
+/** Closes the file. */
+export function file_close(h: number): void {
+  const file = deno_files.get(h);
+  if (file === undefined) return;
+  deno_files.delete(h);
+  try {
+    file.close();
   } catch (e) {
     throw host_error(e);
   }

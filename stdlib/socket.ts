@@ -32,7 +32,10 @@
 
 import {
   BlockingIOError,
+  ConnectionAbortedError,
+  ConnectionResetError,
   errno,
+  NotImplementedError,
   OSError,
   OverflowError,
   type_name,
@@ -47,9 +50,9 @@ import {
   lookup,
   tcp_connect,
   tcp_listen,
-  type TlsClientOptions,
   type TlsInfo,
   type TlsServerOptions,
+  type TlsSide,
   unix_connect,
   unix_listen,
   V6ONLY_SUPPORTED,
@@ -251,10 +254,14 @@ export class socket {
   // listening side
   private _accepted: HostStream[] = [];
   private _selector: DefaultSelector | null = null;
-  // TLS (see _set_tls_client/_set_tls_server).
-  private _tls_client: TlsClientOptions | null = null;
+  // TLS: a listener made TLS by _set_tls_server; a connection upgraded by _start_tls.
   private _tls_server: TlsServerOptions | null = null;
-  private _tls_error: Error | null = null;
+  private _upgrading = false;
+  // Whether the host stream was asked to read (see _start_reading).
+  private _read_started = false;
+  private _connect_done: Promise<void> | null = null;
+  // The events a selector watches this socket for.
+  private _sel_events = 0;
   // The port this socket listens on at the IPv4 wildcard address, or -1 (see bind()).
   private _wildcard4_port = -1;
 
@@ -294,15 +301,29 @@ export class socket {
     return s;
   }
 
-  /** Takes `stream` as the connection and starts reading from it. */
+  /**
+   * Takes `stream` as the connection. Reading starts once someone wants data (a selector watches
+   * the socket, or `recv()` is called), so that a connection nobody has read from yet can still be
+   * handed to the host's TLS (see {@linkcode _start_tls}).
+   */
   private _attach_stream(stream: HostStream): void {
     this._stream = stream;
+    this._read_started = false;
     this._sockname = host_addr_to_py(this.family, stream.local);
     this._peername = host_addr_to_py(this.family, stream.remote);
     if (this._options.get(`${IPPROTO_TCP}:${TCP_NODELAY}`)) stream.set_nodelay(true);
+    if (this._sel_events & EVENT_READ) this._start_reading();
+  }
+
+  /** Starts the host reads into the receive buffer (once per stream). */
+  private _start_reading(): void {
+    const stream = this._stream;
+    if (stream === null || this._read_started || this._upgrading) return;
+    this._read_started = true;
+    if (this._host_paused) stream.pause();
     stream.start({
       on_data: (chunk) => {
-        if (this._shut_rd) return;
+        if (this._shut_rd || this._stream !== stream) return;
         const was = this._rsize;
         this._rbuf.push(chunk);
         this._rsize += chunk.length;
@@ -313,11 +334,13 @@ export class socket {
         if (was === 0) this._notify();
       },
       on_eof: () => {
+        if (this._stream !== stream) return;
         this._eof = true;
         this._notify();
       },
       on_error: (err) => {
-        const e = _os_error(err);
+        if (this._stream !== stream) return;
+        const e = host_code(err) === "ESSL" ? _ssl_error(String(err.message)) : _os_error(err);
         this._rerr = e;
         if (this._werr === null) this._werr = e;
         this._notify();
@@ -326,11 +349,68 @@ export class socket {
   }
 
   /**
-   * @internal Makes the next `connect()` a TLS connection (the host's TLS, handshake included);
-   * a failed handshake is reported by {@linkcode _take_tls_error}.
+   * @internal Puts the host's TLS on the connection (`side.client` or `side.server`) once what
+   * was sent before is written: the handshake runs, then `send`/`recv` carry the plain text. Until
+   * then the socket is neither readable nor writable. Rejects with `ssl.SSLError` (the connection
+   * is then closed), `NotImplementedError` where the host cannot (see `tls_upgrade_blocker`), or
+   * `ConnectionAbortedError` if {@linkcode _abort_tls} stopped it.
    */
-  _set_tls_client(options: TlsClientOptions): void {
-    this._tls_client = options;
+  async _start_tls(side: TlsSide): Promise<void> {
+    this._check_open();
+    if (this._connecting && this._connect_done !== null) await this._connect_done;
+    const stream = this._stream;
+    if (stream === null) throw this._not_connected();
+    if (this._upgrading) throw new ValueError("a TLS handshake is already in progress");
+    if (this._rerr !== null || this._werr !== null || this._eof) {
+      throw new ConnectionResetError(errno.ECONNRESET, "the connection was lost before the TLS handshake");
+    }
+    const blocker = stream.tls_upgrade_blocker(side, this._rsize);
+    if (blocker !== null) throw new NotImplementedError(`cannot start TLS on this connection: ${blocker}`);
+    // Bytes received and not read yet are the peer's first TLS bytes: they go to the host's TLS.
+    let unread: Uint8Array | null = null;
+    if (this._rsize > 0) {
+      unread = new Uint8Array(this._rsize);
+      let at = 0;
+      for (let i = this._rhead; i < this._rbuf.length; i++) {
+        unread.set(this._rbuf[i], at);
+        at += this._rbuf[i].length;
+      }
+      this._rbuf = [];
+      this._rhead = 0;
+      this._rsize = 0;
+    }
+    this._upgrading = true;
+    this._host_paused = false;
+    let tls_stream: HostStream;
+    try {
+      tls_stream = await stream.start_tls(side, unread);
+    } catch (e) {
+      this._upgrading = false;
+      // The host closed the connection: the socket stays, broken, until it is closed.
+      const err = new ConnectionAbortedError(errno.ECONNABORTED, "Software caused connection abort");
+      this._rerr = err;
+      this._werr = err;
+      this._notify();
+      if (this._aborted_tls) throw err;
+      if (host_code(e) === "ECONNRESET") throw new ConnectionResetError();
+      throw _ssl_error(String((e as Error)?.message ?? e));
+    }
+    this._upgrading = false;
+    if (this._fd < 0) {
+      tls_stream.close();
+      return;
+    }
+    this._attach_stream(tls_stream);
+    this._notify();
+  }
+
+  private _aborted_tls = false;
+
+  /** @internal Stops a {@linkcode _start_tls} in progress: the connection is closed. */
+  _abort_tls(): void {
+    if (!this._upgrading) return;
+    this._aborted_tls = true;
+    this._stream?.abort_tls();
   }
 
   /** @internal Makes the next `bind()` a TLS listener: accepted connections are TLS, handshake done. */
@@ -341,13 +421,6 @@ export class socket {
   /** @internal What TLS negotiated on this connection, or `null` if it is not TLS. */
   _tls_info(): TlsInfo | null {
     return this._stream?.tls ?? null;
-  }
-
-  /** @internal The `ssl.SSLError` of a failed TLS connect (once), or `null`. */
-  _take_tls_error(): Error | null {
-    const e = this._tls_error;
-    this._tls_error = null;
-    return e;
   }
 
   /** @internal Whether a connect() is still in progress (a blocking socket's returns before it ends). */
@@ -362,7 +435,7 @@ export class socket {
 
   /** @internal For the selector: what a non-blocking call would do now. */
   _readiness(): number {
-    if (this._fd < 0) return 0;
+    if (this._fd < 0 || this._upgrading) return 0;
     let ev = 0;
     if (this._listening) {
       return this._accepted.length > 0 ? EVENT_READ : 0;
@@ -377,8 +450,10 @@ export class socket {
   }
 
   /** @internal */
-  _attach_selector(selector: DefaultSelector | null): void {
+  _attach_selector(selector: DefaultSelector | null, events = 0): void {
     this._selector = selector;
+    this._sel_events = selector === null ? 0 : events;
+    if ((events & EVENT_READ) && !this._read_started) this._start_reading();
   }
 
   /** Tells the selector watching this socket that its readiness may have changed. */
@@ -618,8 +693,8 @@ export class socket {
     this._connecting = true;
     const p = this.family === AF_UNIX
       ? unix_connect(addr as string)
-      : tcp_connect((addr as [string, number])[0], (addr as [string, number])[1], this._tls_client);
-    p.then(
+      : tcp_connect((addr as [string, number])[0], (addr as [string, number])[1]);
+    this._connect_done = p.then(
       (stream) => {
         this._connecting = false;
         if (this._fd < 0) {
@@ -638,13 +713,6 @@ export class socket {
       },
       (e) => {
         this._connecting = false;
-        if (host_code(e) === "ESSL") {
-          // A failed TLS handshake: the connection is gone, the error is an ssl.SSLError.
-          this._tls_error = _ssl_error(String((e as Error).message));
-          this._so_error = errno.ECONNABORTED;
-          this._notify();
-          return;
-        }
         this._so_error = errno_of(host_code(e));
         if (this._so_error === 0) this._so_error = errno.EIO;
         this._notify();
@@ -739,6 +807,7 @@ export class socket {
       if (this._connecting) return null;
       throw this._not_connected();
     }
+    if (!this._read_started) this._start_reading();
     return null;
   }
 
@@ -779,6 +848,7 @@ export class socket {
       throw new OSError(e.errno, e.strerror);
     }
     if (this._shut_wr) throw oserror("EPIPE");
+    if (this._upgrading) return 0;
     const stream = this._stream;
     if (stream === null) {
       if (!this._connecting) throw this._not_connected();
@@ -853,6 +923,7 @@ export class socket {
     this._listening = false;
     this._rbuf = [];
     this._rsize = 0;
+    if (this._upgrading) this._stream?.abort_tls();
     if (this._stream !== null && this._wpending > 0 && this._werr === null) {
       // Let the host finish writing, as a kernel does after close(); read no more, and do not keep
       // the process alive for it (a peer that never reads would otherwise hold it forever).

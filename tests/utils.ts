@@ -1,5 +1,9 @@
 // Helpers shared by the ported tests: CPython's test_asyncio/utils.py, in TypeScript.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as asyncio from "../mod.ts";
 import { TestLoop, type TimeGenerator } from "../test_utils.ts";
 import { open_resources } from "../stdlib/_host.ts";
@@ -222,4 +226,69 @@ export function unix_socket_path(): string {
     (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno?.env.get("TMPDIR") ??
       "/tmp";
   return `${dir}/pystd-asyncio-${Date.now().toString(36)}-${++_unix_counter}.sock`;
+}
+
+/**
+ * A CA and a certificate for localhost/127.0.0.1 signed by it (PEM), made with the `openssl`
+ * command; `null` where that command is missing.
+ */
+export function make_certs(): { ca: string; cert: string; key: string } | null {
+  const dir = mkdtempSync(join(tmpdir(), "pystd-asyncio-certs-"));
+  try {
+    const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+    run(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=pystd-test-ca",
+    );
+    run(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "key.pem",
+      "-out",
+      "leaf.csr",
+      "-subj",
+      "/CN=localhost",
+    );
+    writeFileSync(
+      join(dir, "ext.cnf"),
+      "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    );
+    run(
+      "x509",
+      "-req",
+      "-in",
+      "leaf.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "cert.pem",
+      "-days",
+      "2",
+      "-extfile",
+      "ext.cnf",
+    );
+    const read = (f: string) => readFileSync(join(dir, f), "utf8");
+    return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
