@@ -142,8 +142,8 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
       ...(options.extra ?? {}),
       sslcontext: sslcontext ?? {},
       ssl_object: null,
-      peercert: null,
-      cipher: null,
+      peercert: info.peercert,
+      cipher: info.cipher,
       compression: null,
       alpn_protocol: info.alpn_protocol,
     };

@@ -171,6 +171,10 @@ export interface TlsServerOptions {
 export interface TlsInfo {
   /** The ALPN protocol chosen, or `null`. */
   alpn_protocol: string | null;
+  /** Python's `cipher()`: name, protocol version, secret bits; `null` where the host does not say. */
+  cipher: [string, string, number] | null;
+  /** Python's `getpeercert()` of a verified peer certificate; `null` if none or unknown. */
+  peercert: Record<string, unknown> | null;
 }
 
 /** A connected host stream (TCP or Unix). */
@@ -251,6 +255,59 @@ function node_addr(s: net.Socket, remote: boolean, path: string | null): HostAdd
   return { hostname: hostname ?? "", port: port ?? 0 };
 }
 
+// OpenSSL's short attribute names, as Python's getpeercert() spells them.
+const CERT_NAMES: Record<string, string> = {
+  CN: "commonName",
+  O: "organizationName",
+  OU: "organizationalUnitName",
+  C: "countryName",
+  ST: "stateOrProvinceName",
+  L: "localityName",
+  emailAddress: "emailAddress",
+  DC: "domainComponent",
+  serialNumber: "serialNumber",
+};
+
+function cert_name(name: Record<string, string | string[]> | undefined): unknown[] {
+  const rdns: unknown[] = [];
+  for (const [k, v] of Object.entries(name ?? {})) {
+    for (const one of Array.isArray(v) ? v : [v]) rdns.push([[CERT_NAMES[k] ?? k, one]]);
+  }
+  return rdns;
+}
+
+/** What a TLS socket negotiated, with Python's shapes for `cipher()` and `getpeercert()`. */
+function tls_info(s: tls.TLSSocket, client: boolean): TlsInfo {
+  const c = s.getCipher?.();
+  const bits = c ? (/256|CHACHA20/.test(c.name) ? 256 : /128/.test(c.name) ? 128 : 0) : 0;
+  let peercert: Record<string, unknown> | null = null;
+  // Like Python's, only a verified certificate is described (a server asks for none).
+  if (client && s.authorized) {
+    const pc = s.getPeerCertificate();
+    if (pc && Object.keys(pc).length > 0) {
+      peercert = {
+        subject: cert_name(pc.subject as unknown as Record<string, string>),
+        issuer: cert_name(pc.issuer as unknown as Record<string, string>),
+        version: 3,
+        serialNumber: String(pc.serialNumber ?? "").toUpperCase(),
+        notBefore: pc.valid_from,
+        notAfter: pc.valid_to,
+      };
+      if (pc.subjectaltname) {
+        peercert.subjectAltName = pc.subjectaltname.split(", ").map((e) => {
+          const i = e.indexOf(":");
+          return [e.slice(0, i), e.slice(i + 1)];
+        });
+      }
+    }
+  }
+  return {
+    alpn_protocol: typeof s.alpnProtocol === "string" ? s.alpnProtocol : null,
+    cipher: c ? [c.standardName ?? c.name, c.version, bits] : null,
+    peercert,
+  };
+}
+
 class NodeStream implements HostStream {
   readonly local: HostAddr;
   readonly remote: HostAddr;
@@ -269,9 +326,7 @@ class NodeStream implements HostStream {
     addrs: [HostAddr, HostAddr] | null = null,
   ) {
     counts.sockets++;
-    this.tls = _s instanceof tls.TLSSocket
-      ? { alpn_protocol: typeof _s.alpnProtocol === "string" ? _s.alpnProtocol : null }
-      : null;
+    this.tls = _s instanceof tls.TLSSocket ? tls_info(_s, !_accepted) : null;
     if (addrs !== null) {
       [this.local, this.remote] = addrs;
     } else {

@@ -179,6 +179,10 @@ export interface TlsServerOptions {
 export interface TlsInfo {
   /** The ALPN protocol chosen, or `null`. */
   alpn_protocol: string | null;
+  /** Python's `cipher()`: name, protocol version, secret bits; `null` where the host does not say. */
+  cipher: [string, string, number] | null;
+  /** Python's `getpeercert()` of a verified peer certificate; `null` if none or unknown. */
+  peercert: Record<string, unknown> | null;
 }
 
 /** A connected host stream (TCP or Unix). */
@@ -313,10 +317,11 @@ class DenoStream implements HostStream {
   private _drained: (() => void)[] = [];
   private _tls_conn: Deno.Conn | null = null;
 
-  constructor(private _conn: Deno.Conn) {
+  constructor(private _conn: Deno.Conn, addrs: [HostAddr, HostAddr] | null = null) {
     counts.sockets++;
-    this.local = deno_addr(_conn.localAddr);
-    this.remote = deno_addr(_conn.remoteAddr);
+    // A TLS connection made over a TCP one keeps that one's addresses.
+    this.local = addrs?.[0] ?? deno_addr(_conn.localAddr);
+    this.remote = addrs?.[1] ?? deno_addr(_conn.remoteAddr);
   }
 
   start(sink: StreamSink): void {
@@ -440,8 +445,8 @@ class DenoStream implements HostStream {
       const hs = await t.handshake();
       if (this._tls_conn === null) throw new Error("the TLS handshake was aborted");
       this._tls_conn = null;
-      const stream = new DenoStream(t);
-      stream.tls = { alpn_protocol: hs.alpnProtocol };
+      const stream = new DenoStream(t, [this.local, this.remote]);
+      stream.tls = { alpn_protocol: hs.alpnProtocol, cipher: null, peercert: null };
       return stream;
     } catch (e) {
       this._abort_conn();
@@ -554,7 +559,7 @@ class DenoListener implements HostListener {
                 stream.close();
                 return;
               }
-              stream.tls = { alpn_protocol: hs.alpnProtocol };
+              stream.tls = { alpn_protocol: hs.alpnProtocol, cipher: null, peercert: null };
               this._on_conn!(stream);
             },
             () => stream.close(),

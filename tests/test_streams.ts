@@ -3,8 +3,10 @@
 // server of test_drain_raises); here they are peers on the same loop (tests/utils.ts).
 //
 // Not ported, and why:
-// - test_open_connection_no_loop_ssl, test_open_unix_connection_no_loop_ssl, test_start_tls: TLS
-//   is not implemented yet (see README).
+// - On Deno, test_open_unix_connection_no_loop_ssl and test_start_tls (skipped there, run on
+//   Node): Deno has no server-side TLS upgrade and puts TLS on TCP connections only (see README).
+//   CPython's `dummy_ssl_context()` (no verification) is a context trusting the test CA: Deno
+//   cannot turn verification off. Certificates are made with the `openssl` command at test time.
 // - test_read_all_from_pipe_reader: pipes and subprocesses are not ported.
 // - test_IncompleteReadError_pickleable, test_LimitOverrunError_pickleable: pickle is Python's.
 // - test_loop_is_closed_resource_warnings: it deletes the writer from inside a coroutine of the
@@ -28,10 +30,11 @@ import {
   ZeroDivisionError,
 } from "../stdlib/builtins.ts";
 import { repr } from "../stdlib/_repr.ts";
-import { unlink } from "../stdlib/_host.ts";
+import { SERVER_TLS_UPGRADE, unlink } from "../stdlib/_host.ts";
 import {
   capture_warnings,
   gc_collect,
+  make_certs,
   run_briefly,
   run_test_server,
   TestCase,
@@ -40,6 +43,14 @@ import {
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+const certs = make_certs();
+const ssl_skip = certs === null ? "the openssl command is not available to make test certificates" : false;
+const server_upgrade_skip = !SERVER_TLS_UPGRADE && "Deno has no server-side TLS upgrade (see the header)";
+/** CPython's simple_server_sslcontext(). */
+const server_ssl = (): asyncio.SSLOption => ({ cert: certs!.cert, key: certs!.key });
+/** CPython's dummy_ssl_context(), trusting the test CA instead of not verifying (see the header). */
+const dummy_ssl = (): asyncio.SSLOption => ({ ca_certs: [certs!.ca], server_hostname: "localhost" });
 const DATA = enc("line1\nline2\nline3\n");
 
 function concat(...parts: Uint8Array[]): Uint8Array {
@@ -106,6 +117,44 @@ describe("StreamTests", () => {
     const path = unix_socket_path();
     const httpd = await run_test_server(loop, path);
     await _basetest_open_connection(() => asyncio.open_unix_connection(path));
+    await httpd.close();
+  });
+
+  async function _basetest_open_connection_no_loop_ssl(
+    open: () => asyncio.Coroutine<[asyncio.StreamReader, asyncio.StreamWriter]>,
+  ) {
+    const messages = collect_messages();
+    let reader: asyncio.StreamReader;
+    let writer: asyncio.StreamWriter;
+    try {
+      [reader, writer] = await loop.run_until_complete(open());
+    } finally {
+      asyncio.set_event_loop(null);
+    }
+    writer.write(enc("GET / HTTP/1.0\r\n\r\n"));
+    const data = await loop.run_until_complete(reader.read());
+    assert.ok(dec(data).endsWith("\r\n\r\nTest message"));
+    writer.close();
+    assert.deepEqual(messages, []);
+  }
+
+  test("test_open_connection_no_loop_ssl", { skip: ssl_skip }, async () => {
+    const httpd = await run_test_server(loop, null, server_ssl());
+    const [host, port] = httpd.address as [string, number];
+    await _basetest_open_connection_no_loop_ssl(() =>
+      asyncio.open_connection(host, port, { ssl: dummy_ssl() })
+    );
+    await run_briefly(loop);
+    await httpd.close();
+  });
+
+  test("test_open_unix_connection_no_loop_ssl", { skip: ssl_skip || server_upgrade_skip }, async () => {
+    const path = unix_socket_path();
+    const httpd = await run_test_server(loop, path, server_ssl());
+    await _basetest_open_connection_no_loop_ssl(() =>
+      asyncio.open_unix_connection(path, { ssl: dummy_ssl(), server_hostname: "" })
+    );
+    await run_briefly(loop);
     await httpd.close();
   });
 
@@ -665,6 +714,63 @@ describe("StreamTests", () => {
       }
     }
     assert.deepEqual(messages, []);
+  });
+
+  test("test_start_tls", { skip: ssl_skip || server_upgrade_skip }, async () => {
+    class MyServer {
+      server: asyncio.AbstractServer | null = null;
+      constructor(public loop: asyncio.AbstractEventLoop) {}
+      *handle_client(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) {
+        const data1 = yield* client_reader.readline();
+        client_writer.write(data1);
+        yield* client_writer.drain();
+        assert.equal(client_writer.get_extra_info("sslcontext"), null);
+        yield* client_writer.start_tls(server_ssl());
+        assert.notEqual(client_writer.get_extra_info("sslcontext"), null);
+        const data2 = yield* client_reader.readline();
+        client_writer.write(data2);
+        yield* client_writer.drain();
+        client_writer.close();
+        yield* client_writer.wait_closed();
+      }
+      async start(): Promise<[string, number]> {
+        const sock = create_server(["127.0.0.1", 0]);
+        this.server = await this.loop.run_until_complete(
+          asyncio.start_server((r, w) => this.handle_client(r, w), null, null, { sock }),
+        );
+        return sock.getsockname() as [string, number];
+      }
+      async stop() {
+        if (this.server !== null) {
+          this.server.close();
+          await this.loop.run_until_complete(this.server.wait_closed());
+          this.server = null;
+        }
+      }
+    }
+    function* client(addr: [string, number]) {
+      const [reader, writer] = yield* asyncio.open_connection(addr[0], addr[1]);
+      writer.write(enc("hello world 1!\n"));
+      yield* writer.drain();
+      const msgback1 = yield* reader.readline();
+      assert.equal(writer.get_extra_info("sslcontext"), null);
+      yield* writer.start_tls(dummy_ssl());
+      assert.notEqual(writer.get_extra_info("sslcontext"), null);
+      writer.write(enc("hello world 2!\n"));
+      yield* writer.drain();
+      const msgback2 = yield* reader.readline();
+      writer.close();
+      yield* writer.wait_closed();
+      return [msgback1, msgback2];
+    }
+    const messages = collect_messages();
+    const server = new MyServer(loop);
+    const addr = await server.start();
+    const [msg1, msg2] = await loop.run_until_complete(client(addr));
+    await server.stop();
+    assert.deepEqual(messages, []);
+    assert.deepEqual(msg1, enc("hello world 1!\n"));
+    assert.deepEqual(msg2, enc("hello world 2!\n"));
   });
 
   test("test_streamreader_constructor_without_loop", () => {

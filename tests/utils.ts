@@ -164,6 +164,7 @@ export const TEST_SERVER_RESPONSE =
 export async function run_test_server(
   loop: asyncio.AbstractEventLoop,
   unix_path: string | null = null,
+  ssl: asyncio.SSLOption | null = null,
 ): Promise<{ address: [string, number] | string; close(): Promise<void> }> {
   class Http extends asyncio.Protocol {
     transport!: asyncio.Transport;
@@ -204,8 +205,8 @@ export async function run_test_server(
   }
   function* start() {
     return unix_path === null
-      ? yield* loop.create_server(() => new Http(), "127.0.0.1", 0)
-      : yield* loop.create_unix_server(() => new Http(), unix_path);
+      ? yield* loop.create_server(() => new Http(), "127.0.0.1", 0, { ssl })
+      : yield* loop.create_unix_server(() => new Http(), unix_path, { ssl });
   }
   const server = await loop.run_until_complete(start());
   const address = server.sockets[0].getsockname() as [string, number] | string;
