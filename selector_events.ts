@@ -138,6 +138,9 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     if (info === null) {
       throw new AssertionError("the TLS handshake must be done before the transport is made");
     }
+    rawsock._set_tls_shutdown_timeout(
+      _ssl_timeouts(options.ssl_handshake_timeout, options.ssl_shutdown_timeout)[1],
+    );
     const extra: Record<string, unknown> = {
       ...(options.extra ?? {}),
       sslcontext: sslcontext ?? {},

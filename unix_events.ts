@@ -19,7 +19,7 @@ import { sleep } from "./tasks.ts";
 import { logger } from "./log.ts";
 import { AF_UNIX, SOCK_STREAM, socket } from "./stdlib/socket.ts";
 import { errno, FileNotFoundError, OSError } from "./stdlib/builtins.ts";
-import { stat_path, unlink } from "./stdlib/_host.ts";
+import { SERVER_TLS_UPGRADE, stat_path, unlink } from "./stdlib/_host.ts";
 import {
   _BaseDefaultEventLoopPolicy,
   _set_default_loop_factory,
@@ -27,7 +27,7 @@ import {
   Handle,
 } from "./events.ts";
 import { _iscoroutinefunction, iscoroutine } from "./coroutines.ts";
-import { RuntimeError, TypeError, ValueError } from "./stdlib/builtins.ts";
+import { NotImplementedError, RuntimeError, TypeError, ValueError } from "./stdlib/builtins.ts";
 import { _signal_name, NSIG } from "./stdlib/signal.ts";
 import { add_signal_listener, remove_signal_listener } from "./stdlib/_host.ts";
 import { repr } from "./stdlib/_repr.ts";
@@ -137,6 +137,10 @@ export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
     }
     if (ssl_shutdown_timeout !== null && !ssl) {
       throw new ValueError("ssl_shutdown_timeout is only meaningful with ssl");
+    }
+    if (ssl && !SERVER_TLS_UPGRADE) {
+      // TLS goes on each accepted connection, which this host cannot do (see README).
+      throw new NotImplementedError("this host cannot put TLS on the connections of a Unix socket server");
     }
     if (path !== null) {
       if (sock !== null) throw new ValueError("path and sock can not be specified at the same time");

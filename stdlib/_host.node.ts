@@ -207,6 +207,8 @@ export interface HostStream {
   start_tls(side: TlsSide, unread: Uint8Array | null): Promise<HostStream>;
   /** Closes the connection during {@linkcode start_tls}. */
   abort_tls(): void;
+  /** How long closing a TLS stream waits for the peer's close (CPython's `ssl_shutdown_timeout`). */
+  tls_shutdown_ms: number;
 }
 
 /** Which end of the TLS handshake a stream takes, with its options. */
@@ -318,6 +320,7 @@ class NodeStream implements HostStream {
   private _on_data: ((chunk: Uint8Array) => void) | null = null;
   private _on_end: (() => void) | null = null;
   private _tls_socket: tls.TLSSocket | null = null;
+  tls_shutdown_ms = 30_000;
 
   constructor(
     private _s: net.Socket,
@@ -443,7 +446,18 @@ class NodeStream implements HostStream {
     if (this._closed) return;
     this._closed = true;
     counts.sockets--;
-    this._s.destroy();
+    const s = this._s;
+    if (this.tls !== null && !this._failed && !s.destroyed) {
+      // CPython's TLS shutdown: send close_notify (end()), wait for the peer to close, and drop
+      // the connection after tls_shutdown_ms if it does not (without keeping the process alive).
+      s.end();
+      const timer = setTimeout(() => s.destroy(), this.tls_shutdown_ms);
+      timer.unref();
+      s.unref();
+      s.once("close", () => clearTimeout(timer));
+      return;
+    }
+    s.destroy();
   }
 
   unref(): void {

@@ -223,6 +223,11 @@ export interface HostStream {
   start_tls(side: TlsSide, unread: Uint8Array | null): Promise<HostStream>;
   /** Closes the connection during {@linkcode start_tls} (a handshake taking too long). */
   abort_tls(): void;
+  /**
+   * How long closing a TLS stream may wait for the peer's close (CPython's
+   * `ssl_shutdown_timeout`). Deno closes TLS connections its own way and does not use it.
+   */
+  tls_shutdown_ms: number;
 }
 
 /** Which end of the TLS handshake a stream takes, with its options. */
@@ -316,6 +321,7 @@ class DenoStream implements HostStream {
   private _writing = false;
   private _drained: (() => void)[] = [];
   private _tls_conn: Deno.Conn | null = null;
+  tls_shutdown_ms = 30_000;
 
   constructor(private _conn: Deno.Conn, addrs: [HostAddr, HostAddr] | null = null) {
     counts.sockets++;

@@ -406,6 +406,11 @@ export class socket {
 
   private _aborted_tls = false;
 
+  /** @internal How long closing waits for a TLS peer to close (CPython's `ssl_shutdown_timeout`). */
+  _set_tls_shutdown_timeout(seconds: number): void {
+    if (this._stream !== null) this._stream.tls_shutdown_ms = seconds * 1000;
+  }
+
   /** @internal Stops a {@linkcode _start_tls} in progress: the connection is closed. */
   _abort_tls(): void {
     if (!this._upgrading) return;

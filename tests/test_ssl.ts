@@ -40,7 +40,14 @@ import {
 } from "../stdlib/builtins.ts";
 import { AF_INET, socket } from "../stdlib/socket.ts";
 import { runtime, SERVER_TLS_UPGRADE } from "../stdlib/_host.ts";
-import { capture_warnings, gc_collect, make_certs, run_briefly, TestCase } from "./utils.ts";
+import {
+  capture_warnings,
+  gc_collect,
+  make_certs,
+  run_briefly,
+  TestCase,
+  unix_socket_path,
+} from "./utils.ts";
 import { NODE_AVAILABLE, type Peer, tcp_client, tcp_server } from "./ssl_peer.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -1005,6 +1012,35 @@ describe("TLS", () => {
       assert.match(e.message, /needs a certificate chain and a private key/);
     })());
   });
+
+  test(
+    "on Deno, servers whose TLS needs a server-side upgrade are refused when made",
+    { skip: skip || (SERVER_TLS_UPGRADE && "Node upgrades accepted connections") },
+    async () => {
+      await asyncio.run((function* () {
+        const loop = asyncio.get_running_loop();
+        const ssl = { cert: certs!.cert, key: certs!.key };
+        const sock = new socket(AF_INET);
+        sock.bind(["127.0.0.1", 0]);
+        let err: unknown = null;
+        try {
+          yield* loop.create_server(() => new asyncio.Protocol(), null, null, { sock, ssl });
+        } catch (e) {
+          err = e;
+        } finally {
+          sock.close();
+        }
+        assert.ok(err instanceof NotImplementedError, String(err));
+        err = null;
+        try {
+          yield* loop.create_unix_server(() => new asyncio.Protocol(), unix_socket_path(), { ssl });
+        } catch (e) {
+          err = e;
+        }
+        assert.ok(err instanceof NotImplementedError, String(err));
+      })());
+    },
+  );
 
   test(
     "start_tls() on Deno: a read in flight makes it NotImplementedError, and the transport is closed",
