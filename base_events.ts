@@ -25,6 +25,7 @@ import {
   AbstractServer,
   type CallOptions,
   type CreateConnectionOptions,
+  type CreateDatagramEndpointOptions,
   type CreateServerOptions,
   type ExceptionContext,
   type ExceptionHandler,
@@ -46,7 +47,12 @@ import { ensure_future, gather, sleep, Task, task_step } from "./tasks.ts";
 import { staggered_race } from "./staggered.ts";
 import { CancelledError, SendfileNotAvailableError } from "./exceptions.ts";
 import { type BaseProtocol, Protocol } from "./protocols.ts";
-import { _FlowControlMixin, type BaseTransport, type Transport } from "./transports.ts";
+import {
+  _FlowControlMixin,
+  type BaseTransport,
+  type DatagramTransport,
+  type Transport,
+} from "./transports.ts";
 import { _SendfileMode, SENDFILE_FALLBACK_READBUFFER_SIZE } from "./constants.ts";
 import { TransportSocket } from "./trsock.ts";
 import { _ssl_timeouts, type SSLOption } from "./sslproto.ts";
@@ -64,6 +70,7 @@ import {
   type AddrInfo,
   AF_INET,
   AF_INET6,
+  AF_UNIX,
   AF_UNSPEC,
   AI_PASSIVE,
   getaddrinfo as _getaddrinfo,
@@ -71,6 +78,7 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   IPV6_V6ONLY,
+  SO_BROADCAST,
   SO_KEEPALIVE,
   SO_REUSEADDR,
   SO_REUSEPORT,
@@ -98,7 +106,7 @@ import {
   TypeError,
   ValueError,
 } from "./stdlib/builtins.ts";
-import { hop, monotonic } from "./stdlib/_host.ts";
+import { hop, monotonic, stat_path, unlink } from "./stdlib/_host.ts";
 import type { Context } from "./stdlib/contextvars.ts";
 import { repr, tuple } from "./stdlib/_repr.ts";
 import type { FrameSummary } from "./format_helpers.ts";
@@ -504,6 +512,132 @@ export class BaseEventLoop extends AbstractEventLoop {
       }) as Transport;
     } else {
       transport = this._make_socket_transport(sock, protocol, waiter) as Transport;
+    }
+    try {
+      yield* waiter;
+    } catch (e) {
+      transport.close();
+      throw e;
+    }
+    return [transport, protocol];
+  }
+
+  /**
+   * Opens a datagram (UDP) endpoint: bound to `local_addr`, connected to `remote_addr` (or, with
+   * `allow_broadcast`, only sending there by default), or over `sock`; `[transport, protocol]`.
+   */
+  override *create_datagram_endpoint<P extends BaseProtocol>(
+    protocol_factory: () => P,
+    local_addr: Address | null = null,
+    remote_addr: Address | null = null,
+    options: CreateDatagramEndpointOptions = {},
+  ): Coroutine<[DatagramTransport, P]> {
+    let { family = 0, proto = 0, flags = 0, reuse_port = null, allow_broadcast = null, sock = null } =
+      options;
+    let r_addr: Address | null = null;
+    if (sock !== null) {
+      if (sock.type === SOCK_STREAM) {
+        throw new ValueError(`A datagram socket was expected, got ${repr(sock)}`);
+      }
+      if (local_addr || remote_addr || family || proto || flags || reuse_port || allow_broadcast) {
+        // Name the arguments that cannot go with sock=.
+        const opts: [string, unknown][] = [
+          ["local_addr", local_addr],
+          ["remote_addr", remote_addr],
+          ["family", family],
+          ["proto", proto],
+          ["flags", flags],
+          ["reuse_port", reuse_port],
+          ["allow_broadcast", allow_broadcast],
+        ];
+        const problems = opts.filter(([, v]) => v).map(([k, v]) => `${k}=${py_str(v)}`).join(", ");
+        throw new ValueError(
+          `socket modifier keyword arguments can not be used when sock is specified. (${problems})`,
+        );
+      }
+      sock.setblocking(false);
+    } else {
+      let addr_pairs_info: [[number, number], [Address | null, Address | null]][];
+      if (!(local_addr || remote_addr)) {
+        if (family === 0) throw new ValueError("unexpected address family");
+        addr_pairs_info = [[[family, proto], [null, null]]];
+      } else if (family === AF_UNIX) {
+        for (const addr of [local_addr, remote_addr]) {
+          if (addr !== null && typeof addr !== "string") throw new TypeError("string is expected");
+        }
+        if (local_addr && (local_addr as string)[0] !== "\0") {
+          try {
+            if (stat_path(local_addr as string)?.is_socket) unlink(local_addr as string);
+          } catch (err) {
+            // The directory may allow creating sockets only.
+            logger.error(`Unable to check or remove stale UNIX socket ${repr(local_addr)}: ${repr(err)}`);
+          }
+        }
+        addr_pairs_info = [[[family, proto], [local_addr, remote_addr]]];
+      } else {
+        // Addresses joined by (family, proto), in order.
+        const addr_infos = new Map<string, [[number, number], [Address | null, Address | null]]>();
+        for (const [idx, addr] of [[0, local_addr], [1, remote_addr]] as [0 | 1, Address | null][]) {
+          if (addr === null) continue;
+          if (!(Array.isArray(addr) && addr.length === 2)) throw new TypeError("2-tuple is expected");
+          const infos = yield* this._ensure_resolved(addr, { family, type: SOCK_DGRAM, proto, flags });
+          if (infos.length === 0) throw new OSError("getaddrinfo() returned empty list");
+          for (const [fam, , pro, , address] of infos) {
+            const key = `${fam}:${pro}`;
+            if (!addr_infos.has(key)) addr_infos.set(key, [[fam, pro], [null, null]]);
+            addr_infos.get(key)![1][idx] = address;
+          }
+        }
+        // Each address must have an entry for each (family, proto) pair.
+        addr_pairs_info = [...addr_infos.values()].filter(([, pair]) =>
+          !((local_addr && pair[0] === null) || (remote_addr && pair[1] === null))
+        );
+        if (addr_pairs_info.length === 0) throw new ValueError("can not get address information");
+      }
+      const exceptions: OSError[] = [];
+      for (const [[fam, pro], [local_address, remote_address]] of addr_pairs_info) {
+        sock = null;
+        r_addr = null;
+        try {
+          sock = new socket(fam, SOCK_DGRAM, pro);
+          if (reuse_port) _set_reuseport(sock);
+          if (allow_broadcast) sock.setsockopt(SOL_SOCKET, SO_BROADCAST, 1);
+          sock.setblocking(false);
+          if (local_addr) sock.bind(local_address!);
+          if (remote_addr) {
+            if (!allow_broadcast) yield* this.sock_connect(sock, remote_address!);
+            r_addr = remote_address;
+          }
+        } catch (exc) {
+          if (sock !== null) sock.close();
+          if (exc instanceof OSError) {
+            exceptions.push(exc);
+            sock = null;
+            continue;
+          }
+          throw exc;
+        }
+        break;
+      }
+      if (sock === null) throw exceptions[0];
+    }
+    const protocol = protocol_factory();
+    const waiter = this.create_future<null>();
+    const transport = this._make_datagram_transport(sock, protocol, r_addr, waiter) as DatagramTransport;
+    if (this._debug) {
+      if (local_addr) {
+        logger.info(
+          `Datagram endpoint local_addr=${repr(local_addr)} remote_addr=${repr(remote_addr)} created: (${
+            repr(transport)
+          }, ${repr(protocol)})`,
+        );
+      } else {
+        logger.debug(
+          `Datagram endpoint remote_addr=${repr(remote_addr)} created: (${repr(transport)}, ${
+            repr(protocol)
+          })`,
+        );
+      }
     }
     try {
       yield* waiter;
@@ -1730,6 +1864,18 @@ export function _interleave_addrinfos(addrinfos: AddrInfo[], first_address_famil
     for (const l of lists) if (i < l.length) reordered.push(l[i]);
   }
   return reordered;
+}
+
+/** @internal CPython's `_set_reuseport`: SO_REUSEPORT, or the ValueError of a host without it. */
+export function _set_reuseport(sock: socket): void {
+  try {
+    sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+  } catch (e) {
+    if (!(e instanceof OSError)) throw e;
+    throw new ValueError(
+      "reuse_port not supported by socket module, SO_REUSEPORT defined but not implemented.",
+    );
+  }
 }
 
 /** @internal Python's `_set_nodelay`: TCP_NODELAY on TCP sockets. */

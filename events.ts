@@ -28,7 +28,7 @@ import type { Future } from "./futures.ts";
 import type { Task } from "./tasks.ts";
 import type { Awaitable, Coroutine } from "./coroutines.ts";
 import type { BaseProtocol } from "./protocols.ts";
-import type { Transport } from "./transports.ts";
+import type { DatagramTransport, Transport } from "./transports.ts";
 import type { TransportSocket } from "./trsock.ts";
 import type { Address, AddrInfo, socket } from "./stdlib/socket.ts";
 import type { SSLOption } from "./sslproto.ts";
@@ -311,6 +311,22 @@ export interface SendfileFile {
   seek?(offset: number, whence?: number): unknown;
   /** `"rb"` and the like: a mode without `b` is refused. */
   readonly mode?: string;
+}
+
+/** The keyword arguments of `create_datagram_endpoint`. */
+export interface CreateDatagramEndpointOptions {
+  /** AF_INET or AF_INET6 (default: from the addresses). */
+  family?: number;
+  /** The protocol number. */
+  proto?: number;
+  /** getaddrinfo flags. */
+  flags?: number;
+  /** SO_REUSEPORT (not available on these hosts: ValueError). */
+  reuse_port?: boolean | null;
+  /** SO_BROADCAST; `remote_addr` is then not connected to. */
+  allow_broadcast?: boolean | null;
+  /** An existing datagram socket to use instead. */
+  sock?: socket | null;
 }
 
 /** The keyword arguments of `create_connection` / `create_unix_connection`. */
@@ -611,6 +627,27 @@ export class AbstractEventLoop {
       ssl_shutdown_timeout?: number | null;
     },
   ): Coroutine<Transport> {
+    throw new NotImplementedError();
+  }
+  /** Opens a datagram (UDP) endpoint; `[transport, protocol]`. */
+  create_datagram_endpoint<P extends BaseProtocol>(
+    _protocol_factory: () => P,
+    _local_addr?: Address | null,
+    _remote_addr?: Address | null,
+    _options?: CreateDatagramEndpointOptions,
+  ): Coroutine<[DatagramTransport, P]> {
+    throw new NotImplementedError();
+  }
+  /** Receives a datagram: `[data, address]`. */
+  sock_recvfrom(_sock: socket, _bufsize: number): Coroutine<[Uint8Array, Address | null]> {
+    throw new NotImplementedError();
+  }
+  /** Receives a datagram into `buf`: `[count, address]`. */
+  sock_recvfrom_into(_sock: socket, _buf: Uint8Array, _nbytes?: number): Coroutine<[number, Address | null]> {
+    throw new NotImplementedError();
+  }
+  /** Sends a datagram to `address`; the number of bytes sent. */
+  sock_sendto(_sock: socket, _data: Uint8Array, _address: Address): Coroutine<number> {
     throw new NotImplementedError();
   }
   /** Sends a file on a transport; the number of bytes sent. */

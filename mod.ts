@@ -188,7 +188,12 @@ export {
 } from "./transports.ts";
 export { TransportSocket } from "./trsock.ts";
 export { Server } from "./base_events.ts";
-export type { CreateConnectionOptions, CreateServerOptions, SendfileFile } from "./events.ts";
+export type {
+  CreateConnectionOptions,
+  CreateDatagramEndpointOptions,
+  CreateServerOptions,
+  SendfileFile,
+} from "./events.ts";
 export type { SSLOption } from "./sslproto.ts";
 export {
   type ClientConnectedCallback,

@@ -59,7 +59,7 @@ import {
   SOL_SOCKET,
 } from "./stdlib/socket.ts";
 import { _FlowControlMixin, type Transport } from "./transports.ts";
-import { type BaseProtocol, BufferedProtocol, type Protocol } from "./protocols.ts";
+import { type BaseProtocol, BufferedProtocol, type DatagramProtocol, type Protocol } from "./protocols.ts";
 import { TransportSocket } from "./trsock.ts";
 import { logger } from "./log.ts";
 import * as constants from "./constants.ts";
@@ -112,6 +112,17 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     server: Server | null = null,
   ): _SelectorSocketTransport {
     return new _SelectorSocketTransport(this, sock, protocol, waiter, extra, server);
+  }
+
+  /** @internal */
+  override _make_datagram_transport(
+    sock: socket,
+    protocol: BaseProtocol,
+    address: Address | null = null,
+    waiter: Future<null> | null = null,
+    extra: Record<string, unknown> | null = null,
+  ): _SelectorDatagramTransport {
+    return new _SelectorDatagramTransport(this, sock, protocol, address, waiter, extra);
   }
 
   /**
@@ -497,6 +508,112 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
       return;
     }
     fut.set_result(nbytes);
+  }
+
+  /** Receives a datagram of at most `bufsize` bytes: `[data, address]`. */
+  override *sock_recvfrom(sock: socket, bufsize: number): Coroutine<[Uint8Array, Address | null]> {
+    _check_ssl_socket(sock);
+    if (this._debug && sock.gettimeout() !== 0) throw new ValueError("the socket must be non-blocking");
+    try {
+      return sock.recvfrom(bufsize);
+    } catch (e) {
+      if (!would_block(e)) throw e;
+    }
+    const fut = this.create_future<[Uint8Array, Address | null]>();
+    const fd = sock.fileno();
+    this._ensure_fd_no_transport(fd);
+    const handle = this._add_reader(fd, this._sock_recvfrom.bind(this), fut, sock, bufsize);
+    fut.add_done_callback(() => this._sock_read_done(fd, handle));
+    return yield* fut;
+  }
+
+  /** @internal */
+  _sock_recvfrom(fut: Future<[Uint8Array, Address | null]>, sock: socket, bufsize: number): void {
+    if (fut.done()) return;
+    let result: [Uint8Array, Address | null];
+    try {
+      result = sock.recvfrom(bufsize);
+    } catch (exc) {
+      if (would_block(exc)) return;
+      if (_is_exit(exc)) throw exc;
+      fut.set_exception(exc as Error);
+      return;
+    }
+    fut.set_result(result);
+  }
+
+  /** Receives a datagram into `buf` (at most `nbytes`, default its length): `[count, address]`. */
+  override *sock_recvfrom_into(
+    sock: socket,
+    buf: Uint8Array,
+    nbytes = 0,
+  ): Coroutine<[number, Address | null]> {
+    _check_ssl_socket(sock);
+    if (this._debug && sock.gettimeout() !== 0) throw new ValueError("the socket must be non-blocking");
+    if (!nbytes) nbytes = buf.length;
+    try {
+      return sock.recvfrom_into(buf, nbytes);
+    } catch (e) {
+      if (!would_block(e)) throw e;
+    }
+    const fut = this.create_future<[number, Address | null]>();
+    const fd = sock.fileno();
+    this._ensure_fd_no_transport(fd);
+    const handle = this._add_reader(fd, this._sock_recvfrom_into.bind(this), fut, sock, buf, nbytes);
+    fut.add_done_callback(() => this._sock_read_done(fd, handle));
+    return yield* fut;
+  }
+
+  /** @internal */
+  _sock_recvfrom_into(
+    fut: Future<[number, Address | null]>,
+    sock: socket,
+    buf: Uint8Array,
+    bufsize: number,
+  ): void {
+    if (fut.done()) return;
+    let result: [number, Address | null];
+    try {
+      result = sock.recvfrom_into(buf, bufsize);
+    } catch (exc) {
+      if (would_block(exc)) return;
+      if (_is_exit(exc)) throw exc;
+      fut.set_exception(exc as Error);
+      return;
+    }
+    fut.set_result(result);
+  }
+
+  /** Sends the datagram `data` to `address`; the number of bytes sent. */
+  override *sock_sendto(sock: socket, data: Uint8Array, address: Address): Coroutine<number> {
+    _check_ssl_socket(sock);
+    if (this._debug && sock.gettimeout() !== 0) throw new ValueError("the socket must be non-blocking");
+    try {
+      return sock.sendto(data, address);
+    } catch (e) {
+      if (!would_block(e)) throw e;
+    }
+    const fut = this.create_future<number>();
+    const fd = sock.fileno();
+    this._ensure_fd_no_transport(fd);
+    const handle = this._add_writer(fd, this._sock_sendto.bind(this), fut, sock, data, address);
+    fut.add_done_callback(() => this._sock_write_done(fd, handle));
+    return yield* fut;
+  }
+
+  /** @internal */
+  _sock_sendto(fut: Future<number>, sock: socket, data: Uint8Array, address: Address): void {
+    if (fut.done()) return;
+    let n: number;
+    try {
+      n = sock.sendto(data, 0, address);
+    } catch (exc) {
+      if (would_block(exc)) return;
+      if (_is_exit(exc)) throw exc;
+      fut.set_exception(exc as Error);
+      return;
+    }
+    fut.set_result(n);
   }
 
   /** Sends all of `data` on a non-blocking socket. */
@@ -1227,6 +1344,154 @@ export class _SelectorSocketTransport extends _SelectorTransport {
 
 function _handed_over_error(): RuntimeError {
   return new RuntimeError("this transport was upgraded by start_tls(): use the transport it returned");
+}
+
+/**
+ * Python's `_SelectorDatagramTransport`: a UDP socket for a `DatagramProtocol`. `sendto()` sends at
+ * once when nothing is buffered, else queues the datagram (counting 8 bytes of header each, as
+ * CPython does) and flow control pauses the protocol past the high-water mark.
+ */
+export class _SelectorDatagramTransport extends _SelectorTransport {
+  /** @internal The peer of a connected endpoint (`remote_addr`), or `null`. */
+  _address: Address | null;
+  /** @internal Datagrams waiting to be sent, with their destination. */
+  _dbuffer: [Uint8Array, Address | null][] = [];
+  /** @internal */
+  _header_size = 8;
+  /** @internal Marks a datagram transport (see `DatagramTransport[Symbol.hasInstance]`). */
+  readonly _datagram = true;
+
+  /** Wraps `sock`; `connection_made`, then reading, then `waiter` follow on the next iterations. */
+  constructor(
+    loop: BaseSelectorEventLoop,
+    sock: socket,
+    protocol: BaseProtocol,
+    address: Address | null = null,
+    waiter: Future<null> | null = null,
+    extra: Record<string, unknown> | null = null,
+  ) {
+    super(loop, sock, protocol, extra);
+    this._address = address;
+    this._buffer_size = 0;
+    this._read_ready = this._read_ready.bind(this);
+    this._sendto_ready = this._sendto_ready.bind(this);
+    loop.call_soon(this._protocol!.connection_made.bind(this._protocol), this);
+    // Reading starts once connection_made() has run.
+    loop.call_soon(this._add_reader.bind(this), this._sock_fd, this._read_ready);
+    // The waiter too.
+    if (waiter !== null) loop.call_soon(_set_result_unless_cancelled, waiter, null);
+  }
+
+  /** Bytes queued (with 8 bytes of header each). */
+  override get_write_buffer_size(): number {
+    return this._buffer_size;
+  }
+
+  /** @internal */
+  override _read_ready(): void {
+    if (this._conn_lost) return;
+    let data: Uint8Array;
+    let addr: Address | null;
+    try {
+      [data, addr] = this._sock!.recvfrom(this.max_size);
+    } catch (exc) {
+      if (would_block(exc)) return;
+      if (exc instanceof OSError) {
+        (this._protocol as unknown as DatagramProtocol).error_received(exc);
+        return;
+      }
+      if (_is_exit(exc)) throw exc;
+      this._fatal_error(exc, "Fatal read error on datagram transport");
+      return;
+    }
+    (this._protocol as unknown as DatagramProtocol).datagram_received(data, addr);
+  }
+
+  /** Sends `data` to `addr` (or to the connected peer: `addr` must then be omitted or equal to it). */
+  sendto(data: Uint8Array, addr: Address | null = null): void {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(`data argument must be a bytes-like object, not ${repr(type_name(data))}`);
+    }
+    if (this._address) {
+      if (addr !== null && addr !== undefined && !_same_address(addr, this._address)) {
+        throw new ValueError(`Invalid address: must be None or ${repr(this._address)}`);
+      }
+      addr = this._address;
+    }
+    if (this._conn_lost && this._address) {
+      if (this._conn_lost >= constants.LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
+        logger.warning("socket.send() raised exception.");
+      }
+      this._conn_lost += 1;
+      return;
+    }
+    if (this._dbuffer.length === 0) {
+      // Try to send it now.
+      try {
+        if (this._extra.peername) this._sock!.send(data);
+        else this._sock!.sendto(data, addr as Address);
+        return;
+      } catch (exc) {
+        if (would_block(exc)) {
+          this._loop!._add_writer(this._sock_fd, this._sendto_ready);
+        } else if (exc instanceof OSError) {
+          (this._protocol as unknown as DatagramProtocol).error_received(exc);
+          return;
+        } else {
+          if (_is_exit(exc)) throw exc;
+          this._fatal_error(exc, "Fatal write error on datagram transport");
+          return;
+        }
+      }
+    }
+    // Keep a copy: the caller may reuse its array.
+    this._dbuffer.push([data.slice(), addr]);
+    this._buffer_size += data.length + this._header_size;
+    this._maybe_pause_protocol();
+  }
+
+  /** @internal */
+  _sendto_ready(): void {
+    while (this._dbuffer.length) {
+      const [data, addr] = this._dbuffer.shift()!;
+      this._buffer_size -= data.length + this._header_size;
+      try {
+        if (this._extra.peername) this._sock!.send(data);
+        else this._sock!.sendto(data, addr as Address);
+      } catch (exc) {
+        if (would_block(exc)) {
+          // Again later.
+          this._dbuffer.unshift([data, addr]);
+          this._buffer_size += data.length + this._header_size;
+          break;
+        }
+        if (exc instanceof OSError) {
+          (this._protocol as unknown as DatagramProtocol).error_received(exc);
+          return;
+        }
+        if (_is_exit(exc)) throw exc;
+        this._fatal_error(exc, "Fatal write error on datagram transport");
+        return;
+      }
+    }
+    this._maybe_resume_protocol(); // it may queue more
+    if (!this._dbuffer.length) {
+      this._loop!._remove_writer(this._sock_fd);
+      if (this._closing) this._call_connection_lost(null);
+    }
+  }
+
+  /** @internal Drops what is queued too. */
+  override _force_close(exc: Error | null): void {
+    if (!this._conn_lost) this._dbuffer = [];
+    super._force_close(exc);
+  }
+}
+
+/** Python's `==` on two addresses (tuples compare by value). */
+function _same_address(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
 }
 
 export type { Selectable };

@@ -191,6 +191,16 @@ export class DatagramTransport extends BaseTransport {
   abort(): void {
     throw new NotImplementedError();
   }
+
+  /**
+   * Python's datagram transports derive from both `Transport` (through `_SelectorTransport`) and
+   * `DatagramTransport`; a JavaScript class has one base, so the selector loop's datagram
+   * transport (marked `_datagram`) is a DatagramTransport too.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, x) ||
+      (this === DatagramTransport && (x as { _datagram?: unknown } | null)?._datagram === true);
+  }
 }
 
 /** Python's `SubprocessTransport`. */

@@ -16,7 +16,7 @@ export interface OpenResources {
   timers: number;
   /** Signal listeners installed. */
   signals: number;
-  /** Host connections (TCP, Unix) open. */
+  /** Host sockets (TCP and Unix connections, UDP sockets) open. */
   sockets: number;
   /** Host listeners open. */
   listeners: number;
@@ -30,6 +30,11 @@ export const runtime: "deno" | "node" | "bun" = "deno";
 /** How many host resources are open now (a copy). */
 export function open_resources(): OpenResources {
   return { ...counts };
+}
+
+/** @internal Counts a host socket opened (+1) or closed (-1) outside this module (`_dgram.ts`). */
+export function _count_socket(delta: 1 | -1): void {
+  counts.sockets += delta;
 }
 
 /** Seconds on a monotonic clock (Python's `time.monotonic()`). */

@@ -60,6 +60,7 @@ import {
 import { _alloc_fd, _fd_table, type DefaultSelector, EVENT_READ, EVENT_WRITE } from "./selectors.ts";
 import { repr, tuple } from "./_repr.ts";
 import { _ssl_error } from "./ssl.ts";
+import { type HostDatagram, udp_bind } from "./_dgram.ts";
 
 /** Address family: Unix sockets. */
 export const AF_UNIX = 1;
@@ -85,6 +86,8 @@ export const SOL_SOCKET = 1;
 export const SO_ERROR = 4;
 /** Socket option: reuse a local address. */
 export const SO_REUSEADDR = 2;
+/** Socket option: allow sending to broadcast addresses. */
+export const SO_BROADCAST = 6;
 /** Socket option: keep-alive probes. */
 export const SO_KEEPALIVE = 9;
 /** Socket option: several sockets bound to one port. */
@@ -161,6 +164,10 @@ const STRERROR: Record<string, [number, string]> = {
   EHOSTUNREACH: [errno.EHOSTUNREACH, "No route to host"],
   EALREADY: [errno.EALREADY, "Operation already in progress"],
   EINPROGRESS: [errno.EINPROGRESS, "Operation now in progress"],
+  EMSGSIZE: [90, "Message too long"],
+  EDESTADDRREQ: [89, "Destination address required"],
+  EOPNOTSUPP: [95, "Operation not supported"],
+  EISCONN: [106, "Transport endpoint is already connected"],
 };
 
 /** Python's `os.strerror()` for the error numbers the emulation produces. */
@@ -219,21 +226,26 @@ function host_addr_to_py(family: number, a: { hostname: string; port: number } |
 /** Python's `socket.socket`: a non-blocking stream socket over the host (see the module doc). */
 export class socket {
   /** The address family. */
-  readonly family: number;
+  readonly family!: number;
   /** The socket type. */
-  readonly type: number;
+  readonly type!: number;
   /** The protocol number. */
-  readonly proto: number;
-  private _fd: number;
-  private _timeout: number | null = null;
+  readonly proto!: number;
+  /** @internal The descriptor number (-1 once closed). */
+  protected _fd!: number;
+  /** @internal `gettimeout()`. */
+  protected _timeout: number | null = null;
   private _stream: HostStream | null = null;
   private _listener: HostListener | null = null;
   private _listening = false;
   private _connecting = false;
   private _so_error = 0;
-  private _options = new Map<string, number>();
-  private _sockname: Address | null = null;
-  private _peername: Address | null = null;
+  /** @internal Options set, by `level:option`. */
+  protected _options: Map<string, number> = new Map();
+  /** @internal The local address once bound or connected. */
+  protected _sockname: Address | null = null;
+  /** @internal The peer's address once connected. */
+  protected _peername: Address | null = null;
   // receive side
   private _rbuf: Uint8Array[] = [];
   private _rhead = 0;
@@ -243,8 +255,10 @@ export class socket {
   private _host_paused = false;
   private _shut_rd = false;
   // buffer sizes (SO_SNDBUF, SO_RCVBUF)
-  private _sndbuf = SNDBUF;
-  private _rcvbuf = RCVBUF;
+  /** @internal SO_SNDBUF. */
+  protected _sndbuf: number = SNDBUF;
+  /** @internal SO_RCVBUF. */
+  protected _rcvbuf: number = RCVBUF;
   // send side
   private _wpending = 0;
   private _early: Uint8Array[] = [];
@@ -253,7 +267,8 @@ export class socket {
   private _linger = false;
   // listening side
   private _accepted: HostStream[] = [];
-  private _selector: DefaultSelector | null = null;
+  /** @internal The selector watching this socket. */
+  protected _selector: DefaultSelector | null = null;
   // TLS: a listener made TLS by _set_tls_server; a connection upgraded by _start_tls.
   private _tls_server: TlsServerOptions | null = null;
   private _upgrading = false;
@@ -281,15 +296,18 @@ export class socket {
     if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) {
       throw new OSError(97, "Address family not supported by protocol");
     }
-    if ((type & 0xf) !== SOCK_STREAM) {
-      if ((type & 0xf) === SOCK_DGRAM) {
-        throw new OSError(94, "Socket type not supported (datagram sockets are not emulated)");
+    if ((type & 0xf) === SOCK_DGRAM) {
+      if (family === AF_UNIX) {
+        throw new OSError(94, "Socket type not supported (Unix datagram sockets are not emulated)");
       }
+      // A datagram socket is its own class (see _DatagramSocket).
+      if (new.target === socket) return new _DatagramSocket(family, type, proto);
+    } else if ((type & 0xf) !== SOCK_STREAM) {
       throw new OSError(94, "Socket type not supported");
     }
     this.family = family;
-    this.type = SOCK_STREAM;
-    this.proto = proto || (family === AF_UNIX ? 0 : IPPROTO_TCP);
+    this.type = type & 0xf;
+    this.proto = proto || (family === AF_UNIX ? 0 : this.type === SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP);
     this._fd = _alloc_fd();
     _fd_table.set(this._fd, this);
   }
@@ -462,7 +480,7 @@ export class socket {
   }
 
   /** Tells the selector watching this socket that its readiness may have changed. */
-  private _notify(): void {
+  protected _notify(): void {
     if (this._selector !== null && this._fd >= 0) this._selector._notify(this._fd);
   }
 
@@ -477,7 +495,7 @@ export class socket {
   }
 
   /** `EBADF` once closed. */
-  private _check_open(): void {
+  protected _check_open(): void {
     if (this._fd < 0) throw oserror("EBADF");
   }
 
@@ -534,7 +552,7 @@ export class socket {
   // --- addresses -------------------------------------------------------------------------------
 
   /** Python's address argument checks for this socket's family (`method` names the call, as Python's messages do). */
-  private _check_address(address: unknown, method: string): Address {
+  protected _check_address(address: unknown, method: string): Address {
     if (this.family === AF_UNIX) {
       if (typeof address !== "string") {
         throw new TypeError(`a bytes-like object is required, not '${type_name(address)}'`);
@@ -887,6 +905,22 @@ export class socket {
     return n;
   }
 
+  /** `recvfrom(bufsize)`: on a stream socket, `[recv(bufsize), null]`. */
+  recvfrom(bufsize: number, _flags: number = 0): [Uint8Array, Address | null] {
+    return [this.recv(bufsize), null];
+  }
+
+  /** `recvfrom_into(buffer, nbytes)`: on a stream socket, `[recv_into(...), null]`. */
+  recvfrom_into(buffer: Uint8Array, nbytes: number = 0, _flags: number = 0): [number, Address | null] {
+    return [this.recv_into(buffer, nbytes), null];
+  }
+
+  /** `sendto(data, address)` / `sendto(data, flags, address)`: for datagram sockets (`EISCONN` here). */
+  sendto(_data: Uint8Array, _flags_or_address: number | Address, _address?: Address): number {
+    this._check_open();
+    throw oserror(this._stream !== null ? "EISCONN" : "ENOTCONN");
+  }
+
   /** `sendall(data)` on a non-blocking socket: sends all or raises `BlockingIOError`. */
   sendall(data: Uint8Array, flags: number = 0): void {
     let off = 0;
@@ -973,6 +1007,260 @@ export class socket {
   /** @internal Python's repr. */
   __repr__(): string {
     return this.toString();
+  }
+}
+
+/** The largest UDP payload over IPv4 and IPv6. */
+const UDP_MAX = { 4: 65507, 6: 65527 } as const;
+
+/**
+ * @internal A datagram (UDP) socket: what `socket(AF_INET or AF_INET6, SOCK_DGRAM)` makes. It is
+ * bound at `bind()`, or to the wildcard address at the first `connect()`/`sendto()` as a kernel
+ * does; received datagrams wait in a queue of at most `SO_RCVBUF` bytes (further ones are dropped,
+ * as UDP drops them); sends go to the host at once and a send error is reported by the next call
+ * (a kernel's pending error). `connect()` only records the peer: sends go there and datagrams from
+ * elsewhere are dropped.
+ */
+class _DatagramSocket extends socket {
+  private _dg: HostDatagram | null = null;
+  private _queue: [Uint8Array, Address][] = [];
+  private _qhead = 0;
+  private _qbytes = 0;
+  private _dpending = 0;
+  private _derr: OSError | null = null;
+  private _peer: [string, number] | null = null;
+
+  private get _ipver(): 4 | 6 {
+    return this.family === AF_INET ? 4 : 6;
+  }
+
+  /** The host form of an address (a name is not resolved here: IP addresses and "localhost"). */
+  private _host_addr(address: unknown, method: string): [string, number] {
+    const addr = this._check_address(address, method) as [string, number];
+    let host = addr[0];
+    if (host === "localhost") host = this.family === AF_INET ? "127.0.0.1" : "::1";
+    if (host === "" || host === "<broadcast>") {
+      host = host === "" ? (this.family === AF_INET ? "0.0.0.0" : "::") : "255.255.255.255";
+    }
+    if (this.family === AF_INET ? !_is_ipv4(host) : !_is_ipv6(host)) {
+      throw new gaierror(EAI_NONAME, "Name or service not known");
+    }
+    return [host, addr[1]];
+  }
+
+  private _py_addr(host: string, port: number): Address {
+    return host_addr_to_py(this.family, { hostname: host, port });
+  }
+
+  /** Takes the pending error (a failed send), if any. */
+  private _take_error(): void {
+    if (this._derr !== null) {
+      const e = this._derr;
+      this._derr = null;
+      throw e;
+    }
+  }
+
+  private _bind_host(host: string, port: number): void {
+    let dg: HostDatagram;
+    try {
+      dg = udp_bind(host, port, this._ipver, !!this._options.get(`${SOL_SOCKET}:${SO_REUSEADDR}`));
+    } catch (e) {
+      throw _os_error(e);
+    }
+    this._dg = dg;
+    this._sockname = this._py_addr(dg.local.hostname, dg.local.port);
+    if (this._options.get(`${SOL_SOCKET}:${SO_BROADCAST}`)) dg.set_broadcast(true);
+    dg.start(
+      (data, from) => {
+        const peer = this._peer;
+        if (peer !== null && (from[1] !== peer[1] || from[0] !== peer[0])) return;
+        if (this._qbytes + data.length > this._rcvbuf) return; // the receive buffer is full: dropped
+        this._queue.push([data, this._py_addr(from[0], from[1])]);
+        this._qbytes += data.length;
+        if (this._queue.length - this._qhead === 1) this._notify();
+      },
+      (err) => {
+        this._derr = _os_error(err);
+        this._notify();
+      },
+    );
+  }
+
+  /** `bind(address)`. */
+  override bind(address: Address): void {
+    this._check_open();
+    const [host, port] = this._host_addr(address, "bind");
+    if (this._dg !== null) throw oserror("EINVAL");
+    this._bind_host(host, port);
+  }
+
+  /** `connect(address)`: records the peer (binding to the wildcard address first if unbound). */
+  override connect(address: Address): void {
+    const err = this.connect_ex(address);
+    if (err !== 0) throw new OSError(err, strerror(err));
+  }
+
+  /** `connect_ex(address)`. */
+  override connect_ex(address: Address): number {
+    this._check_open();
+    const peer = this._host_addr(address, "connect");
+    if (this._dg === null) this._bind_host(this.family === AF_INET ? "0.0.0.0" : "::", 0);
+    this._peer = peer;
+    this._peername = this._py_addr(peer[0], peer[1]);
+    return 0;
+  }
+
+  /** `getpeername()`. */
+  override getpeername(): Address {
+    this._check_open();
+    if (this._peername === null) throw oserror("ENOTCONN");
+    return this._peername;
+  }
+
+  /** `listen()`: not for datagram sockets. */
+  override listen(_backlog: number = SOMAXCONN): void {
+    this._check_open();
+    throw oserror("EOPNOTSUPP");
+  }
+
+  /** `accept()`: not for datagram sockets. */
+  override accept(): [socket, Address] {
+    this._check_open();
+    throw oserror("EOPNOTSUPP");
+  }
+
+  /** `recvfrom(bufsize)`: the next datagram (cut to `bufsize`, as UDP cuts it) and its sender. */
+  override recvfrom(bufsize: number, _flags: number = 0): [Uint8Array, Address] {
+    this._check_open();
+    if (bufsize < 0) throw new ValueError("negative buffersize in recvfrom");
+    this._take_error();
+    if (this._qhead === this._queue.length) throw WOULD_BLOCK();
+    const [data, addr] = this._queue[this._qhead];
+    this._queue[this._qhead++] = undefined as never;
+    this._qbytes -= data.length;
+    if (this._qhead === this._queue.length) {
+      this._queue = [];
+      this._qhead = 0;
+    }
+    return [data.length > bufsize ? data.slice(0, bufsize) : data, addr];
+  }
+
+  /** `recv(bufsize)`: the next datagram. */
+  override recv(bufsize: number, flags: number = 0): Uint8Array {
+    if (bufsize < 0) throw new ValueError("negative buffersize in recv");
+    return this.recvfrom(bufsize, flags)[0];
+  }
+
+  /** `recvfrom_into(buffer, nbytes)`: `[bytes copied, sender]`. */
+  override recvfrom_into(buffer: Uint8Array, nbytes: number = 0, flags: number = 0): [number, Address] {
+    if (nbytes < 0) throw new ValueError("negative buffersize in recvfrom_into");
+    if (nbytes > buffer.length) throw new ValueError("nbytes is greater than the length of the buffer");
+    const [data, addr] = this.recvfrom(nbytes || buffer.length, flags);
+    buffer.set(data);
+    return [data.length, addr];
+  }
+
+  /** `recv_into(buffer, nbytes)`. */
+  override recv_into(buffer: Uint8Array, nbytes: number = 0, flags: number = 0): number {
+    if (nbytes < 0) throw new ValueError("negative buffersize in recv_into");
+    if (nbytes > buffer.length) throw new ValueError("buffer too small for requested bytes");
+    return this.recvfrom_into(buffer, nbytes, flags)[0];
+  }
+
+  /** `sendto(data, address)` / `sendto(data, flags, address)`: the datagram's length. */
+  override sendto(data: Uint8Array, flags_or_address: number | Address, address?: Address): number {
+    this._check_open();
+    const to = address === undefined ? flags_or_address : address;
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(`a bytes-like object is required, not '${type_name(data)}'`);
+    }
+    const dest = this._host_addr(to, "sendto");
+    if (this._peer !== null) throw oserror("EISCONN");
+    return this._send_to(data, dest);
+  }
+
+  /** `send(data)`: to the connected peer. */
+  override send(data: Uint8Array, _flags: number = 0): number {
+    this._check_open();
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(`a bytes-like object is required, not '${type_name(data)}'`);
+    }
+    if (this._peer === null) throw oserror("EDESTADDRREQ");
+    return this._send_to(data, this._peer);
+  }
+
+  /** `sendall(data)`: as `send()` (a datagram goes whole or not at all). */
+  override sendall(data: Uint8Array, flags: number = 0): void {
+    this.send(data, flags);
+  }
+
+  private _send_to(data: Uint8Array, dest: [string, number]): number {
+    this._take_error();
+    if (data.length > UDP_MAX[this._ipver]) throw oserror("EMSGSIZE");
+    if (this._dpending >= this._sndbuf) throw WOULD_BLOCK();
+    if (this._dg === null) this._bind_host(this.family === AF_INET ? "0.0.0.0" : "::", 0);
+    const n = data.length;
+    this._dpending += n;
+    this._dg!.send(data.slice(), dest, (err) => {
+      const was_full = this._dpending >= this._sndbuf;
+      this._dpending -= n;
+      if (err !== null && this._fd >= 0) {
+        this._derr = _os_error(err);
+        this._notify();
+      } else if (was_full && this._dpending < this._sndbuf) {
+        this._notify();
+      }
+    });
+    return n;
+  }
+
+  /** `shutdown(how)`: `ENOTCONN` unless connected; otherwise nothing to do for UDP. */
+  override shutdown(how: number): void {
+    this._check_open();
+    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) throw oserror("EINVAL");
+    if (this._peer === null) throw oserror("ENOTCONN");
+  }
+
+  /** `setsockopt()`: SO_BROADCAST goes to the host. */
+  override setsockopt(level: number, option: number, value: number | boolean): void {
+    super.setsockopt(level, option, value);
+    if (level === SOL_SOCKET && option === SO_BROADCAST && this._dg !== null) this._dg.set_broadcast(!!value);
+  }
+
+  /** @internal For the selector. */
+  override _readiness(): number {
+    if (this.fileno() < 0) return 0;
+    let ev = 0;
+    if (this._qhead < this._queue.length || this._derr !== null) ev |= EVENT_READ;
+    if (this._dpending < this._sndbuf || this._derr !== null) ev |= EVENT_WRITE;
+    return ev;
+  }
+
+  /** @internal */
+  override _attach_selector(selector: DefaultSelector | null, _events = 0): void {
+    this._selector = selector;
+  }
+
+  /** `close()`. */
+  override close(): void {
+    if (this.fileno() < 0) return;
+    super.close();
+    this._dg?.close();
+    this._dg = null;
+    this._queue = [];
+    this._qhead = 0;
+    this._qbytes = 0;
+  }
+
+  /** Python's repr. */
+  override toString(): string {
+    if (this.fileno() < 0) return super.toString();
+    let s =
+      `<socket.socket fd=${this.fileno()}, family=${this.family}, type=${this.type}, proto=${this.proto}`;
+    if (this._sockname !== null) s += `, laddr=${repr(this._sockname)}`;
+    if (this._peername !== null) s += `, raddr=${repr(this._peername)}`;
+    return s + ">";
   }
 }
 

@@ -3,10 +3,14 @@
 //
 // Not ported, and why:
 // - BaseEventTests (test_ipaddr_info*, test_port_parameter_types) and
-//   BaseEventLoopWithSelectorTests, TestSelectorUtils: their socket parts are covered by
-//   test_events.ts and test_selector_events.ts, not ported here yet.
-// - BaseLoopSockSendfileTests.test_nonstream_socket: datagram sockets are not emulated (creating
-//   one raises OSError), so there is no SOCK_DGRAM socket to pass.
+//   BaseEventLoopWithSelectorTests, TestSelectorUtils: their stream socket parts are covered by
+//   test_events.ts and test_selector_events.ts, not ported here yet; the create_datagram_endpoint
+//   tests are ported (below). Of those, the ones that patch the `socket` module
+//   (test_create_datagram_endpoint_socket_err, _setblk_err, _nosoreuseport) cannot: an ES module's
+//   bindings cannot be patched. _no_addrinfo and _ip_addr replace `loop.getaddrinfo` instead (the
+//   loop's getaddrinfo is what calls the module's); _cant_bind binds a port in use instead of a
+//   mock bind() that raises. _sock_unix and _existing_sock_unix: Unix datagram sockets are not
+//   emulated (node:dgram has none).
 // - BaseLoopSockSendfileTests: SENDFILE_FALLBACK_READBUFFER_SIZE is an ES module constant and
 //   cannot be lowered to 16 KiB as CPython's setUpClass does; the default is used.
 // - test_set_default_executor_error, test_shutdown_default_executor_timeout: there are no threads
@@ -29,6 +33,7 @@ import {
 import {
   AttributeError,
   KeyboardInterrupt,
+  OSError,
   RuntimeError,
   SystemExit,
   TypeError,
@@ -38,7 +43,16 @@ import { capture_logs, MockCallback, run_briefly, TestCase } from "./utils.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AF_INET, SOCK_STREAM, socket } from "../stdlib/socket.ts";
+import {
+  AF_INET,
+  SO_BROADCAST,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  socket,
+  SOL_SOCKET,
+} from "../stdlib/socket.ts";
 import { type FileIO, open } from "../stdlib/io.ts";
 
 class ZeroDivisionError extends Error {}
@@ -811,6 +825,16 @@ describe("BaseLoopSockSendfileTests", () => {
     }
   });
 
+  test("test_nonstream_socket", async () => {
+    const sock = new socket(AF_INET, SOCK_DGRAM);
+    sock.setblocking(false);
+    tc.addCleanup(() => sock.close());
+    await assert.rejects(
+      run_loop(loop.sock_sendfile(sock, file)),
+      (e) => e instanceof ValueError && /only SOCK_STREAM type/.test(e.message),
+    );
+  });
+
   test("test_notint_count", async () => {
     const sock = make_socket();
     await assert.rejects(
@@ -841,5 +865,236 @@ describe("BaseLoopSockSendfileTests", () => {
       run_loop(loop.sock_sendfile(sock, file, -1)),
       (e) => e instanceof ValueError && /offset must be a non-negative integer/.test(e.message),
     );
+  });
+});
+
+/** CPython's MyDatagramProto. */
+class MyDatagramProto extends asyncio.DatagramProtocol {
+  state = "INITIAL";
+  nbytes = 0;
+  done: asyncio.Future<null> | null = null;
+  transport: asyncio.BaseTransport | null = null;
+  constructor(create_future = false, loop: asyncio.AbstractEventLoop | null = null) {
+    super();
+    if (create_future) this.done = loop!.create_future();
+  }
+  _assert_state(expected: string) {
+    if (this.state !== expected) throw new Error(`state: ${this.state}, expected: ${expected}`);
+  }
+  override connection_made(transport: asyncio.BaseTransport) {
+    this.transport = transport;
+    this._assert_state("INITIAL");
+    this.state = "INITIALIZED";
+  }
+  override datagram_received(data: Uint8Array, _addr: unknown) {
+    this._assert_state("INITIALIZED");
+    this.nbytes += data.length;
+  }
+  override error_received(_exc: Error) {
+    this._assert_state("INITIALIZED");
+  }
+  override connection_lost(_exc: Error | null) {
+    this._assert_state("INITIALIZED");
+    this.state = "CLOSED";
+    if (this.done) this.done.set_result(null);
+  }
+}
+
+describe("BaseEventLoopWithSelectorTests (datagram endpoints)", () => {
+  const tc = new TestCase();
+  let loop: asyncio.SelectorEventLoop;
+  const run_loop = <T>(coro: asyncio.Coroutine<T> | asyncio.Future<T>): Promise<T> =>
+    loop.run_until_complete(coro as asyncio.Coroutine<T>);
+  beforeEach(() => {
+    tc.setUp();
+    loop = new asyncio.SelectorEventLoop();
+    tc.set_event_loop(loop);
+  });
+  afterEach(async () => {
+    if (!loop.is_closed()) await run_briefly(loop);
+    await tc.tearDown();
+  });
+
+  test("test_create_datagram_endpoint_wrong_sock", async () => {
+    const sock = new socket(AF_INET);
+    try {
+      await assert.rejects(
+        run_loop(loop.create_datagram_endpoint(() => new MyDatagramProto(), null, null, { sock })),
+        (e) => e instanceof ValueError && /A datagram socket was expected/.test(e.message),
+      );
+    } finally {
+      sock.close();
+    }
+  });
+
+  test("test_create_datagram_endpoint_no_addrinfo", async () => {
+    // CPython patches socket.getaddrinfo; here the loop's getaddrinfo answers nothing.
+    // deno-lint-ignore require-yield
+    (loop as unknown as { getaddrinfo: unknown }).getaddrinfo = function* () {
+      return [];
+    };
+    await assert.rejects(
+      run_loop(loop.create_datagram_endpoint(() => new MyDatagramProto(), ["localhost", 0])),
+      OSError,
+    );
+  });
+
+  test("test_create_datagram_endpoint_addr_error", async () => {
+    await assert.rejects(
+      run_loop(loop.create_datagram_endpoint(() => new MyDatagramProto(), "localhost")),
+      TypeError,
+    );
+    await assert.rejects(
+      run_loop(
+        loop.create_datagram_endpoint(() => new MyDatagramProto(), ["localhost", 1, 2, 3] as never),
+      ),
+      TypeError,
+    );
+  });
+
+  test("test_create_datagram_endpoint_connect_err", async () => {
+    const sock_connect = MockCallback();
+    sock_connect.side_effect = () => {
+      throw new OSError();
+    };
+    (loop as unknown as { sock_connect: unknown }).sock_connect = sock_connect;
+    await assert.rejects(
+      run_loop(loop.create_datagram_endpoint(() => new asyncio.DatagramProtocol(), null, ["127.0.0.1", 0])),
+      OSError,
+    );
+  });
+
+  test("test_create_datagram_endpoint_allow_broadcast", async () => {
+    const protocol = new MyDatagramProto(true, loop);
+    const sock_connect = MockCallback({ return_value: [] });
+    (loop as unknown as { sock_connect: unknown }).sock_connect = sock_connect;
+    const [transport] = await run_loop(
+      loop.create_datagram_endpoint(() => protocol, null, ["127.0.0.1", 0], { allow_broadcast: true }),
+    );
+    assert.equal(sock_connect.called, false);
+    transport.close();
+    await run_loop(protocol.done!);
+    assert.equal(protocol.state, "CLOSED");
+  });
+
+  test("test_create_datagram_endpoint_no_matching_family", async () => {
+    await assert.rejects(
+      run_loop(
+        loop.create_datagram_endpoint(() => new asyncio.DatagramProtocol(), ["::1", 0], ["127.0.0.1", 0]),
+      ),
+      ValueError,
+    );
+  });
+
+  test("test_create_datagram_endpoint_noaddr_nofamily", async () => {
+    await assert.rejects(
+      run_loop(loop.create_datagram_endpoint(() => new asyncio.DatagramProtocol())),
+      ValueError,
+    );
+  });
+
+  test("test_create_datagram_endpoint_cant_bind", async () => {
+    // A port in use makes bind() fail (CPython: a mock bind() that raises); the socket is closed
+    // (the teardown checks that no host socket is left open).
+    const taken = new socket(AF_INET, SOCK_DGRAM);
+    taken.bind(["127.0.0.1", 0]);
+    try {
+      await assert.rejects(
+        run_loop(
+          loop.create_datagram_endpoint(() => new MyDatagramProto(), taken.getsockname(), null, {
+            family: AF_INET,
+          }),
+        ),
+        OSError,
+      );
+    } finally {
+      taken.close();
+    }
+  });
+
+  test("test_create_datagram_endpoint_sock", async () => {
+    const sock = new socket(AF_INET, SOCK_DGRAM);
+    sock.bind(["127.0.0.1", 0]);
+    const [transport, protocol] = await run_loop(
+      loop.create_datagram_endpoint(() => new MyDatagramProto(true, loop), null, null, { sock }),
+    );
+    transport.close();
+    await run_loop(protocol.done!);
+    assert.equal(protocol.state, "CLOSED");
+  });
+
+  test("test_create_datagram_endpoint_sock_sockopts", async () => {
+    const FakeSock = { type: SOCK_DGRAM } as unknown as socket;
+    const cases: [asyncio.Address | null, asyncio.Address | null, Record<string, unknown>][] = [
+      [["127.0.0.1", 0], null, {}],
+      [null, ["127.0.0.1", 0], {}],
+      [null, null, { family: 1 }],
+      [null, null, { proto: 1 }],
+      [null, null, { flags: 1 }],
+      [null, null, { reuse_port: true }],
+      [null, null, { allow_broadcast: true }],
+    ];
+    for (const [local, remote, opts] of cases) {
+      await assert.rejects(
+        run_loop(
+          loop.create_datagram_endpoint(() => new MyDatagramProto(), local, remote, {
+            ...opts,
+            sock: FakeSock,
+          }),
+        ),
+        ValueError,
+      );
+    }
+  });
+
+  test("test_create_datagram_endpoint_sockopts", async () => {
+    // Socket options are not applied unless asked for.
+    let [transport, protocol] = await run_loop(
+      loop.create_datagram_endpoint(() => new MyDatagramProto(true, loop), ["127.0.0.1", 0]),
+    );
+    let sock = transport.get_extra_info("socket") as socket;
+    assert.equal(sock.getsockopt(SOL_SOCKET, SO_REUSEPORT), 0);
+    assert.equal(sock.getsockopt(SOL_SOCKET, SO_BROADCAST), 0);
+    transport.close();
+    await run_loop(protocol.done!);
+    assert.equal(protocol.state, "CLOSED");
+
+    [transport, protocol] = await run_loop(
+      loop.create_datagram_endpoint(() => new MyDatagramProto(true, loop), ["127.0.0.1", 0], null, {
+        reuse_port: true,
+        allow_broadcast: true,
+      }),
+    );
+    sock = transport.get_extra_info("socket") as socket;
+    assert.equal(sock.getsockopt(SOL_SOCKET, SO_REUSEADDR), 0);
+    assert.ok(sock.getsockopt(SOL_SOCKET, SO_REUSEPORT));
+    assert.ok(sock.getsockopt(SOL_SOCKET, SO_BROADCAST));
+    transport.close();
+    await run_loop(protocol.done!);
+    assert.equal(protocol.state, "CLOSED");
+  });
+
+  test("test_create_datagram_endpoint_ip_addr", async () => {
+    // An address needs no resolver (CPython binds 1.2.3.4 on a mock socket; a real one binds
+    // 127.0.0.1 here).
+    // deno-lint-ignore require-yield
+    (loop as unknown as { getaddrinfo: unknown }).getaddrinfo = function* () {
+      throw new assert.AssertionError({ message: "should not have called getaddrinfo" });
+    };
+    const [t] = await run_loop(
+      loop.create_datagram_endpoint(() => new MyDatagramProto(false, loop), ["127.0.0.1", 0], null, {
+        reuse_port: true,
+      }),
+    );
+    try {
+      const sock = t.get_extra_info("socket") as socket;
+      assert.equal(sock.family, AF_INET);
+      assert.equal(sock.type, SOCK_DGRAM);
+      assert.equal(sock.proto, 17);
+      assert.equal((sock.getsockname() as [string, number])[0], "127.0.0.1");
+    } finally {
+      t.close();
+      await run_briefly(loop);
+    }
   });
 });

@@ -16,7 +16,8 @@
 //   `ssl.create_default_context` is left out (the real default context is checked). The Unix
 //   socket and server-side upgrade TLS tests run on Node only (Deno cannot, see README).
 //   Not ported: test_create_connection_local_addr* (binding before connecting is not supported by the
-//   hosts), the datagram, pipe, subprocess and signal-delivery tests, test_create_server_dual_stack
+//   hosts), test_create_datagram_endpoint_ipv6 (IPv6 is not configured on the CI machines), the pipe,
+//   subprocess and signal-delivery tests, test_create_server_dual_stack
 //   and test_create_server_multiple_hosts_ipv6 (IPv6 is not configured on the CI machines),
 //   test_create_server_trsock's dup()/get_inheritable() (there is no descriptor to duplicate), and
 //   test_server_close's blocking connect() raising ConnectionRefusedError (a blocking connect
@@ -45,7 +46,15 @@ import {
   TestCase,
   unix_socket_path,
 } from "./utils.ts";
-import { AF_UNIX, create_server, SO_REUSEPORT, socket, SOL_SOCKET } from "../stdlib/socket.ts";
+import {
+  AF_INET,
+  AF_UNIX,
+  create_server,
+  SO_REUSEPORT,
+  SOCK_DGRAM,
+  socket,
+  SOL_SOCKET,
+} from "../stdlib/socket.ts";
 import { ConnectionRefusedError, errno, OSError } from "../stdlib/builtins.ts";
 import { runtime, SERVER_TLS_UPGRADE, stat_path, unlink } from "../stdlib/_host.ts";
 import { SSLCertVerificationError, SSLError } from "../stdlib/ssl.ts";
@@ -622,6 +631,47 @@ class NetProto extends asyncio.Protocol {
   }
 }
 
+/** CPython's MyDatagramProto. */
+class DatagramProto extends asyncio.DatagramProtocol {
+  transport: asyncio.BaseTransport | null = null;
+  state = "INITIAL";
+  nbytes = 0;
+  done: asyncio.Future<null> | null = null;
+  constructor(loop: asyncio.AbstractEventLoop | null = null) {
+    super();
+    if (loop !== null) this.done = loop.create_future<null>();
+  }
+  _assert_state(expected: string) {
+    if (this.state !== expected) {
+      throw new assert.AssertionError({ message: `state: '${this.state}', expected: '${expected}'` });
+    }
+  }
+  override connection_made(transport: asyncio.BaseTransport) {
+    this.transport = transport;
+    this._assert_state("INITIAL");
+    this.state = "INITIALIZED";
+  }
+  override datagram_received(data: Uint8Array, _addr: unknown) {
+    this._assert_state("INITIALIZED");
+    this.nbytes += data.length;
+  }
+  override error_received(_exc: Error) {
+    this._assert_state("INITIALIZED");
+  }
+  override connection_lost(_exc: Error | null) {
+    this._assert_state("INITIALIZED");
+    this.state = "CLOSED";
+    this.done?.set_result(null);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /** test_sock_lowlevel's MyProto: sends a request once connected. */
 class HttpProto extends NetProto {
   override connection_made(transport: asyncio.Transport) {
@@ -1153,6 +1203,129 @@ describe("EventLoopNetworkTests", () => {
       (e) => e instanceof OSError && e.errno === errno.EADDRINUSE,
     );
     server.close();
+  });
+
+  async function _test_create_datagram_endpoint(local_addr: [string, number], family: number) {
+    class TestMyDatagramProto extends DatagramProto {
+      constructor() {
+        super(loop);
+      }
+      override datagram_received(data: Uint8Array, addr: unknown) {
+        super.datagram_received(data, addr);
+        (this.transport as asyncio.DatagramTransport).sendto(concat(enc("resp:"), data), addr as never);
+      }
+    }
+    const [s_transport, server] = await loop.run_until_complete(
+      loop.create_datagram_endpoint(() => new TestMyDatagramProto(), local_addr, null, { family }),
+    );
+    // CPython's getnameinfo(NI_NUMERICHOST|NI_NUMERICSERV) of the sockname: it is numeric already.
+    const [host, port] = s_transport.get_extra_info("sockname") as [string, number];
+    assert.ok(s_transport instanceof asyncio.Transport);
+    assert.ok(server instanceof TestMyDatagramProto);
+    assert.equal(server.state, "INITIALIZED");
+    assert.equal(server.transport, s_transport);
+
+    const [transport, client] = await loop.run_until_complete(
+      loop.create_datagram_endpoint(() => new DatagramProto(loop), null, [host, port]),
+    );
+    assert.ok(transport instanceof asyncio.Transport);
+    assert.ok(client instanceof DatagramProto);
+    assert.equal(client.state, "INITIALIZED");
+    assert.equal(client.transport, transport);
+
+    transport.sendto(enc("xxx"));
+    await run_until(() => server.nbytes > 0);
+    assert.equal(server.nbytes, 3);
+    await run_until(() => client.nbytes > 0);
+    // received
+    assert.equal(client.nbytes, 8);
+    // The extra information is there.
+    assert.notEqual(transport.get_extra_info("sockname"), null);
+    // Close the connection.
+    transport.close();
+    await loop.run_until_complete(client.done!);
+    assert.equal(client.state, "CLOSED");
+    server.transport!.close();
+  }
+
+  test("test_create_datagram_endpoint", async () => {
+    await _test_create_datagram_endpoint(["127.0.0.1", 0], AF_INET);
+  });
+
+  test("test_create_datagram_endpoint_sock", async () => {
+    let sock: socket | null = null;
+    const infos = await loop.run_until_complete(loop.getaddrinfo("127.0.0.1", 0, { type: SOCK_DGRAM }));
+    for (const [family, type, proto, , address] of infos) {
+      try {
+        sock = new socket(family, type, proto);
+        sock.setblocking(false);
+        sock.bind(address);
+      } catch {
+        sock?.close();
+        sock = null;
+        continue;
+      }
+      break;
+    }
+    assert.notEqual(sock, null, "Can not create socket.");
+    const [tr, pr] = await loop.run_until_complete(
+      loop.create_datagram_endpoint(() => new DatagramProto(loop), null, null, { sock }),
+    );
+    assert.ok(tr instanceof asyncio.Transport);
+    assert.ok(pr instanceof DatagramProto);
+    tr.close();
+    await loop.run_until_complete(pr.done!);
+  });
+
+  test("test_datagram_send_to_non_listening_address", async () => {
+    class Protocol extends asyncio.DatagramProtocol {
+      _received_datagram: asyncio.Future<Uint8Array> | null = null;
+      override datagram_received(data: Uint8Array, _addr: unknown) {
+        this._received_datagram!.set_result(data);
+      }
+      *wait_for_datagram_received() {
+        this._received_datagram = loop.create_future<Uint8Array>();
+        const result = yield* asyncio.wait_for(this._received_datagram, 10);
+        this._received_datagram = null;
+        return result;
+      }
+    }
+    function create_socket() {
+      const sock = new socket(AF_INET, SOCK_DGRAM);
+      sock.setblocking(false);
+      sock.bind(["127.0.0.1", 0]);
+      return sock;
+    }
+    const socket_1 = create_socket();
+    const [transport_1, protocol_1] = await loop.run_until_complete(
+      loop.create_datagram_endpoint(() => new Protocol(), null, null, { sock: socket_1 }),
+    );
+    const addr_1 = socket_1.getsockname();
+    const socket_2 = create_socket();
+    const [transport_2, protocol_2] = await loop.run_until_complete(
+      loop.create_datagram_endpoint(() => new Protocol(), null, null, { sock: socket_2 }),
+    );
+    const addr_2 = socket_2.getsockname();
+    // Made and closed at once, to get an address nothing listens on.
+    const socket_3 = create_socket();
+    const [transport_3] = await loop.run_until_complete(
+      loop.create_datagram_endpoint(() => new Protocol(), null, null, { sock: socket_3 }),
+    );
+    const addr_3 = socket_3.getsockname();
+    transport_3.abort();
+
+    transport_1.sendto(enc("a"), addr_2);
+    assert.deepEqual(await loop.run_until_complete(protocol_2.wait_for_datagram_received()), enc("a"));
+    transport_2.sendto(enc("b"), addr_1);
+    assert.deepEqual(await loop.run_until_complete(protocol_1.wait_for_datagram_received()), enc("b"));
+    // This goes to an address nothing listens on.
+    transport_1.sendto(enc("c"), addr_3);
+    await loop.run_until_complete(asyncio.sleep(0));
+    // Transport 1 still receives after that.
+    transport_2.sendto(enc("d"), addr_1);
+    assert.deepEqual(await loop.run_until_complete(protocol_1.wait_for_datagram_received()), enc("d"));
+    transport_1.close();
+    transport_2.close();
   });
 
   test("test_server_close", async () => {

@@ -11,22 +11,31 @@
 // - The sendmsg tests (test_write_sendmsg_*, test_writelines_sendmsg_*): JavaScript hosts have no
 //   scatter write; the transport uses CPython's `_write_send` path (as CPython does where
 //   `sendmsg` is missing).
-// - SelectorDatagramTransportTests: datagram transports are not ported (no UDP sockets).
+// - SelectorDatagramTransportTests: CPython's datagram transport keeps its queue in `_buffer`
+//   (pairs of data and address); here it is `_dbuffer` (`_buffer` is the stream transports' byte
+//   chunks), so the tests use that name. test_fatal_error_connected_custom_error's log-format
+//   check is made through the log records (the message and the context lines).
 // - test_fatal_error_custom_exception's log-format check: the port's log record carries the same
 //   message and context, checked through the exception handler instead.
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
-import { _SelectorSocketTransport, _SelectorTransport } from "../selector_events.ts";
+import {
+  _SelectorDatagramTransport,
+  _SelectorSocketTransport,
+  _SelectorTransport,
+} from "../selector_events.ts";
 import { AF_INET, IPPROTO_TCP, SHUT_WR, SOCK_STREAM, type socket } from "../stdlib/socket.ts";
 import {
   BlockingIOError,
+  ConnectionRefusedError,
   ConnectionResetError,
   Exception,
   InterruptedError,
   LookupError,
   OSError,
   TypeError,
+  ValueError,
 } from "../stdlib/builtins.ts";
 import { MockCallback, type MockCallback as MockFn, run_briefly, TestCase, type TestLoop } from "./utils.ts";
 import { logger, type LogRecord } from "../log.ts";
@@ -801,5 +810,358 @@ describe("SelectorSocketTransportBufferedProtocolTests", () => {
     transport._fatal_error = fatal;
     transport._read_ready();
     assert.deepEqual(fatal.calls.at(-1), [err, "Fatal read error on socket transport"]);
+  });
+});
+
+/** The mock socket of a datagram transport: `recvfrom`, `sendto`, `send` are mocks too. */
+class MockDatagramSocket extends MockSocket {
+  recvfrom = MockCallback();
+  sendto = MockCallback({ return_value: 0 });
+  peer: unknown = null;
+  override getpeername = (): [string, number] => {
+    if (this.peer === null) throw new OSError();
+    return this.peer as [string, number];
+  };
+}
+
+/** CPython's `make_test_protocol(asyncio.DatagramProtocol)`. */
+function make_datagram_protocol() {
+  const p = new asyncio.DatagramProtocol();
+  const mocks = {
+    connection_made: MockCallback(),
+    connection_lost: MockCallback(),
+    pause_writing: MockCallback(),
+    resume_writing: MockCallback(),
+    datagram_received: MockCallback(),
+    error_received: MockCallback(),
+  };
+  Object.assign(p, mocks);
+  return p as unknown as asyncio.DatagramProtocol & typeof mocks;
+}
+
+describe("SelectorDatagramTransportTests", () => {
+  let tc: TestCase;
+  let loop: TestLoop;
+  let protocol: ReturnType<typeof make_datagram_protocol>;
+  let sock: MockDatagramSocket;
+  beforeEach(() => {
+    tc = new TestCase();
+    tc.setUp();
+    loop = tc.new_test_loop();
+    protocol = make_datagram_protocol();
+    sock = new MockDatagramSocket();
+  });
+  afterEach(() => tc.tearDown());
+
+  type DT = _SelectorDatagramTransport & Record<string, unknown>;
+
+  function datagram_transport(address: unknown = null): DT {
+    sock.peer = address;
+    const transport = new _SelectorDatagramTransport(
+      loop as never,
+      sock as unknown as socket,
+      protocol,
+      address as never,
+    );
+    tc.addCleanup(() => close_transport(transport));
+    return transport as DT;
+  }
+
+  const A = (): [string, number] => ["0.0.0.0", 1234];
+  const B = (): [string, number] => ["0.0.0.0", 12345];
+
+  test("test_read_ready", () => {
+    const transport = datagram_transport();
+    sock.recvfrom.return_value = [enc("data"), A()];
+    transport._read_ready();
+    assert.deepEqual(protocol.datagram_received.calls.at(-1), [enc("data"), A()]);
+  });
+
+  test("test_transport_inheritance", () => {
+    const transport = datagram_transport();
+    assert.ok(transport instanceof asyncio.DatagramTransport);
+  });
+
+  test("test_read_ready_tryagain", () => {
+    const transport = datagram_transport();
+    sock.recvfrom.side_effect = raises(new BlockingIOError());
+    const fatal = MockCallback();
+    transport._fatal_error = fatal;
+    transport._read_ready();
+    assert.equal(fatal.called, false);
+  });
+
+  test("test_read_ready_err", () => {
+    const transport = datagram_transport();
+    const err = new Exception();
+    sock.recvfrom.side_effect = raises(err);
+    const fatal = MockCallback();
+    transport._fatal_error = fatal;
+    transport._read_ready();
+    assert.deepEqual(fatal.calls.at(-1), [err, "Fatal read error on datagram transport"]);
+  });
+
+  test("test_read_ready_oserr", () => {
+    const transport = datagram_transport();
+    const err = new OSError();
+    sock.recvfrom.side_effect = raises(err);
+    const fatal = MockCallback();
+    transport._fatal_error = fatal;
+    transport._read_ready();
+    assert.equal(fatal.called, false);
+    assert.deepEqual(protocol.error_received.calls.at(-1), [err]);
+  });
+
+  test("test_sendto", () => {
+    const data = enc("data");
+    const transport = datagram_transport();
+    transport.sendto(data, A());
+    assert.ok(sock.sendto.called);
+    assert.deepEqual(sock.sendto.calls.at(-1), [data, A()]);
+  });
+
+  test("test_sendto_bytearray", () => {
+    // A bytearray and a memoryview are both a Uint8Array here.
+    const data = new Uint8Array(enc("data"));
+    const transport = datagram_transport();
+    transport.sendto(data, A());
+    assert.ok(sock.sendto.called);
+    assert.deepEqual(sock.sendto.calls.at(-1), [data, A()]);
+  });
+
+  test("test_sendto_memoryview", () => {
+    const data = enc("xdatax").subarray(1, 5);
+    const transport = datagram_transport();
+    transport.sendto(data, A());
+    assert.ok(sock.sendto.called);
+    assert.deepEqual(sock.sendto.calls.at(-1), [data, A()]);
+  });
+
+  test("test_sendto_no_data", () => {
+    const transport = datagram_transport();
+    transport.sendto(enc(""), A());
+    assert.ok(sock.sendto.called);
+    assert.deepEqual(sock.sendto.calls.at(-1), [enc(""), A()]);
+  });
+
+  test("test_sendto_buffer", () => {
+    const transport = datagram_transport();
+    transport._dbuffer.push([enc("data1"), B()]);
+    transport.sendto(enc("data2"), B());
+    assert.equal(sock.sendto.called, false);
+    assert.deepEqual(transport._dbuffer, [[enc("data1"), B()], [enc("data2"), B()]]);
+  });
+
+  test("test_sendto_buffer_bytearray", () => {
+    const data2 = new Uint8Array(enc("data2"));
+    const transport = datagram_transport();
+    transport._dbuffer.push([enc("data1"), B()]);
+    transport.sendto(data2, B());
+    assert.equal(sock.sendto.called, false);
+    assert.deepEqual(transport._dbuffer, [[enc("data1"), B()], [enc("data2"), B()]]);
+    // What is queued is a copy (Python: immutable bytes).
+    assert.notEqual(transport._dbuffer[1][0], data2);
+  });
+
+  test("test_sendto_buffer_memoryview", () => {
+    const data2 = enc("xdata2x").subarray(1, 6);
+    const transport = datagram_transport();
+    transport._dbuffer.push([enc("data1"), B()]);
+    transport.sendto(data2, B());
+    assert.equal(sock.sendto.called, false);
+    assert.deepEqual(transport._dbuffer, [[enc("data1"), B()], [enc("data2"), B()]]);
+    assert.notEqual(transport._dbuffer[1][0].buffer, data2.buffer);
+  });
+
+  test("test_sendto_buffer_nodata", () => {
+    const data2 = enc("");
+    const transport = datagram_transport();
+    transport._dbuffer.push([enc("data1"), B()]);
+    transport.sendto(data2, B());
+    assert.equal(sock.sendto.called, false);
+    assert.deepEqual(transport._dbuffer, [[enc("data1"), B()], [enc(""), B()]]);
+    assert.notEqual(transport._dbuffer[1][0], data2);
+  });
+
+  test("test_sendto_tryagain", () => {
+    const data = enc("data");
+    sock.sendto.side_effect = raises(new BlockingIOError());
+    const transport = datagram_transport();
+    transport.sendto(data, B());
+    loop.assert_writer(7, transport._sendto_ready);
+    assert.deepEqual(transport._dbuffer, [[enc("data"), B()]]);
+  });
+
+  test("test_sendto_exception", () => {
+    const records: LogRecord[] = [];
+    const old = logger.handler;
+    logger.handler = (r) => records.push(r);
+    try {
+      const data = enc("data");
+      const err = new Exception();
+      sock.sendto.side_effect = raises(err);
+      const transport = datagram_transport();
+      const fatal = MockCallback();
+      transport._fatal_error = fatal;
+      transport.sendto(data, [] as never);
+      assert.ok(fatal.called);
+      assert.deepEqual(fatal.calls.at(-1), [err, "Fatal write error on datagram transport"]);
+      transport._conn_lost = 1;
+      transport._address = ["123"] as never;
+      for (let i = 0; i < 5; i++) transport.sendto(data);
+      assert.equal(records.at(-1)?.levelname, "WARNING");
+      assert.equal(records.at(-1)?.message, "socket.send() raised exception.");
+    } finally {
+      logger.handler = old;
+    }
+  });
+
+  test("test_sendto_error_received", () => {
+    const data = enc("data");
+    sock.sendto.side_effect = raises(new ConnectionRefusedError());
+    const transport = datagram_transport();
+    const fatal = MockCallback();
+    transport._fatal_error = fatal;
+    transport.sendto(data, [] as never);
+    assert.equal(transport._conn_lost, 0);
+    assert.equal(fatal.called, false);
+  });
+
+  test("test_sendto_error_received_connected", () => {
+    const data = enc("data");
+    sock.send.side_effect = raises(new ConnectionRefusedError());
+    const transport = datagram_transport(["0.0.0.0", 1]);
+    const fatal = MockCallback();
+    transport._fatal_error = fatal;
+    transport.sendto(data);
+    assert.equal(fatal.called, false);
+    assert.ok(protocol.error_received.called);
+  });
+
+  test("test_sendto_str", () => {
+    const transport = datagram_transport();
+    assert.throws(() => transport.sendto("str" as never, [] as never), TypeError);
+  });
+
+  test("test_sendto_connected_addr", () => {
+    const transport = datagram_transport(["0.0.0.0", 1]);
+    assert.throws(() => transport.sendto(enc("str"), ["0.0.0.0", 2]), ValueError);
+  });
+
+  test("test_sendto_closing", () => {
+    const transport = datagram_transport([1]);
+    transport.close();
+    assert.equal(transport._conn_lost, 1);
+    transport.sendto(enc("data"), [1] as never);
+    assert.equal(transport._conn_lost, 2);
+  });
+
+  test("test_sendto_ready", () => {
+    const data = enc("data");
+    sock.sendto.return_value = data.length;
+    const transport = datagram_transport();
+    transport._dbuffer.push([data, B()]);
+    loop._add_writer(7, transport._sendto_ready);
+    transport._sendto_ready();
+    assert.ok(sock.sendto.called);
+    assert.deepEqual(sock.sendto.calls.at(-1), [data, B()]);
+    assert.equal(loop.writers.size, 0);
+  });
+
+  test("test_sendto_ready_closing", () => {
+    const data = enc("data");
+    sock.send.return_value = data.length;
+    const transport = datagram_transport();
+    transport._closing = true;
+    transport._dbuffer.push([data, [] as never]);
+    loop._add_writer(7, transport._sendto_ready);
+    transport._sendto_ready();
+    assert.deepEqual(sock.sendto.calls.at(-1), [data, []]);
+    assert.equal(loop.writers.size, 0);
+    assert.deepEqual(sock.close.calls.at(-1), []);
+    assert.deepEqual(protocol.connection_lost.calls.at(-1), [null]);
+  });
+
+  test("test_sendto_ready_no_data", () => {
+    const transport = datagram_transport();
+    loop._add_writer(7, transport._sendto_ready);
+    transport._sendto_ready();
+    assert.equal(sock.sendto.called, false);
+    assert.equal(loop.writers.size, 0);
+  });
+
+  test("test_sendto_ready_tryagain", () => {
+    sock.sendto.side_effect = raises(new BlockingIOError());
+    const transport = datagram_transport();
+    transport._dbuffer.push([enc("data1"), [] as never], [enc("data2"), [] as never]);
+    loop._add_writer(7, transport._sendto_ready);
+    transport._sendto_ready();
+    loop.assert_writer(7, transport._sendto_ready);
+    assert.deepEqual(transport._dbuffer, [[enc("data1"), []], [enc("data2"), []]]);
+  });
+
+  test("test_sendto_ready_exception", () => {
+    const err = new Exception();
+    sock.sendto.side_effect = raises(err);
+    const transport = datagram_transport();
+    const fatal = MockCallback();
+    transport._fatal_error = fatal;
+    transport._dbuffer.push([enc("data"), [] as never]);
+    transport._sendto_ready();
+    assert.deepEqual(fatal.calls.at(-1), [err, "Fatal write error on datagram transport"]);
+  });
+
+  test("test_sendto_ready_error_received", () => {
+    sock.sendto.side_effect = raises(new ConnectionRefusedError());
+    const transport = datagram_transport();
+    const fatal = MockCallback();
+    transport._fatal_error = fatal;
+    transport._dbuffer.push([enc("data"), [] as never]);
+    transport._sendto_ready();
+    assert.equal(fatal.called, false);
+  });
+
+  test("test_sendto_ready_error_received_connection", () => {
+    sock.send.side_effect = raises(new ConnectionRefusedError());
+    const transport = datagram_transport(["0.0.0.0", 1]);
+    const fatal = MockCallback();
+    transport._fatal_error = fatal;
+    transport._dbuffer.push([enc("data"), [] as never]);
+    transport._sendto_ready();
+    assert.equal(fatal.called, false);
+    assert.ok(protocol.error_received.called);
+  });
+
+  test("test_fatal_error_connected", () => {
+    const records: LogRecord[] = [];
+    const old = logger.handler;
+    logger.handler = (r) => records.push(r);
+    try {
+      const transport = datagram_transport(["0.0.0.0", 1]);
+      const err = new ConnectionRefusedError();
+      transport._fatal_error(err);
+      assert.equal(protocol.error_received.called, false);
+      assert.deepEqual(records.filter((r) => r.levelname === "ERROR"), []);
+    } finally {
+      logger.handler = old;
+    }
+  });
+
+  test("test_fatal_error_connected_custom_error", () => {
+    const records: LogRecord[] = [];
+    const old = logger.handler;
+    logger.handler = (r) => records.push(r);
+    try {
+      class MyException extends Exception {}
+      const transport = datagram_transport(["0.0.0.0", 1]);
+      const err = new MyException();
+      transport._fatal_error(err);
+      assert.equal(protocol.error_received.called, false);
+      const errors = records.filter((r) => r.levelname === "ERROR");
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /^Fatal error on transport\nprotocol:.*\ntransport:.*/s);
+    } finally {
+      logger.handler = old;
+    }
   });
 });

@@ -17,7 +17,6 @@
 //   module attribute; an ES module constant cannot be patched, so the default (256 KiB) is used.
 //
 // Not ported, and why:
-// - test_sendfile_not_supported: needs a datagram endpoint (UDP is not emulated).
 // - test_sendfile_prevents_bare_write: skipped by CPython itself where os.sendfile is missing (the
 //   fallback writes through the transport, so there is no window where write() is refused).
 // - KqueueEventLoopTests / EPollEventLoopTests / PollEventLoopTests / ProactorEventLoopTests: one
@@ -302,6 +301,21 @@ describe("SelectEventLoopTests", () => {
       count: number | null,
     ) => BaseEventLoop.prototype._sendfile_native.call(loop as BaseEventLoop, transp, f, offset, count);
   }
+
+  test("test_sendfile_not_supported", async () => {
+    const [tr] = await run_loop(
+      loop.create_datagram_endpoint(() => new asyncio.DatagramProtocol(), null, null, { family: AF_INET }),
+    );
+    try {
+      await assert.rejects(
+        run_loop(loop.sendfile(tr as unknown as asyncio.Transport, file)),
+        (e) => e instanceof RuntimeError && /not supported/.test(e.message),
+      );
+      assert.equal(file.tell(), 0);
+    } finally {
+      tr.close();
+    }
+  });
 
   test("test_sendfile", async () => {
     const [srv_proto, cli_proto] = await prepare_sendfile();

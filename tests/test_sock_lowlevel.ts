@@ -3,16 +3,26 @@
 // HTTP server is a peer on the same loop (tests/utils.ts) instead of a thread.
 //
 // Not ported, and why:
-// - test_recvfrom, test_recvfrom_into, test_sendto_blocking, the
-//   test_datagram_send_to_non_listening_address_* tests: datagram sockets are not emulated (the
-//   hosts' UDP has no non-blocking socket shape to build them on yet).
+// - The test_datagram_send_to_non_listening_address_* tests: CPython runs them on the Proactor
+//   loop only (Windows). test_recvfrom & co.'s `run_udp_echo_server()` thread is a datagram
+//   endpoint on the same loop; test_sendto_blocking's `Mock(sock)` is an object whose prototype
+//   is the socket (the loop's methods take socket objects only).
 // - The Proactor and Windows selector variants: Windows-only.
 // - test_sock_accept's blocking `client.connect()`: a blocking connect cannot block here; it
 //   returns at once and connects in the background (stdlib/socket.ts), which the test allows.
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
-import { AF_UNIX, SHUT_WR, SO_SNDBUF, SOCK_STREAM, socket, SOL_SOCKET } from "../stdlib/socket.ts";
+import {
+  AF_INET,
+  AF_UNIX,
+  SHUT_WR,
+  SO_SNDBUF,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  socket,
+  SOL_SOCKET,
+} from "../stdlib/socket.ts";
 import { BlockingIOError, ConnectionRefusedError, OSError, ValueError } from "../stdlib/builtins.ts";
 import { unlink } from "../stdlib/_host.ts";
 import { run_briefly, run_test_server, TestCase, unix_socket_path } from "./utils.ts";
@@ -333,6 +343,105 @@ describe("SelectorEventLoopTests (test_sock_lowlevel)", () => {
     const httpd = await run_test_server(loop);
     await loop.run_until_complete(_basetest_huge_content_recvinto(httpd.address as [string, number]));
     await httpd.close();
+  });
+
+  /** CPython's `run_udp_echo_server()`: a datagram endpoint on the loop that echoes. */
+  async function run_udp_echo_server(): Promise<[[string, number], () => void]> {
+    class Echo extends asyncio.DatagramProtocol {
+      transport: asyncio.DatagramTransport | null = null;
+      override connection_made(t: asyncio.BaseTransport) {
+        this.transport = t as asyncio.DatagramTransport;
+      }
+      override datagram_received(data: Uint8Array, addr: unknown) {
+        this.transport!.sendto(data, addr as never);
+      }
+    }
+    const [tr] = await loop.run_until_complete(
+      loop.create_datagram_endpoint(() => new Echo(), ["127.0.0.1", 0]),
+    );
+    return [tr.get_extra_info("sockname") as [string, number], () => tr.close()];
+  }
+
+  function* _basetest_datagram_recvfrom(server_address: [string, number]) {
+    // The happy path: sock.sendto() returns at once.
+    const sock = new socket(AF_INET, SOCK_DGRAM);
+    try {
+      sock.setblocking(false);
+      const data = new Uint8Array(4096).fill(1);
+      yield* loop.sock_sendto(sock, data, server_address);
+      const [received_data, from_addr] = yield* loop.sock_recvfrom(sock, 4096);
+      assert.deepEqual(received_data, data);
+      assert.deepEqual(from_addr, server_address);
+    } finally {
+      sock.close();
+    }
+  }
+
+  test("test_recvfrom", async () => {
+    const [server_address, stop] = await run_udp_echo_server();
+    await loop.run_until_complete(_basetest_datagram_recvfrom(server_address));
+    stop();
+  });
+
+  function* _basetest_datagram_recvfrom_into(server_address: [string, number]) {
+    // The happy path: sock.sendto() returns at once.
+    const sock = new socket(AF_INET, SOCK_DGRAM);
+    try {
+      sock.setblocking(false);
+      let buf = new Uint8Array(4096);
+      const data = new Uint8Array(4096).fill(1);
+      yield* loop.sock_sendto(sock, data, server_address);
+      let [num_bytes, from_addr] = yield* loop.sock_recvfrom_into(sock, buf);
+      assert.equal(num_bytes, 4096);
+      assert.deepEqual(buf, data);
+      assert.deepEqual(from_addr, server_address);
+
+      buf = new Uint8Array(8192);
+      yield* loop.sock_sendto(sock, data, server_address);
+      [num_bytes, from_addr] = yield* loop.sock_recvfrom_into(sock, buf, 4096);
+      assert.equal(num_bytes, 4096);
+      assert.deepEqual(buf.subarray(0, 4096), data.subarray(0, 4096));
+      assert.deepEqual(from_addr, server_address);
+    } finally {
+      sock.close();
+    }
+  }
+
+  test("test_recvfrom_into", async () => {
+    const [server_address, stop] = await run_udp_echo_server();
+    await loop.run_until_complete(_basetest_datagram_recvfrom_into(server_address));
+    stop();
+  });
+
+  function* _basetest_datagram_sendto_blocking(server_address: [string, number]) {
+    // The sad path: sock.sendto() raises BlockingIOError (once).
+    const data = new Uint8Array(4096).fill(1);
+    const sock = new socket(AF_INET, SOCK_DGRAM);
+    try {
+      sock.setblocking(false);
+      const mock_sock = Object.create(sock) as socket;
+      let calls = 0;
+      mock_sock.sendto = () => {
+        calls++;
+        throw new BlockingIOError();
+      };
+      loop.call_soon(() => {
+        mock_sock.sendto = sock.sendto.bind(sock);
+      });
+      yield* loop.sock_sendto(mock_sock, data, server_address);
+      assert.equal(calls, 1);
+      const [received_data, from_addr] = yield* loop.sock_recvfrom(sock, 4096);
+      assert.deepEqual(received_data, data);
+      assert.deepEqual(from_addr, server_address);
+    } finally {
+      sock.close();
+    }
+  }
+
+  test("test_sendto_blocking", async () => {
+    const [server_address, stop] = await run_udp_echo_server();
+    await loop.run_until_complete(_basetest_datagram_sendto_blocking(server_address));
+    stop();
   });
 
   test("test_unix_sock_client_ops", async () => {
