@@ -20,8 +20,13 @@ export interface HostDatagram {
     on_message: (data: Uint8Array, from: [string, number]) => void,
     on_error: (e: HostError) => void,
   ): void;
-  /** Sends `data` (the socket owns it) to `to`; `done` tells the outcome. */
-  send(data: Uint8Array, to: [string, number], done: (err: HostError | null) => void): void;
+  /**
+   * Connects to `to` (synchronously): sends go there, and on Node the system's "port
+   * unreachable" comes back as an `ECONNREFUSED` error (Deno's node:dgram does not report it).
+   */
+  connect(to: [string, number]): void;
+  /** Sends `data` (the socket owns it) to `to` (`null`: the connected peer); `done` tells the outcome. */
+  send(data: Uint8Array, to: [string, number] | null, done: (err: HostError | null) => void): void;
   /** SO_BROADCAST. */
   set_broadcast(on: boolean): void;
   /** Closes the socket. */
@@ -86,10 +91,15 @@ class NodeDatagram implements HostDatagram {
     });
   }
 
-  send(data: Uint8Array, to: [string, number], done: (err: HostError | null) => void): void {
-    this._s.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength), to[1], to[0], (e) => {
-      done(e ? host_error(e) : null);
-    });
+  connect(to: [string, number]): void {
+    this._s.connect(to[1], to[0]);
+  }
+
+  send(data: Uint8Array, to: [string, number] | null, done: (err: HostError | null) => void): void {
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const cb = (e: Error | null) => done(e ? host_error(e) : null);
+    if (to === null) this._s.send(buf, cb);
+    else this._s.send(buf, to[1], to[0], cb);
   }
 
   set_broadcast(on: boolean): void {

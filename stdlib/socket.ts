@@ -1018,8 +1018,8 @@ const UDP_MAX = { 4: 65507, 6: 65527 } as const;
  * bound at `bind()`, or to the wildcard address at the first `connect()`/`sendto()` as a kernel
  * does; received datagrams wait in a queue of at most `SO_RCVBUF` bytes (further ones are dropped,
  * as UDP drops them); sends go to the host at once and a send error is reported by the next call
- * (a kernel's pending error). `connect()` only records the peer: sends go there and datagrams from
- * elsewhere are dropped.
+ * (a kernel's pending error, as is an `ECONNREFUSED` for a connected socket on Node). `connect()`
+ * connects the host socket: sends go to the peer and datagrams from elsewhere are dropped.
  */
 class _DatagramSocket extends socket {
   private _dg: HostDatagram | null = null;
@@ -1105,7 +1105,13 @@ class _DatagramSocket extends socket {
   override connect_ex(address: Address): number {
     this._check_open();
     const peer = this._host_addr(address, "connect");
+    if (this._peer !== null) return errno.EISCONN;
     if (this._dg === null) this._bind_host(this.family === AF_INET ? "0.0.0.0" : "::", 0);
+    try {
+      this._dg!.connect(peer);
+    } catch (e) {
+      return _os_error(e).errno ?? errno.EINVAL;
+    }
     this._peer = peer;
     this._peername = this._py_addr(peer[0], peer[1]);
     return 0;
@@ -1202,7 +1208,7 @@ class _DatagramSocket extends socket {
     if (this._dg === null) this._bind_host(this.family === AF_INET ? "0.0.0.0" : "::", 0);
     const n = data.length;
     this._dpending += n;
-    this._dg!.send(data.slice(), dest, (err) => {
+    this._dg!.send(data.slice(), this._peer !== null ? null : dest, (err) => {
       const was_full = this._dpending >= this._sndbuf;
       this._dpending -= n;
       if (err !== null && this._fd >= 0) {
