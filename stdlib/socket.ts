@@ -1,6 +1,7 @@
 /**
  * Python's `socket` module, as far as asyncio needs it: non-blocking stream sockets (TCP over
- * IPv4/IPv6, Unix) emulated over the host's completion-based I/O (`_host.ts`).
+ * IPv4/IPv6, Unix) emulated over the host's completion-based I/O (`_host.ts`), and datagram
+ * (UDP) sockets over `node:dgram` (`_dgram.ts`).
  *
  * A {@linkcode socket} behaves as a kernel socket in non-blocking mode: the host's reads are
  * pushed into a receive buffer (reading from the host stops while it holds `SO_RCVBUF` bytes,
@@ -24,8 +25,12 @@
  * - Deno cannot set `IPV6_V6ONLY`: an IPv6 wildcard socket asking for it on a port where this
  *   process already listens on the IPv4 wildcard fails with `EADDRNOTAVAIL` (so `create_server()`
  *   with no host serves that port on IPv4 only there; Node sets the option).
- * - Socket options other than `TCP_NODELAY`, `SO_ERROR`, `SO_SNDBUF` and `SO_RCVBUF` are recorded
- *   and read back only.
+ * - Socket options other than `TCP_NODELAY`, `SO_ERROR`, `SO_SNDBUF`, `SO_RCVBUF` and (UDP)
+ *   `SO_BROADCAST`/`SO_REUSEADDR` are recorded and read back only.
+ * - A connection starts reading from the host once a selector watches it for reading or `recv()`
+ *   is called, so that the host's TLS can still be put under one nobody has read from
+ *   (`_start_tls`, used by the loop's TLS support).
+ * - Unix datagram sockets are not emulated (`node:dgram` has none).
  *
  * @module
  */

@@ -9,12 +9,17 @@ import {
   ConnectionError,
   ConnectionRefusedError,
   ConnectionResetError,
+  FileNotFoundError,
   OSError,
   RuntimeError,
   TypeError,
   ValueError,
 } from "../stdlib/builtins.ts";
 import { open_resources, runtime } from "../stdlib/_host.ts";
+import { open, UnsupportedOperation } from "../stdlib/io.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { TestCase } from "./utils.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -657,5 +662,56 @@ describe("Datagrams", () => {
       t.close();
       yield* asyncio.sleep(0);
     })());
+  });
+});
+
+describe("Files (stdlib/io.ts, for sendfile)", () => {
+  test("bad input: Python's classes and messages", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pystd-asyncio-io-"));
+    try {
+      const path = join(dir, "f");
+      assert.throws(
+        () => open(join(dir, "missing"), "rb"),
+        (e) =>
+          e instanceof FileNotFoundError && e.errno === 2 && e.filename === join(dir, "missing") &&
+          e.message === `[Errno 2] No such file or directory: '${join(dir, "missing")}'`,
+      );
+      assert.throws(
+        () => open(path, "rz"),
+        (e) => e instanceof ValueError && e.message === "invalid mode: 'rz'",
+      );
+      assert.throws(
+        () => open(path, "rwb"),
+        (e) =>
+          e instanceof ValueError && e.message === "must have exactly one of create/read/write/append mode",
+      );
+      const w = open(path, "wb");
+      assert.equal(w.write(enc("abcdef")), 6);
+      assert.throws(() => w.read(), (e) => e instanceof UnsupportedOperation);
+      w.close();
+      const r = open(path, "rb");
+      assert.deepEqual(r.read(2), enc("ab"));
+      const buf = new Uint8Array(10);
+      assert.equal(r.readinto(buf), 4);
+      assert.deepEqual(buf.subarray(0, 4), enc("cdef"));
+      assert.deepEqual(r.read(), new Uint8Array(0));
+      assert.equal(r.seek(-2, 2), 4);
+      assert.deepEqual(r.read(), enc("ef"));
+      assert.throws(() => r.seek(-1), (e) => e instanceof OSError && e.errno === 22);
+      assert.throws(() => r.write(enc("x")), (e) => e instanceof UnsupportedOperation);
+      r.close();
+      assert.throws(() => r.read(), (e) => e instanceof ValueError && e.message === "read of closed file");
+      assert.throws(
+        () => r.tell(),
+        (e) => e instanceof ValueError && e.message === "I/O operation on closed file",
+      );
+      const t = open(path, "r");
+      assert.equal(t.mode, "r");
+      assert.equal(t.read(2), "ab");
+      assert.equal(t.read(), "cdef");
+      t.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
