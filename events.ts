@@ -670,6 +670,22 @@ export class AbstractEventLoop {
   ): Coroutine<number> {
     throw new NotImplementedError();
   }
+  /** Calls `callback(...args)` whenever `fd` (a socket, or its number) is readable. */
+  add_reader(_fd: socket | number, _callback: AnyFn, ..._args: unknown[]): void {
+    throw new NotImplementedError();
+  }
+  /** Stops watching `fd` for reading; `true` if it was watched. */
+  remove_reader(_fd: socket | number): boolean {
+    throw new NotImplementedError();
+  }
+  /** Calls `callback(...args)` whenever `fd` is writable. */
+  add_writer(_fd: socket | number, _callback: AnyFn, ..._args: unknown[]): void {
+    throw new NotImplementedError();
+  }
+  /** Stops watching `fd` for writing; `true` if it was watched. */
+  remove_writer(_fd: socket | number): boolean {
+    throw new NotImplementedError();
+  }
   /** Receives up to `nbytes` from a non-blocking socket. */
   sock_recv(_sock: socket, _nbytes: number): Coroutine<Uint8Array> {
     throw new NotImplementedError();

@@ -418,25 +418,25 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
   }
 
   /** Calls `callback(...args)` whenever `fd` (a socket, or its number) is readable. */
-  add_reader(fd: FileObj, callback: AnyFn, ...args: unknown[]): void {
+  override add_reader(fd: FileObj, callback: AnyFn, ...args: unknown[]): void {
     this._ensure_fd_no_transport(fd);
     this._add_reader(fd, callback, ...args);
   }
 
   /** Stops watching `fd` for reading; `true` if it was watched. */
-  remove_reader(fd: FileObj): boolean {
+  override remove_reader(fd: FileObj): boolean {
     this._ensure_fd_no_transport(fd);
     return this._remove_reader(fd);
   }
 
   /** Calls `callback(...args)` whenever `fd` is writable. */
-  add_writer(fd: FileObj, callback: AnyFn, ...args: unknown[]): void {
+  override add_writer(fd: FileObj, callback: AnyFn, ...args: unknown[]): void {
     this._ensure_fd_no_transport(fd);
     this._add_writer(fd, callback, ...args);
   }
 
   /** Stops watching `fd` for writing; `true` if it was watched. */
-  remove_writer(fd: FileObj): boolean {
+  override remove_writer(fd: FileObj): boolean {
     this._ensure_fd_no_transport(fd);
     return this._remove_writer(fd);
   }

@@ -163,27 +163,27 @@ export class TestLoop extends BaseEventLoop {
   }
 
   /** Registers a reader callback (recorded, never called by I/O). */
-  add_reader(fd: unknown, callback: AnyFn, ...args: unknown[]): Handle {
+  override add_reader(fd: unknown, callback: AnyFn, ...args: unknown[]): Handle {
     const h = new Handle(callback, args, this, null);
     this.readers.set(fd, h);
     return h;
   }
 
   /** Removes a reader callback. */
-  remove_reader(fd: unknown): boolean {
+  override remove_reader(fd: unknown): boolean {
     this.remove_reader_count.set(fd, (this.remove_reader_count.get(fd) ?? 0) + 1);
     return this.readers.delete(fd);
   }
 
   /** Registers a writer callback (recorded, never called by I/O). */
-  add_writer(fd: unknown, callback: AnyFn, ...args: unknown[]): Handle {
+  override add_writer(fd: unknown, callback: AnyFn, ...args: unknown[]): Handle {
     const h = new Handle(callback, args, this, null);
     this.writers.set(fd, h);
     return h;
   }
 
   /** Removes a writer callback. */
-  remove_writer(fd: unknown): boolean {
+  override remove_writer(fd: unknown): boolean {
     this.remove_writer_count.set(fd, (this.remove_writer_count.get(fd) ?? 0) + 1);
     return this.writers.delete(fd);
   }

@@ -79,6 +79,10 @@ export const AF_UNSPEC = 0;
 export const SOCK_STREAM = 1;
 /** Socket type: datagram (not supported by the emulation). */
 export const SOCK_DGRAM = 2;
+/** Socket type flag: non-blocking from the start (Linux; `socket.type` does not keep it). */
+export const SOCK_NONBLOCK = 0o4000;
+/** Socket type flag: close on exec (Linux; recorded nowhere: there is no exec here). */
+export const SOCK_CLOEXEC = 0o2000000;
 /** Protocol number of TCP. */
 export const IPPROTO_TCP = 6;
 /** Protocol number of UDP. */
