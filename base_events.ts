@@ -1355,7 +1355,9 @@ export class BaseEventLoop extends AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
   ): TimerHandle;
-  override call_later(delay: number, callback: AnyFn): TimerHandle {
+  // The trailing rest parameter is never read (see call_soon); it makes the implementation
+  // signature match the overload in the published type declarations.
+  override call_later(delay: number, callback: AnyFn, ..._args: unknown[]): TimerHandle {
     if (delay === null || delay === undefined) throw new TypeError("delay must not be None");
     // `arguments` rather than a rest parameter: see call_soon.
     const a = arguments.length <= 2 ? NO_ARGS : Array.prototype.slice.call(arguments, 2);
@@ -1372,7 +1374,7 @@ export class BaseEventLoop extends AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
   ): TimerHandle;
-  override call_at(when: number, callback: AnyFn): TimerHandle {
+  override call_at(when: number, callback: AnyFn, ..._args: unknown[]): TimerHandle {
     // `arguments` rather than a rest parameter: see call_soon.
     const a = arguments.length <= 2 ? NO_ARGS : Array.prototype.slice.call(arguments, 2);
     const context = a === NO_ARGS ? null : _pop_call_options(a);
@@ -1426,9 +1428,10 @@ export class BaseEventLoop extends AbstractEventLoop {
     callback: (...args: A) => unknown,
     ...args: [...A] | [...A, CallOptions]
   ): Handle;
-  override call_soon(callback: AnyFn): Handle {
-    // The arguments are read from `arguments`: a rest parameter would allocate an array on every
-    // call, also for the common callback without arguments (which shares one empty array).
+  override call_soon(callback: AnyFn, ..._args: unknown[]): Handle {
+    // The arguments are read from `arguments`, so that the common callback without arguments shares
+    // one empty array; the rest parameter is never read (the optimizing compiler drops an unused
+    // one), it only makes this signature match the overload in the published type declarations.
     this._check_closed();
     const a = arguments.length <= 1 ? NO_ARGS : Array.prototype.slice.call(arguments, 1);
     const context = a === NO_ARGS ? null : _pop_call_options(a);
