@@ -94,3 +94,11 @@ export function _feed_data_to_buffered_proto(proto: BufferedProtocol, data: Uint
     data_len = data.length;
   }
 }
+
+/**
+ * @internal The chunk a socket transport is handing to `data_received()` right now. It came from
+ * the socket and nothing else holds it, so a `StreamReader` fed exactly this array may keep it
+ * instead of copying it (a copy is what Python's immutable `bytes` make unnecessary; any other
+ * array is copied, as the caller may reuse it).
+ */
+export const _owned_chunk: { data: Uint8Array | null } = { data: null };

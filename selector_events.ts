@@ -59,7 +59,13 @@ import {
   SOL_SOCKET,
 } from "./stdlib/socket.ts";
 import { _FlowControlMixin, type Transport } from "./transports.ts";
-import { type BaseProtocol, BufferedProtocol, type DatagramProtocol, type Protocol } from "./protocols.ts";
+import {
+  _owned_chunk,
+  type BaseProtocol,
+  BufferedProtocol,
+  type DatagramProtocol,
+  type Protocol,
+} from "./protocols.ts";
 import { TransportSocket } from "./trsock.ts";
 import { logger } from "./log.ts";
 import * as constants from "./constants.ts";
@@ -1145,12 +1151,14 @@ export class _SelectorSocketTransport extends _SelectorTransport {
       this._read_ready__on_eof();
       return;
     }
+    _owned_chunk.data = data;
     try {
       this._protocol!.data_received!(data);
     } catch (exc) {
       if (_is_exit(exc)) throw exc;
       this._fatal_error(exc, "Fatal error: protocol.data_received() call failed.");
     }
+    _owned_chunk.data = null;
   }
 
   /** @internal */

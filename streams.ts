@@ -15,7 +15,7 @@
 import { type AbstractEventLoop, type AbstractServer, get_event_loop, get_running_loop } from "./events.ts";
 import { IncompleteReadError, LimitOverrunError } from "./exceptions.ts";
 import { extract_stack, type FrameSummary } from "./format_helpers.ts";
-import { Protocol } from "./protocols.ts";
+import { _owned_chunk, Protocol } from "./protocols.ts";
 import type { Transport } from "./transports.ts";
 import type { Future } from "./futures.ts";
 import type { Task } from "./tasks.ts";
@@ -506,14 +506,37 @@ class ByteBuffer {
   buf: Uint8Array = new Uint8Array(0);
   start = 0;
   end = 0;
+  // `buf` is an array received from a socket and kept as is (see extend_owned): never written to.
+  shared = false;
 
   get length(): number {
     return this.end - this.start;
   }
 
+  /** Appends `data`, which nothing else will write to: kept without a copy when the buffer is empty. */
+  extend_owned(data: Uint8Array): void {
+    if (this.start === this.end) {
+      this.buf = data;
+      this.start = 0;
+      this.end = data.length;
+      this.shared = true;
+      return;
+    }
+    this.extend(data);
+  }
+
   extend(data: Uint8Array): void {
     const n = data.length;
-    if (this.end + n > this.buf.length) {
+    if (this.shared) {
+      // A kept array is read only: move to a buffer of our own.
+      const len = this.end - this.start;
+      const nb = new Uint8Array(Math.max(len + n, 1024));
+      nb.set(this.buf.subarray(this.start, this.end));
+      this.buf = nb;
+      this.start = 0;
+      this.end = len;
+      this.shared = false;
+    } else if (this.end + n > this.buf.length) {
       const len = this.end - this.start;
       if (len + n <= this.buf.length && this.start >= len) {
         // Enough room once compacted.
@@ -561,6 +584,7 @@ class ByteBuffer {
       const out = this.buf.subarray(this.start, this.end);
       this.buf = EMPTY;
       this.start = this.end = 0;
+      this.shared = false;
       return out;
     }
     const out = this.buf.slice(this.start, this.start + n);
@@ -684,7 +708,12 @@ export class StreamReader {
   feed_data(data: Uint8Array): void {
     if (this._eof) throw new AssertionError("feed_data after feed_eof");
     if (!data.length) return;
-    this._buffer.extend(data);
+    if (data === _owned_chunk.data) {
+      _owned_chunk.data = null;
+      this._buffer.extend_owned(data);
+    } else {
+      this._buffer.extend(data);
+    }
     this._wakeup_waiter();
     if (this._transport !== null && !this._paused && this._buffer.length > 2 * this._limit) {
       try {

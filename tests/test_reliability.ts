@@ -715,3 +715,44 @@ describe("Files (stdlib/io.ts, for sendfile)", () => {
     }
   });
 });
+
+describe("Buffers", () => {
+  test("feed_data() keeps what it was given even if the caller reuses its array", async () => {
+    await asyncio.run((function* () {
+      const reader = new asyncio.StreamReader();
+      const buf = enc("hello world\n");
+      reader.feed_data(buf);
+      buf.fill(0x78); // the caller reuses its array
+      reader.feed_data(buf.subarray(0, 2));
+      buf.fill(0x79);
+      reader.feed_eof();
+      assert.equal(new TextDecoder().decode(yield* reader.read()), "hello world\nxx");
+    })());
+  });
+
+  test("chunks received from a socket and kept by the reader are not overwritten by later reads", async () => {
+    await asyncio.run((function* () {
+      // Many small messages, read late: the host's read buffer is filled many times meanwhile.
+      const n = 2000;
+      function* handler(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+        for (let i = 0; i < n; i++) writer.write(enc(`line ${i}\n`));
+        yield* writer.drain();
+        writer.close();
+      }
+      const server = yield* asyncio.start_server(handler, "127.0.0.1", 0);
+      const [reader, writer] = yield* asyncio.open_connection(
+        "127.0.0.1",
+        (server.sockets[0].getsockname() as [string, number])[1],
+      );
+      const first = yield* reader.readline(); // keep it: a view into what was received
+      yield* asyncio.sleep(0.05);
+      for (let i = 1; i < n; i++) {
+        assert.equal(new TextDecoder().decode(yield* reader.readline()), `line ${i}\n`);
+      }
+      assert.equal(new TextDecoder().decode(first), "line 0\n");
+      writer.close();
+      server.close();
+      yield* server.wait_closed();
+    })());
+  });
+});
