@@ -400,28 +400,40 @@ class DenoStream implements HostStream {
     if (!this._writing) this._pump();
   }
 
-  private async _pump(): Promise<void> {
-    this._writing = true;
+  // Writes the queue's head, then the next (no async function: one Promise per host write).
+  private _pump(): void {
     const q = this._queue;
-    while (q.length > 0 && !this._closed) {
-      const [data, done] = q[0];
-      try {
-        if (data === null) {
-          await this._conn.closeWrite();
-        } else {
-          let off = 0;
-          while (off < data.length) off += await this._conn.write(off ? data.subarray(off) : data);
-        }
-      } catch (e) {
-        const err = host_error(e);
-        for (const [, cb] of q.splice(0)) cb(this._closed ? null : err);
-        break;
-      }
-      q.shift();
-      done(null);
+    if (q.length === 0 || this._closed) {
+      this._writing = false;
+      for (const f of this._drained.splice(0)) f();
+      return;
     }
-    this._writing = false;
-    for (const f of this._drained.splice(0)) f();
+    this._writing = true;
+    const [data, done] = q[0];
+    const fail = (e: unknown) => {
+      const err = host_error(e);
+      for (const [, cb] of q.splice(0)) cb(this._closed ? null : err);
+      this._writing = false;
+      for (const f of this._drained.splice(0)) f();
+    };
+    if (data === null) {
+      this._conn.closeWrite().then(() => {
+        q.shift();
+        done(null);
+        this._pump();
+      }, fail);
+      return;
+    }
+    this._conn.write(data).then((n) => {
+      if (n < data.length) {
+        // A partial write: the rest goes next.
+        q[0] = [data.subarray(n), done];
+      } else {
+        q.shift();
+        done(null);
+      }
+      this._pump();
+    }, fail);
   }
 
   tls_upgrade_blocker(side: TlsSide, unread: number): string | null {

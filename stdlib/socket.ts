@@ -232,6 +232,25 @@ function host_addr_to_py(family: number, a: { hostname: string; port: number } |
   return tuple([host, a.port]);
 }
 
+// The copies send() makes (the caller may reuse its array while the host writes): small ones are
+// cut from shared slabs, filled one after another and never written again where a copy was cut,
+// since allocating a small array costs microseconds; a slab is dropped once its copies are.
+const SLAB = 64 * 1024;
+let _slab = new Uint8Array(SLAB);
+let _slab_off = 0;
+
+function _copy_out(data: Uint8Array, n: number): Uint8Array {
+  if (n > SLAB / 4) return data.slice(0, n);
+  if (SLAB - _slab_off < n) {
+    _slab = new Uint8Array(SLAB);
+    _slab_off = 0;
+  }
+  const out = _slab.subarray(_slab_off, _slab_off + n);
+  out.set(n === data.length ? data : data.subarray(0, n));
+  _slab_off += n;
+  return out;
+}
+
 /** Python's `socket.socket`: a non-blocking stream socket over the host (see the module doc). */
 export class socket {
   /** The address family. */
@@ -898,7 +917,7 @@ export class socket {
     const room = this._sndbuf - this._wpending;
     if (room <= 0) return 0;
     const n = Math.min(room, data.length);
-    const chunk = owned ? (n === data.length ? data : data.subarray(0, n)) : data.slice(0, n);
+    const chunk = owned ? (n === data.length ? data : data.subarray(0, n)) : _copy_out(data, n);
     this._wpending += n;
     stream.write(chunk, (err) => {
       const was_full = this._wpending >= this._sndbuf;
