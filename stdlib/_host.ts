@@ -328,6 +328,8 @@ class DenoStream implements HostStream {
   private _queue: [Uint8Array | null, (err: HostError | null) => void][] = [];
   private _writing = false;
   private _drained: (() => void)[] = [];
+  // Closed while TLS writes were pending: they are finished first (see close()).
+  private _flush_on_close = false;
   private _tls_conn: Deno.Conn | null = null;
   tls_shutdown_ms = 30_000;
 
@@ -403,7 +405,7 @@ class DenoStream implements HostStream {
   // Writes the queue's head, then the next (no async function: one Promise per host write).
   private _pump(): void {
     const q = this._queue;
-    if (q.length === 0 || this._closed) {
+    if (q.length === 0 || (this._closed && !this._flush_on_close)) {
       this._writing = false;
       for (const f of this._drained.splice(0)) f();
       return;
@@ -499,8 +501,26 @@ class DenoStream implements HostStream {
   close(): void {
     if (this._closed) return;
     this._closed = true;
-    this._queue.length = 0;
     counts.sockets--;
+    if (this.tls !== null && this._writing) {
+      // TLS: the writes already accepted are finished first (the socket layer lingers for plain
+      // streams only), then the connection is closed; after tls_shutdown_ms it is closed anyway.
+      const conn = this._conn;
+      const finish = () => {
+        clearTimeout(timer);
+        try {
+          conn.close();
+        } catch {
+          // already closed by the host
+        }
+      };
+      const timer = setTimeout(finish, this.tls_shutdown_ms);
+      Deno.unrefTimer(timer);
+      this._flush_on_close = true;
+      this._drained.push(finish);
+      return;
+    }
+    this._queue.length = 0;
     try {
       this._conn.close();
     } catch {

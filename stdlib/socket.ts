@@ -991,7 +991,9 @@ export class socket {
     this._rbuf = [];
     this._rsize = 0;
     if (this._upgrading) this._stream?.abort_tls();
-    if (this._stream !== null && this._wpending > 0 && this._werr === null) {
+    // A TLS stream finishes its pending writes itself when closed (then sends close_notify), with
+    // the TLS shutdown timeout: only a plain stream lingers here.
+    if (this._stream !== null && this._wpending > 0 && this._werr === null && this._stream.tls === null) {
       // Let the host finish writing, as a kernel does after close(); read no more, and do not keep
       // the process alive for it (a peer that never reads would otherwise hold it forever).
       this._linger = true;
