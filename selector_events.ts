@@ -1157,8 +1157,9 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     } catch (exc) {
       if (_is_exit(exc)) throw exc;
       this._fatal_error(exc, "Fatal error: protocol.data_received() call failed.");
+    } finally {
+      _owned_chunk.data = null;
     }
-    _owned_chunk.data = null;
   }
 
   /** @internal */
