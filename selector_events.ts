@@ -1363,7 +1363,10 @@ function _handed_over_error(): RuntimeError {
 export class _SelectorDatagramTransport extends _SelectorTransport {
   /** @internal The peer of a connected endpoint (`remote_addr`), or `null`. */
   _address: Address | null;
-  /** @internal Datagrams waiting to be sent, with their destination. */
+  /**
+   * @internal Datagrams waiting to be sent, with their destination: CPython's `_buffer` of this
+   * class, renamed because `_buffer` is the stream transports' byte chunks in the base class.
+   */
   _dbuffer: [Uint8Array, Address | null][] = [];
   /** @internal */
   _header_size = 8;

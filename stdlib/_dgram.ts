@@ -7,7 +7,6 @@
  * @module
  */
 import dgram from "node:dgram";
-import dns from "node:dns";
 import { Buffer } from "node:buffer";
 import { _count_socket, host_error, type HostError } from "./_host.ts";
 
@@ -33,17 +32,18 @@ export interface HostDatagram {
   close(): void;
 }
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
 /** Binds a UDP socket of `family` (4 or 6) to `host`:`port` (0: any), synchronously. */
 export function udp_bind(host: string, port: number, family: 4 | 6, reuse_addr: boolean): HostDatagram {
   const sock = dgram.createSocket({
     type: family === 4 ? "udp4" : "udp6",
     reuseAddr: reuse_addr,
-    // Addresses are answered at once (so bind() is synchronous); names go to the resolver.
-    lookup: (address: string, _options: dns.LookupOptions, cb: (...a: unknown[]) => void) => {
-      if (IPV4.test(address) || address.includes(":")) cb(null, address, IPV4.test(address) ? 4 : 6);
-      else dns.lookup(address, { family }, cb as never);
+    // The socket layer passes numeric addresses only: answered at once, so bind() is synchronous.
+    lookup: (
+      address: string,
+      _options: unknown,
+      cb: (err: null, address: string, family: number) => void,
+    ) => {
+      cb(null, address, family);
     },
   } as dgram.SocketOptions);
   let error: Error | null = null;

@@ -443,7 +443,7 @@ class DenoStream implements HostStream {
     if (side.server !== undefined) {
       return "Deno cannot put TLS on an accepted connection (it has no server-side upgrade)";
     }
-    if (this.remote === null || !("hostname" in this.remote)) return "Deno puts TLS on TCP connections only";
+    if (!("hostname" in this.remote)) return "Deno puts TLS on TCP connections only";
     if (this._reading) return "a read is in flight on this connection, and Deno cannot cancel it";
     if (unread > 0) return "bytes arrived before the TLS handshake";
     if (this._closed) return "the connection is closed";

@@ -141,39 +141,33 @@ export class FileIO {
   read(size: number | null = -1): Uint8Array {
     this._check("read");
     if (!this._flags.read) throw new UnsupportedOperation("read");
-    if (size === null || check_int(size) < 0) {
-      const rest = Math.max(0, host.file_stat(this._h).size - this._pos);
-      const out = new Uint8Array(rest);
-      let n = 0;
-      while (n < rest) {
-        const got = this._read_at(out.subarray(n));
-        if (got === 0) break;
-        n += got;
-      }
-      // The file may have grown meanwhile: read on to its end.
-      const chunks = [out.subarray(0, n)];
-      for (;;) {
-        const more = new Uint8Array(64 * 1024);
-        const got = this._read_at(more);
-        if (got === 0) break;
-        chunks.push(more.subarray(0, got));
-      }
-      return chunks.length === 1 ? chunks[0] : concat(chunks);
+    if (size !== null && check_int(size) >= 0) {
+      const out = new Uint8Array(size);
+      const n = this._fill(out);
+      return n === size ? out : out.slice(0, n);
     }
-    const out = new Uint8Array(size);
-    let n = 0;
-    while (n < size) {
-      const got = this._read_at(out.subarray(n));
-      if (got === 0) break;
-      n += got;
+    // All the rest: sized from the file's length, then on to its end (it may grow meanwhile).
+    const chunks: Uint8Array[] = [];
+    let want = Math.max(0, host.file_stat(this._h).size - this._pos) || 64 * 1024;
+    for (;;) {
+      const b = new Uint8Array(want);
+      const n = this._fill(b);
+      if (n > 0) chunks.push(b.subarray(0, n));
+      if (n < want) break;
+      want = 64 * 1024;
     }
-    return n === size ? out : out.slice(0, n);
+    return chunks.length === 1 ? chunks[0] : concat(chunks);
   }
 
   /** Reads into `b`; the count read (0 at the end). */
   readinto(b: Uint8Array): number {
     this._check("readinto");
     if (!this._flags.read) throw new UnsupportedOperation("readinto");
+    return this._fill(b);
+  }
+
+  /** Reads until `b` is full or the end of the file; the count read. */
+  private _fill(b: Uint8Array): number {
     let n = 0;
     while (n < b.length) {
       const got = this._read_at(b.subarray(n));
