@@ -171,4 +171,45 @@ describe("CoroutineTests", () => {
     }
     await assert.rejects(loop.run_until_complete(bad()), /asynchronous context manager protocol/);
   });
+
+  // Not in CPython: async_with/async_for give a body the shared generator prototype before its
+  // first call (see coroutines.ts); bodies of every kind still run the same, more than once.
+  test("test_async_with_body_kinds", async () => {
+    const lock = new asyncio.Lock();
+    let n = 0;
+    function* named(): Generator<unknown, number, unknown> {
+      yield* asyncio.sleep(0);
+      return ++n;
+    }
+    const frozen = Object.freeze(function* () {
+      yield* asyncio.sleep(0);
+      return ++n;
+    });
+    const readonly_proto = function* () {
+      yield* asyncio.sleep(0);
+      return ++n;
+    };
+    Object.defineProperty(readonly_proto, "prototype", { writable: false });
+    const own_proto = readonly_proto.prototype;
+    function* main() {
+      const got: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        for (const body of [named, frozen, readonly_proto, () => named()]) {
+          got.push(yield* asyncio.async_with(lock, body));
+        }
+        got.push(
+          yield* asyncio.async_with(lock, function* () {
+            const g = named();
+            assert.ok(asyncio.iscoroutine(g));
+            return yield* g;
+          }),
+        );
+      }
+      return got;
+    }
+    assert.deepEqual(await loop.run_until_complete(main()), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.ok(Object.isFrozen(frozen));
+    assert.equal(readonly_proto.prototype, own_proto);
+    assert.ok(asyncio.iscoroutine(named()));
+  });
 });
