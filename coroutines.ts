@@ -36,6 +36,8 @@ export function _is_debug_mode(): boolean {
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
 const GeneratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
+/** @internal `%GeneratorPrototype%`: what generator objects inherit from. */
+export const _GeneratorPrototype: object = GeneratorPrototype;
 const GeneratorFunctionPrototype = GeneratorFunction.prototype;
 const _body_ready: unique symbol = Symbol("asyncio.body_ready");
 

@@ -261,7 +261,10 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     } else {
       // Without a context, the callback runs in a copy of the current one: keep its variables
       // now, make the Context object only if someone asks for it (see Handle).
-      (this._callbacks ??= []).push([fn as DoneCallback, context ?? _current_data()]);
+      // (an array literal for the first one: exactly one slot, where push() would take 17)
+      const entry: [DoneCallback, Context | CtxData] = [fn as DoneCallback, context ?? _current_data()];
+      if (this._callbacks === null) this._callbacks = [entry];
+      else this._callbacks.push(entry);
     }
   }
 

@@ -161,6 +161,23 @@ export function _run_in(ctx: Context, fn: (...a: never[]) => unknown, args: read
   }
 }
 
+/** @internal {@linkcode _run_in} for a function of one argument (no arguments array). */
+export function _run_in1<A>(ctx: Context, fn: (a: A) => unknown, arg: A): unknown {
+  if (ctx._entered) {
+    throw new RuntimeError(`cannot enter context: ${repr(ctx)} is already entered`);
+  }
+  ctx._prev = _current;
+  ctx._entered = true;
+  _current = ctx;
+  try {
+    return fn(arg);
+  } finally {
+    _current = ctx._prev as Context;
+    ctx._prev = null;
+    ctx._entered = false;
+  }
+}
+
 /** @internal The current context's variables (an immutable snapshot: set() replaces it). */
 export function _current_data(): ReadonlyMap<ContextVar<unknown>, unknown> {
   return _current._data;

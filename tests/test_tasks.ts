@@ -1611,6 +1611,58 @@ describe("SleepTests", () => {
     await loop.run_until_complete(coro());
     assert.equal(result, 11);
   });
+
+  // Not in CPython: sleep(0) returns a hand-made coroutine object (tasks.ts, _Sleep0); it must
+  // answer next/throw/return exactly as the generator `function* () { yield; return result; }`.
+  test("test_sleep_zero_coroutine_protocol", async () => {
+    function* reference<T>(result: T) {
+      yield;
+      return result;
+    }
+    type Step = (g: Generator<unknown, unknown, unknown>) => unknown;
+    const outcome = (g: Generator<unknown, unknown, unknown>, step: Step) => {
+      try {
+        return ["ok", step(g)];
+      } catch (e) {
+        return ["raised", e];
+      }
+    };
+    const err = new Error("thrown in");
+    const scripts: Step[][] = [
+      [(g) => g.next(), (g) => g.next(), (g) => g.next()],
+      [(g) => g.throw(err), (g) => g.next()],
+      [(g) => g.next(), (g) => g.throw(err), (g) => g.next(), (g) => g.throw(err)],
+      [(g) => g.next(), (g) => g.return(5), (g) => g.next()],
+      [(g) => g.return(6), (g) => g.next()],
+      [(g) => g.next(), (g) => g.next(), (g) => g.return(7)],
+    ];
+    for (const delay of [0, -1]) {
+      for (const script of scripts) {
+        const mine = asyncio.sleep(delay, "r") as Generator<unknown, unknown, unknown>;
+        const ref = reference("r");
+        for (const step of script) assert.deepEqual(outcome(mine, step), outcome(ref, step));
+      }
+    }
+    const c = asyncio.sleep(0);
+    assert.ok(asyncio.iscoroutine(c));
+    assert.equal(c[Symbol.iterator](), c);
+    assert.equal(Object.prototype.toString.call(c), "[object Generator]");
+    const t = loop.create_task(c);
+    assert.match(repr(t), /coro=<sleep\(\) running/);
+    assert.equal(await loop.run_until_complete(t), null);
+    // A task cancelled while it sleeps(0) gets the CancelledError thrown in, as with a generator.
+    function* sleeper() {
+      try {
+        yield* asyncio.sleep(0);
+      } catch (e) {
+        return e instanceof asyncio.CancelledError ? "cancelled" : "other";
+      }
+      return "woke";
+    }
+    const t2 = loop.create_task(sleeper());
+    loop.call_soon(() => t2.cancel());
+    assert.equal(await loop.run_until_complete(t2), "cancelled");
+  });
 });
 
 describe("ShieldGatherAsCompletedTests", () => {
