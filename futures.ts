@@ -60,6 +60,30 @@ interface FastLoop {
   _check_closed(): void;
 }
 
+/**
+ * @internal A task waiting on a future, as the future's callback list holds it: the entry
+ * `[_task_wakeup, task]` stands for "wake `task` up" (CPython's C Task registers itself in the same
+ * spirit, with no bound method per task). When the future is done, the task puts itself in the
+ * loop's ready queue as the handle of its wake-up (no closure per task, no Handle per wake-up).
+ */
+export interface _Waker {
+  /** The context the wake-up runs in. */
+  readonly _context: Context;
+  /** Schedules the wake-up on the loop (the task is its own handle). */
+  _schedule_wakeup(fut: Future<unknown>): void;
+  /** The wake-up itself. */
+  __wakeup(fut: Future<unknown>): void;
+}
+
+/**
+ * @internal The callback of a `[_task_wakeup, task]` entry (see {@linkcode _Waker}); a future
+ * never calls it directly. Its name is what reprs show, as CPython's `Task.task_wakeup`.
+ */
+export function _task_wakeup(_fut: Future<unknown>): void {
+  throw new RuntimeError("_task_wakeup stands for a waiting task and is never called");
+}
+(_task_wakeup as { __qualname__?: string }).__qualname__ = "Task.task_wakeup";
+
 /** The keyword options of `Future`'s constructor. */
 export interface FutureOptions {
   /** The loop the future belongs to (default: `get_event_loop()`). */
@@ -100,7 +124,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
    * @internal The done callbacks and their contexts, or the variables of the context copy they
    * run in (`null` until the first one is added).
    */
-  _callbacks: [DoneCallback, Context | CtxData][] | null = null;
+  _callbacks: [DoneCallback, Context | CtxData | _Waker][] | null = null;
   /**
    * Set while a task awaits this future (`yield*`): that is how `Task.__step` recognizes a
    * future. An object with a non-null `_asyncio_future_blocking` is taken for a future.
@@ -201,21 +225,27 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     if (loop._call_soon === undefined) {
       for (let i = 0; i < callbacks.length; i++) {
         const [callback, ctx] = callbacks[i];
-        this._loop.call_soon(callback, this, {
-          context: ctx instanceof Context ? ctx : _context_from_data(ctx),
-        });
+        if (callback === _task_wakeup) {
+          const task = ctx as _Waker;
+          this._loop.call_soon((fut: Future<unknown>) => task.__wakeup(fut), this, { context: task._context });
+        } else {
+          this._loop.call_soon(callback, this, {
+            context: ctx instanceof Context ? ctx : _context_from_data(ctx as CtxData),
+          });
+        }
       }
       return;
     }
     // The loop's own path (what CPython's C Future does): no argument parsing per callback.
     loop._check_closed();
-    const args = [this];
+    let args: unknown[] | null = null;
     for (let i = 0; i < callbacks.length; i++) {
       const [callback, ctx] = callbacks[i];
-      if (ctx instanceof Context) loop._call_soon(callback, args, ctx);
+      if (callback === _task_wakeup) (ctx as _Waker)._schedule_wakeup(this);
+      else if (ctx instanceof Context) loop._call_soon(callback, args ??= [this], ctx);
       else {
-        const h = loop._call_soon(callback, args, null) as { _ctx_data: CtxData };
-        h._ctx_data = ctx;
+        const h = loop._call_soon(callback, args ??= [this], null) as { _ctx_data: CtxData };
+        h._ctx_data = ctx as CtxData;
       }
     }
   }

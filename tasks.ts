@@ -37,6 +37,8 @@ import { CancelledError, InvalidStateError, TimeoutError } from "./exceptions.ts
 import {
   _get_loop,
   _set_result_unless_cancelled,
+  _task_wakeup,
+  type _Waker,
   Future,
   future_add_to_awaited_by,
   future_discard_from_awaited_by,
@@ -77,6 +79,12 @@ export interface TaskInit {
  */
 export function task_step(task: Task<unknown>, exc?: unknown): void {
   task.__step(exc);
+}
+
+function task_wakeup_run(task: Task<unknown>): void {
+  const fut = task._wake_fut as Future<unknown>;
+  task._wake_fut = null;
+  task.__wakeup(fut);
 }
 
 function make_wakeup(task: Task<unknown>): (fut: Future<unknown>) => void {
@@ -393,7 +401,16 @@ export class Task<T = unknown> extends Future<T> {
         } else {
           future_add_to_awaited_by(fut, this);
           fut._asyncio_future_blocking = false;
-          fut.add_done_callback(this._wakeup_cb ??= make_wakeup(this), { context: this._context });
+          const ctor = fut.constructor;
+          if ((ctor === Future || ctor === Task) && fut._state === _PENDING && !this._loop._debug) {
+            // A pending Future or Task (not a subclass, which may override add_done_callback, as
+            // CPython's C Task checks): the task registers itself (see _Waker in futures.ts).
+            const entry: [typeof _task_wakeup, _Waker] = [_task_wakeup, this];
+            if (fut._callbacks === null) fut._callbacks = [entry];
+            else fut._callbacks.push(entry);
+          } else {
+            fut.add_done_callback(this._wakeup_cb ??= make_wakeup(this), { context: this._context });
+          }
           this._fut_waiter = fut;
           if (this._must_cancel) {
             if (fut.cancel(this._cancel_message)) this._must_cancel = false;
@@ -441,8 +458,26 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal The exception the scheduled step throws in (or `null`). */
   private _step_exc: unknown = null;
 
-  /** @internal Handle protocol: runs the scheduled step in the task's context. */
+  /** @internal The future whose completion the task, queued as its own handle, wakes up on. */
+  _wake_fut: Future<unknown> | null = null;
+
+  /** @internal Queues the task as the handle of its wake-up from `fut` (see _Waker in futures.ts). */
+  _schedule_wakeup(fut: Future<unknown>): void {
+    this._wake_fut = fut;
+    (this._loop as unknown as LoopInternals)._add_callback(this as unknown as Handle);
+  }
+
+  /** @internal Handle protocol: runs the scheduled step (or wake-up) in the task's context. */
   _run(): void {
+    const fut = this._wake_fut;
+    if (fut !== null) {
+      try {
+        _run_in1(this._context, task_wakeup_run, this);
+      } catch (e) {
+        _callback_failed(this, this._loop, _task_wakeup, [fut], e, null);
+      }
+      return;
+    }
     const exc = this._step_exc;
     this._step_exc = null;
     try {

@@ -6,7 +6,7 @@
 // Not ported, and why:
 // - test_generic_alias: `Task[str]` is Python's runtime typing; TypeScript generics are erased.
 // - test_task_del_collect, test_refleaks_in_task__init__, test_del__log_destroy_pending_segfault,
-//   test_subclasses_ctask_cfuture, test_asyncio_module_compiled, test_foobar: C-extension and
+//   test_asyncio_module_compiled, test_foobar: C-extension and
 //   reference-counting regressions.
 // - test_get_stack, test_cancel_traceback_for_future_result/_exception, test_exception_traceback:
 //   they read Python frames and tracebacks; a suspended JavaScript generator exposes no frames.
@@ -982,7 +982,71 @@ describe("TaskTests", () => {
   });
 
   test("test_step_result_future", async () => {
-    // A bare `yield fut` (without `*`) is the Python `yield fut` of a generator coroutine.
+    // A task awaiting a Future subclass goes through the subclass's add_done_callback.
+    class Fut<T> extends asyncio.Future<T> {
+      cb_added = false;
+      override add_done_callback(
+        fn: asyncio.DoneCallback<this>,
+        options?: { context?: contextvars.Context | null },
+      ): void {
+        this.cb_added = true;
+        super.add_done_callback(fn, options);
+      }
+    }
+    const fut = new Fut<object>({ loop });
+    let result: object | null = null;
+    function* wait_for_future() {
+      result = yield* fut;
+    }
+    const t = new_task(loop, wait_for_future());
+    await run_briefly(loop);
+    assert.ok(fut.cb_added);
+    const res = {};
+    fut.set_result(res);
+    await run_briefly(loop);
+    assert.equal(result, res);
+    assert.ok(t.done());
+    assert.equal(t.result(), undefined);
+  });
+
+  test("test_subclasses_ctask_cfuture", async () => {
+    // Subclasses of Task and Future count add_done_callback calls: the task is awaited once by
+    // run_until_complete, and awaits the future once (a subclass, so through its method).
+    class Task<T> extends asyncio.Task<T> {
+      calls: Record<string, number> = {};
+      override add_done_callback(
+        fn: asyncio.DoneCallback<this>,
+        options?: { context?: contextvars.Context | null },
+      ): void {
+        this.calls.add_done_callback = (this.calls.add_done_callback ?? 0) + 1;
+        super.add_done_callback(fn, options);
+      }
+    }
+    class Future<T> extends asyncio.Future<T> {
+      calls: Record<string, number> = {};
+      override add_done_callback(
+        fn: asyncio.DoneCallback<this>,
+        options?: { context?: contextvars.Context | null },
+      ): void {
+        this.calls.add_done_callback = (this.calls.add_done_callback ?? 0) + 1;
+        super.add_done_callback(fn, options);
+      }
+    }
+    const fut = new Future<string>({ loop });
+    function* func() {
+      loop.call_soon(() => fut.set_result("spam"));
+      return yield* fut;
+    }
+    const task = new Task(func(), { loop });
+    const result = await loop.run_until_complete(task);
+    assert.equal(result, "spam");
+    assert.deepEqual(task.calls, { add_done_callback: 1 });
+    assert.deepEqual(fut.calls, { add_done_callback: 1 });
+  });
+
+  // Not in CPython (its generator-based `yield fut` is gone from the suite): a bare `yield fut`
+  // (without `*`) is the Python `yield fut` of a generator coroutine.
+  test("test_step_bare_yield_of_future", async () => {
     const fut = new_future(loop);
     function* bad() {
       yield fut;
@@ -996,6 +1060,7 @@ describe("TaskTests", () => {
     fut.cancel();
   });
 
+  // Not in CPython: a bare `yield` of a generator.
   test("test_step_result_generator", async () => {
     function* inner() {
       yield* asyncio.sleep(0);
@@ -1010,6 +1075,7 @@ describe("TaskTests", () => {
     );
   });
 
+  // Not in CPython: a bare `yield` of anything else.
   test("test_step_bad_yield", async () => {
     function* bad() {
       yield 42;
