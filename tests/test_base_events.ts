@@ -171,6 +171,7 @@ describe("BaseEventLoopTests", () => {
     assert.deepEqual(calls, ["b", "a"]);
   });
 
+  // Not in CPython: a NaN delay (JavaScript numbers), CPython's ValueError message.
   test("test_call_later_nan_delay", () => {
     // CPython accepts a NaN deadline and the heap's order is then undefined; it is refused here.
     assert.throws(() => loop.call_later(NaN, () => {}), ValueError);
@@ -659,6 +660,7 @@ describe("RunningLoopTests", () => {
     }
   });
 
+  // Not in CPython: run_until_complete() returns a Promise here; a misuse must still throw at the call.
   test("test_run_inside_running_loop_throws_synchronously", async () => {
     // CPython raises before anything runs; the port throws synchronously, not by rejecting.
     const loop = asyncio.new_event_loop();

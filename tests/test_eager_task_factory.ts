@@ -208,6 +208,7 @@ describe("EagerTaskFactoryLoopTests", () => {
     await run_coro(run());
   });
 
+  // Not in CPython: create_task(eager_start=False) under the eager factory (3.14's keyword).
   test("test_eager_start_false", async () => {
     // 3.14: the eager factory passes eager_start through; False makes a lazy task.
     // deno-lint-ignore require-yield
@@ -222,6 +223,7 @@ describe("EagerTaskFactoryLoopTests", () => {
     assert.equal(await run_coro(run()), 1);
   });
 
+  // Not in CPython: eager_start asked for while the loop is not running.
   test("test_eager_start_outside_running_loop", async () => {
     // An eager task created while the loop is not running starts lazily (CPython checks
     // `loop.is_running()`).

@@ -328,6 +328,7 @@ describe("PolicyTests", () => {
     }
   });
 
+  // Not in CPython: the deprecated policy classes this port exports.
   test("test_base_default_policy_is_exported_as_type_only", () => {
     assert.ok(new asyncio.DefaultEventLoopPolicy() instanceof _BaseDefaultEventLoopPolicy);
   });
@@ -479,6 +480,7 @@ describe("EventLoopTests", () => {
     assert.deepEqual(results, [["hello", "world"]]);
   });
 
+  // Not in CPython: callers outside the loop are plain async code here, not threads.
   test("test_call_soon_threadsafe_from_outside_the_loop", async () => {
     // The one-thread twin of test_call_soon_threadsafe: plain async code outside the loop
     // schedules a callback while the loop waits; the loop must wake up for it.
@@ -495,6 +497,7 @@ describe("EventLoopTests", () => {
     assert.ok(performance.now() - t0 < 30_000);
   });
 
+  // Not in CPython: a loop waiting on the host is woken by call_soon from outside it.
   test("test_call_soon_from_outside_the_loop_wakes_it", async () => {
     // DESIGN.md: call_soon from code outside the loop also wakes it (there is no other thread).
     const results: string[] = [];
@@ -507,12 +510,14 @@ describe("EventLoopTests", () => {
     assert.deepEqual(results, ["woken"]);
   });
 
+  // Not in CPython: stop() from plain async code while the loop waits on the host.
   test("test_stop_from_outside_the_loop", async () => {
     setTimeout(() => loop.stop(), 10);
     await loop.run_forever();
     assert.equal(loop.is_running(), false);
   });
 
+  // Not in CPython: run_in_executor runs the function on the loop (no threads).
   test("test_run_once_in_executor_plain", async () => {
     // There are no threads: run_in_executor runs the function on the loop.
     const f = loop.run_in_executor(null, (a: number, b: number) => a + b, 1, 2);
@@ -546,6 +551,7 @@ describe("EventLoopTests", () => {
     assert.throws(() => loop.add_signal_handler(2, func), RuntimeError);
   });
 
+  // Not in CPython: run_forever() and run() called from a callback of the running loop (CPython's messages).
   test("test_run_forever_twice_and_run_inside_callback", async () => {
     const errors: string[] = [];
     loop.call_soon(() => {
@@ -570,6 +576,7 @@ describe("EventLoopTests", () => {
     ]);
   });
 
+  // Not in CPython: add_signal_handler argument checks on the host's signals.
   test("test_add_signal_handler_checks", () => {
     const l = loop as asyncio.SelectorEventLoop;
     assert.throws(() => l.add_signal_handler("boom" as unknown as number, noop), TypeError);
@@ -580,6 +587,7 @@ describe("EventLoopTests", () => {
     assert.equal(l.remove_signal_handler(2), false);
   });
 
+  // Not in CPython: a host signal reaching a handler, and its removal.
   test("test_add_signal_handler_and_remove", () => {
     const l = loop as asyncio.SelectorEventLoop;
     l.add_signal_handler(10, noop);

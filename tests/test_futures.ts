@@ -458,17 +458,20 @@ describe("FutureTests", () => {
     assert.equal(f1, f2);
   });
 
+  // Not in CPython: wrap_promise, the Promise bridge this port adds.
   test("test_wrap_promise", async () => {
     const f2 = asyncio.wrap_future(Promise.resolve("oi"), { loop });
     assert.ok(asyncio.isfuture(f2));
     assert.equal(await loop.run_until_complete(f2), "oi");
   });
 
+  // Not in CPython: wrap_promise of a rejected Promise.
   test("test_wrap_promise_rejected", async () => {
     const f2 = asyncio.wrap_promise(Promise.reject(new ValueError("no")), { loop });
     await assert.rejects(loop.run_until_complete(f2), ValueError);
   });
 
+  // Not in CPython: cancelling a wrap_promise future.
   test("test_wrap_promise_cancel", async () => {
     let resolve!: (v: number) => void;
     const p = new Promise<number>((r) => (resolve = r));

@@ -114,6 +114,7 @@ describe("CoroutineTests", () => {
     assert.equal(await loop.run_until_complete(foo()), "spam");
   });
 
+  // Not in CPython: async_for, this port's `async for`.
   test("test_async_for_custom_iterator", async () => {
     // `async for` over any object with __aiter__/__anext__ (the issue's requirement).
     class Countdown {
@@ -143,6 +144,7 @@ describe("CoroutineTests", () => {
     assert.deepEqual(await loop.run_until_complete(main()), [[3, 2, 1], [5, 4]]);
   });
 
+  // Not in CPython: async_with, this port's `async with`.
   test("test_async_with_suppresses_and_errors", async () => {
     const log: string[] = [];
     const suppressing = {

@@ -208,6 +208,7 @@ describe("RunTests", () => {
     await asyncio.run(main(), { loop_factory: () => new asyncio.EventLoop() });
   });
 
+  // Not in CPython: asyncio.run() of a Promise (a JavaScript awaitable).
   test("test_asyncio_run_promise", async () => {
     // A Promise is an awaitable: run() awaits it in a task (3.14 accepts awaitables).
     assert.equal(await asyncio.run(Promise.resolve(7)), 7);

@@ -768,6 +768,7 @@ describe("TestTaskGroup", () => {
     assert.ok(t.cancelled());
   });
 
+  // Not in CPython: create_task() on a group not entered closes the coroutine.
   test("test_create_task_outside_group_closes_coro", () => {
     // 3.13 (gh-115957): create_task on a group not entered closes the coroutine.
     let closed = false;

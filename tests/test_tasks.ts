@@ -263,6 +263,7 @@ describe("TaskTests", () => {
     f.cancel();
   });
 
+  // Not in CPython: ensure_future() of a Promise.
   test("test_ensure_future_promise", async () => {
     const f = asyncio.ensure_future(Promise.resolve(7), { loop });
     assert.equal(await loop.run_until_complete(f), 7);
@@ -1901,6 +1902,7 @@ describe("ShieldGatherAsCompletedTests", () => {
     completed = new Set();
   });
 
+  // Not in CPython: as_completed() driven by async_for.
   test("test_as_completed_async_iterator", async () => {
     // 3.13's form: async iteration yields the original tasks as they complete.
     const loop2 = asyncio.new_event_loop();

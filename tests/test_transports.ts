@@ -90,6 +90,7 @@ describe("TransportTests", () => {
     assert.deepEqual(transport.get_write_buffer_limits(), [128, 256]);
   });
 
+  // Not in CPython: instanceof across the transport classes.
   test("ReadTransport and WriteTransport include Transport, as Python's multiple inheritance does", () => {
     const t = new asyncio.Transport();
     assert.ok(t instanceof asyncio.ReadTransport);
