@@ -121,8 +121,15 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
   /** @internal */
   _cancelled_exc: CancelledError | null = null;
   /**
-   * @internal The done callbacks and their contexts, or the variables of the context copy they
-   * run in (`null` until the first one is added).
+   * @internal The first done callback, kept in two fields rather than in a list (as CPython's C
+   * Future keeps `fut_callback0`/`fut_context0`): most futures and tasks have exactly one.
+   */
+  _callback0: DoneCallback | null = null;
+  /** @internal Its context, or the variables of the context copy it runs in (see _callbacks). */
+  _context0: Context | CtxData | _Waker | null = null;
+  /**
+   * @internal The other done callbacks and their contexts, or the variables of the context copy
+   * they run in (`null` until one is added).
    */
   _callbacks: [DoneCallback, Context | CtxData | _Waker][] | null = null;
   /**
@@ -218,35 +225,73 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
 
   /** Schedules every done callback with `call_soon` and clears the list. */
   private __schedule_callbacks(): void {
+    const callback0 = this._callback0;
     const callbacks = this._callbacks;
-    if (callbacks === null || callbacks.length === 0) return;
+    if (callback0 === null && callbacks === null) return;
+    const context0 = this._context0;
+    this._callback0 = null;
+    this._context0 = null;
     this._callbacks = null;
     const loop = this._loop as unknown as FastLoop;
     if (loop._call_soon === undefined) {
-      for (let i = 0; i < callbacks.length; i++) {
-        const [callback, ctx] = callbacks[i];
-        if (callback === _task_wakeup) {
-          const task = ctx as _Waker;
-          this._loop.call_soon((fut: Future<unknown>) => task.__wakeup(fut), this, { context: task._context });
-        } else {
-          this._loop.call_soon(callback, this, {
-            context: ctx instanceof Context ? ctx : _context_from_data(ctx as CtxData),
-          });
-        }
+      if (callback0 !== null) this.__schedule_generic(callback0, context0!);
+      if (callbacks !== null) {
+        for (let i = 0; i < callbacks.length; i++) this.__schedule_generic(callbacks[i][0], callbacks[i][1]);
       }
       return;
     }
     // The loop's own path (what CPython's C Future does): no argument parsing per callback.
     loop._check_closed();
-    let args: unknown[] | null = null;
-    for (let i = 0; i < callbacks.length; i++) {
-      const [callback, ctx] = callbacks[i];
-      if (callback === _task_wakeup) (ctx as _Waker)._schedule_wakeup(this);
-      else if (ctx instanceof Context) loop._call_soon(callback, args ??= [this], ctx);
-      else {
-        const h = loop._call_soon(callback, args ??= [this], null) as { _ctx_data: CtxData };
-        h._ctx_data = ctx as CtxData;
+    if (callback0 !== null) {
+      if (callback0 === _task_wakeup) (context0 as _Waker)._schedule_wakeup(this);
+      else this.__schedule_fast(loop, callback0, context0!, [this]);
+    }
+    if (callbacks !== null) {
+      const args = [this];
+      for (let i = 0; i < callbacks.length; i++) {
+        const [callback, ctx] = callbacks[i];
+        if (callback === _task_wakeup) (ctx as _Waker)._schedule_wakeup(this);
+        else this.__schedule_fast(loop, callback, ctx, args);
       }
+    }
+  }
+
+  /** One callback, through the loop's `_call_soon`. */
+  private __schedule_fast(
+    loop: FastLoop,
+    callback: DoneCallback,
+    ctx: Context | CtxData | _Waker,
+    args: unknown[],
+  ) {
+    if (ctx instanceof Context) loop._call_soon!(callback, args, ctx);
+    else {
+      const h = loop._call_soon!(callback, args, null) as { _ctx_data: CtxData };
+      h._ctx_data = ctx as CtxData;
+    }
+  }
+
+  /** One callback, through a loop's public `call_soon`. */
+  private __schedule_generic(callback: DoneCallback, ctx: Context | CtxData | _Waker): void {
+    if (callback === _task_wakeup) {
+      const task = ctx as _Waker;
+      this._loop.call_soon((fut: Future<unknown>) => task.__wakeup(fut), this, { context: task._context });
+    } else {
+      this._loop.call_soon(callback, this, {
+        context: ctx instanceof Context ? ctx : _context_from_data(ctx as CtxData),
+      });
+    }
+  }
+
+  /** @internal Adds a callback entry (the first one goes in `_callback0`, as CPython's C Future). */
+  _add_callback_entry(fn: DoneCallback, ctx: Context | CtxData | _Waker): void {
+    if (this._callback0 === null && this._callbacks === null) {
+      this._callback0 = fn;
+      this._context0 = ctx;
+    } else if (this._callbacks === null) {
+      // (an array literal: exactly one slot, where push() on [] would reserve 17)
+      this._callbacks = [[fn, ctx]];
+    } else {
+      this._callbacks.push([fn, ctx]);
     }
   }
 
@@ -291,28 +336,33 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     } else {
       // Without a context, the callback runs in a copy of the current one: keep its variables
       // now, make the Context object only if someone asks for it (see Handle).
-      // (an array literal for the first one: exactly one slot, where push() would take 17)
-      const entry: [DoneCallback, Context | CtxData] = [fn as DoneCallback, context ?? _current_data()];
-      if (this._callbacks === null) this._callbacks = [entry];
-      else this._callbacks.push(entry);
+      this._add_callback_entry(fn as DoneCallback, context ?? _current_data());
     }
   }
 
   /** Removes every instance of `fn` from the callbacks; returns how many were removed. */
   remove_done_callback(fn: DoneCallback<this>): number {
+    let cleared0 = 0;
+    if (this._callback0 !== null && this._callback0 === fn) {
+      this._callback0 = null;
+      this._context0 = null;
+      cleared0 = 1;
+    }
     const cbs = this._callbacks;
-    if (cbs === null) return 0;
+    if (cbs === null) return cleared0;
     let n = 0;
     for (let i = 0; i < cbs.length; i++) if (cbs[i][0] !== fn) cbs[n++] = cbs[i];
     const removed = cbs.length - n;
-    cbs.length = n;
-    return removed;
+    if (n === 0) this._callbacks = null;
+    else cbs.length = n;
+    return removed + cleared0;
   }
 
   /** @internal The callbacks, for reprs. */
   _callback_list(): readonly (readonly [unknown, unknown])[] {
-    // (the second item is a Context or the variables of one)
-    return this._callbacks ?? [];
+    // (the second item is a Context, the variables of one, or a waiting task)
+    const rest = this._callbacks ?? [];
+    return this._callback0 === null ? rest : [[this._callback0, this._context0], ...rest];
   }
 
   /** Sets the result; `InvalidStateError` if the future is done. */
@@ -411,7 +461,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
         }
       };
       if (this._state !== _PENDING) settle();
-      else (this._callbacks ??= []).push([settle, copy_context()]);
+      else this._add_callback_entry(settle, copy_context());
     });
     return p.then(onfulfilled, onrejected);
   }

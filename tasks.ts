@@ -405,9 +405,7 @@ export class Task<T = unknown> extends Future<T> {
           if ((ctor === Future || ctor === Task) && fut._state === _PENDING && !this._loop._debug) {
             // A pending Future or Task (not a subclass, which may override add_done_callback, as
             // CPython's C Task checks): the task registers itself (see _Waker in futures.ts).
-            const entry: [typeof _task_wakeup, _Waker] = [_task_wakeup, this];
-            if (fut._callbacks === null) fut._callbacks = [entry];
-            else fut._callbacks.push(entry);
+            fut._add_callback_entry(_task_wakeup, this);
           } else {
             fut.add_done_callback(this._wakeup_cb ??= make_wakeup(this), { context: this._context });
           }
@@ -879,6 +877,10 @@ export function sleep<T>(delay: number, result: T | null = null): Generator<unkn
  * chain is the generators' one) but is a fraction of a generator's size and cost: the many tasks
  * of a fan-out that sleep(0) each hold one generator frame fewer.
  */
+// What _Sleep0 yields: one shared (frozen) iterator result, since a sleeping task's `yield*` keeps
+// the result it is suspended at.
+const _YIELD_NONE: IteratorResult<undefined, never> = Object.freeze({ value: undefined, done: false });
+
 class _Sleep0<T> {
   // 0: not started; 1: suspended at its yield; 2: finished.
   private _state = 0;
@@ -887,7 +889,7 @@ class _Sleep0<T> {
   next(): IteratorResult<undefined, T | null> {
     if (this._state === 0) {
       this._state = 1;
-      return { value: undefined, done: false };
+      return _YIELD_NONE;
     }
     if (this._state === 1) {
       this._state = 2;

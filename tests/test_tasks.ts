@@ -1775,7 +1775,7 @@ describe("ShieldGatherAsCompletedTests", () => {
     outer.cancel();
     await run_briefly(loop);
     assert.ok(outer.cancelled());
-    assert.equal(outer._callbacks === null ? 0 : outer._callbacks.length, 0);
+    assert.equal(outer._callback_list().length, 0);
     inner.cancel();
   });
 
