@@ -369,7 +369,7 @@ export class BaseEventLoop extends AbstractEventLoop {
       type: SOCK_STREAM,
       flags,
     });
-    if (infos.length === 0) throw new OSError(`getaddrinfo(${repr(host)}) returned empty list`);
+    if (!infos || infos.length === 0) throw new OSError(`getaddrinfo(${repr(host)}) returned empty list`);
     return infos;
   }
 
@@ -469,11 +469,11 @@ export class BaseEventLoop extends AbstractEventLoop {
         proto,
         flags,
       });
-      if (infos.length === 0) throw new OSError("getaddrinfo() returned empty list");
+      if (!infos || infos.length === 0) throw new OSError("getaddrinfo() returned empty list");
       let laddr_infos: AddrInfo[] | null = null;
       if (local_addr !== null) {
         laddr_infos = yield* this._ensure_resolved(local_addr, { family, type: SOCK_STREAM, proto, flags });
-        if (laddr_infos.length === 0) throw new OSError("getaddrinfo() returned empty list");
+        if (!laddr_infos || laddr_infos.length === 0) throw new OSError("getaddrinfo() returned empty list");
       }
       if (interleave) infos = _interleave_addrinfos(infos, interleave);
       const exceptions: OSError[][] = [];
@@ -632,7 +632,7 @@ export class BaseEventLoop extends AbstractEventLoop {
           if (addr === null) continue;
           if (!(Array.isArray(addr) && addr.length === 2)) throw new TypeError("2-tuple is expected");
           const infos = yield* this._ensure_resolved(addr, { family, type: SOCK_DGRAM, proto, flags });
-          if (infos.length === 0) throw new OSError("getaddrinfo() returned empty list");
+          if (!infos || infos.length === 0) throw new OSError("getaddrinfo() returned empty list");
           for (const [fam, , pro, , address] of infos) {
             const key = `${fam}:${pro}`;
             if (!addr_infos.has(key)) addr_infos.set(key, [[fam, pro], [null, null]]);

@@ -25,7 +25,15 @@ export interface OpenResources {
   listeners: number;
 }
 
-const counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0 };
+let counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0 };
+
+/**
+ * @internal Makes this module count its resources in `shared` (the Deno host, `_host.ts`, uses
+ * this module's TCP connect for what Deno's own cannot do, and keeps one count).
+ */
+export function _share_counts(shared: OpenResources): void {
+  counts = shared;
+}
 
 /** The host runtime's name. */
 export const runtime: "deno" | "node" | "bun" = "Bun" in globalThis ? "bun" : "node";
@@ -607,7 +615,10 @@ function make_server(secure: TlsServerOptions | null = null): net.Server {
 }
 
 /** Connects to a TCP `host` (an IP address) and `port`. */
-export function tcp_connect(host: string, port: number): Promise<HostStream> {
+export function tcp_connect(host: string, port: number, local: HostAddr | null = null): Promise<HostStream> {
+  if (local !== null && "port" in local) {
+    return node_connect({ host, port, localAddress: local.hostname, localPort: local.port }, null);
+  }
   return node_connect({ host, port }, null);
 }
 

@@ -22,7 +22,12 @@ export interface OpenResources {
   listeners: number;
 }
 
+import { _share_counts, tcp_connect as node_tcp_connect } from "./_host.node.ts";
+
 const counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0 };
+// The Node host's TCP connect serves what Deno.connect cannot do (a chosen local address); its
+// sockets are counted here.
+_share_counts(counts);
 
 /** The host runtime's name. */
 export const runtime: "deno" | "node" | "bun" = "deno";
@@ -645,13 +650,25 @@ class DenoListener implements HostListener {
   }
 }
 
-/** Connects to a TCP `host` (an IP address) and `port`. */
-export async function tcp_connect(host: string, port: number): Promise<HostStream> {
+/**
+ * Connects to a TCP `host` (an IP address) and `port`, from the `local` address if one is given
+ * (Deno.connect cannot choose it: that connection is made with Deno's `node:net`).
+ */
+export async function tcp_connect(
+  host: string,
+  port: number,
+  local: HostAddr | null = null,
+): Promise<HostStream> {
   // A listener of ours closed a moment ago may still hold the address: the kernel would accept
   // the connection into its backlog and then reset it. Connect once it is really closed.
   const release = _releasing.get(`${host}:${port}`) ?? _releasing.get(`0.0.0.0:${port}`) ??
     _releasing.get(`:::${port}`);
   if (release !== undefined) await release;
+  if (local !== null) {
+    const local_release = _releasing.get(addr_key(local));
+    if (local_release !== undefined) await local_release;
+    return node_tcp_connect(host, port, local);
+  }
   try {
     return new DenoStream(await Deno.connect({ hostname: host, port, transport: "tcp" }));
   } catch (e) {

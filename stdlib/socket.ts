@@ -15,8 +15,10 @@
  *
  * Differences a user may meet, because the hosts cannot do otherwise:
  * - `bind()` also starts listening at the kernel level (the hosts bind and listen in one call);
- *   connections that arrive before `listen()` wait to be accepted. `bind()` before `connect()`
- *   (a local address for an outgoing connection) is not supported.
+ *   connections that arrive before `listen()` wait to be accepted. A TCP socket bound and then
+ *   connected (a local address for an outgoing connection, as `create_connection(local_addr=)`
+ *   does) gives that address back and connects from it; a connection that arrived in between
+ *   is reset.
  * - Blocking mode does not exist: `setblocking(true)` and `settimeout()` are recorded (and
  *   reported by `gettimeout()`), but operations never block. A blocking socket's `connect()`
  *   returns at once (it does not raise `EINPROGRESS`) and connects in the background.
@@ -49,6 +51,7 @@ import {
 } from "./builtins.ts";
 import {
   address_release,
+  type HostAddr,
   HostError,
   type HostListener,
   type HostStream,
@@ -739,12 +742,24 @@ export class socket {
     const addr = this._check_address(address, method);
     if (this._stream !== null) return errno.EISCONN;
     if (this._connecting) return errno.EALREADY;
-    if (this._listener !== null) return errno.EINVAL;
+    let local: HostAddr | null = null;
+    if (this._listener !== null) {
+      if (this._listening || this.family === AF_UNIX) return errno.EINVAL;
+      // Bound, not listening: connect from the bound address. The host holds that address as a
+      // listener (see bind()); it is handed back and the connection is made from it.
+      local = this._listener.local;
+      this._listener.close();
+      this._listener = null;
+      if (this._wildcard4_port >= 0) {
+        _wildcard4_ports.delete(this._wildcard4_port);
+        this._wildcard4_port = -1;
+      }
+    }
     this._so_error = 0;
     this._connecting = true;
     const p = this.family === AF_UNIX
       ? unix_connect(addr as string)
-      : tcp_connect((addr as [string, number])[0], (addr as [string, number])[1]);
+      : tcp_connect((addr as [string, number])[0], (addr as [string, number])[1], local);
     this._connect_done = p.then(
       (stream) => {
         this._connecting = false;

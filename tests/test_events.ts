@@ -15,8 +15,7 @@
 //   reports no `peercert`/`cipher` (checked to be null there), and the `ssl=True` part that mocks
 //   `ssl.create_default_context` is left out (the real default context is checked). The Unix
 //   socket and server-side upgrade TLS tests run on Node only (Deno cannot, see README).
-//   Not ported: test_create_connection_local_addr* (binding before connecting is not supported by the
-//   hosts), test_create_datagram_endpoint_ipv6 (IPv6 is not configured on the CI machines), the pipe,
+//   Not ported: test_create_datagram_endpoint_ipv6 (IPv6 is not configured on the CI machines), the pipe,
 //   subprocess and signal-delivery tests, test_create_server_dual_stack
 //   and test_create_server_multiple_hosts_ipv6 (IPv6 is not configured on the CI machines),
 //   test_create_server_trsock's dup()/get_inheritable() (there is no descriptor to duplicate), and
@@ -48,10 +47,12 @@ import {
 } from "./utils.ts";
 import {
   AF_INET,
+  AF_INET6,
   AF_UNIX,
   create_server,
   SO_REUSEPORT,
   SOCK_DGRAM,
+  SOCK_STREAM,
   socket,
   SOL_SOCKET,
 } from "../stdlib/socket.ts";
@@ -744,6 +745,94 @@ describe("EventLoopNetworkTests", () => {
     await _basetest_create_connection(loop.create_unix_connection(() => new HttpProto(loop), path));
     await httpd.close();
     if (stat_path(path) !== null) unlink(path);
+  });
+
+  /** socket_helper.find_unused_port(): a TCP port nothing listens on now. */
+  function find_unused_port(): number {
+    const s = new socket(AF_INET, SOCK_STREAM);
+    s.bind(["127.0.0.1", 0]);
+    const port = (s.getsockname() as [string, number])[1];
+    s.close();
+    return port;
+  }
+
+  test("test_create_connection_local_addr", async () => {
+    const httpd = await run_test_server(loop);
+    const [host, hport] = httpd.address as [string, number];
+    const port = find_unused_port();
+    const [tr, pr] = await loop.run_until_complete(
+      loop.create_connection(() => new HttpProto(loop), host, hport, { local_addr: [host, port] }),
+    );
+    const expected = (pr.transport!.get_extra_info("sockname") as [string, number])[1];
+    assert.equal(port, expected);
+    tr.close();
+    await httpd.close();
+  });
+
+  test("test_create_connection_local_addr_skip_different_family", async () => {
+    const port1 = find_unused_port();
+    const port2 = find_unused_port();
+    const getaddrinfo_orig = loop.getaddrinfo.bind(loop);
+    (loop as unknown as { getaddrinfo: unknown }).getaddrinfo = function* (
+      host: string | null,
+      port: number | string | null,
+      ...args: [object?]
+    ) {
+      if (port === port2) {
+        return [
+          [AF_INET6, SOCK_STREAM, 0, "", ["::1", 0, 0, 0]],
+          [AF_INET, SOCK_STREAM, 0, "", ["127.0.0.1", 0]],
+        ];
+      }
+      return yield* getaddrinfo_orig(host, port, ...args);
+    };
+    await assert.rejects(
+      loop.run_until_complete(
+        loop.create_connection(() => new HttpProto(loop), "localhost", port1, {
+          local_addr: ["localhost", port2],
+        }),
+      ),
+      OSError,
+    );
+  });
+
+  test("test_create_connection_local_addr_nomatch_family", async () => {
+    const port1 = find_unused_port();
+    const port2 = find_unused_port();
+    const getaddrinfo_orig = loop.getaddrinfo.bind(loop);
+    (loop as unknown as { getaddrinfo: unknown }).getaddrinfo = function* (
+      host: string | null,
+      port: number | string | null,
+      ...args: [object?]
+    ) {
+      if (port === port2) return [[AF_INET6, SOCK_STREAM, 0, "", ["::1", 0, 0, 0]]];
+      return yield* getaddrinfo_orig(host, port, ...args);
+    };
+    await assert.rejects(
+      loop.run_until_complete(
+        loop.create_connection(() => new HttpProto(loop), "localhost", port1, {
+          local_addr: ["localhost", port2],
+        }),
+      ),
+      OSError,
+    );
+  });
+
+  test("test_create_connection_local_addr_in_use", async () => {
+    const httpd = await run_test_server(loop);
+    const [host, port] = httpd.address as [string, number];
+    await assert.rejects(
+      loop.run_until_complete(
+        loop.create_connection(() => new HttpProto(loop), host, port, { local_addr: httpd.address }),
+      ),
+      (e: unknown) => {
+        assert.ok(e instanceof OSError);
+        assert.equal(e.errno, errno.EADDRINUSE);
+        assert.ok((e.strerror as string).includes(repr(httpd.address)));
+        return true;
+      },
+    );
+    await httpd.close();
   });
 
   // --- TLS (see the file's header for what differs) -------------------------------------------
