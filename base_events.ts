@@ -1813,6 +1813,14 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 }
 
+/**
+ * The loop's own `call_soon`, which futures and tasks compare with the loop's `call_soon` before
+ * they schedule through the loop's internals: a `call_soon` replaced on a loop (or overridden by a
+ * subclass) is called instead, as CPython's C Future and Task call `loop.call_soon` by name.
+ */
+(BaseEventLoop.prototype as unknown as { _native_call_soon: unknown })._native_call_soon =
+  BaseEventLoop.prototype.call_soon;
+
 /** The arguments of every callback scheduled without any (shared: handles never mutate it). */
 const NO_ARGS: unknown[] = [];
 

@@ -58,6 +58,8 @@ const _unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
 interface FastLoop {
   _call_soon?(cb: DoneCallback, args: unknown[], ctx: Context | null): unknown;
   _check_closed(): void;
+  call_soon: unknown;
+  _native_call_soon?: unknown;
 }
 
 /**
@@ -233,7 +235,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     this._context0 = null;
     this._callbacks = null;
     const loop = this._loop as unknown as FastLoop;
-    if (loop._call_soon === undefined) {
+    if (loop._call_soon === undefined || loop.call_soon !== loop._native_call_soon) {
       if (callback0 !== null) this.__schedule_generic(callback0, context0!);
       if (callbacks !== null) {
         for (let i = 0; i < callbacks.length; i++) this.__schedule_generic(callbacks[i][0], callbacks[i][1]);

@@ -445,6 +445,13 @@ export class Task<T = unknown> extends Future<T> {
    */
   private __schedule_step(exc: unknown): void {
     const loop = this._loop as unknown as LoopInternals;
+    if (loop.call_soon !== loop._native_call_soon) {
+      // A call_soon replaced on the loop (or a loop of another kind): it is called, as CPython's
+      // Task calls `loop.call_soon`.
+      if (exc === null) this._loop.call_soon(task_step, this, { context: this._context });
+      else this._loop.call_soon(task_step, this, exc, { context: this._context });
+      return;
+    }
     loop._check_closed();
     if (this._loop._debug) {
       const h = new Handle(task_step, exc === null ? [this] : [this, exc], this._loop, this._context);
@@ -546,6 +553,8 @@ export class Task<T = unknown> extends Future<T> {
 interface LoopInternals {
   _add_callback(handle: Handle): void;
   _check_closed(): void;
+  call_soon: unknown;
+  _native_call_soon?: unknown;
 }
 
 /** Python's `_PyTask`: the same class. */

@@ -347,6 +347,8 @@ export function type_name(v: unknown): string {
   if (v instanceof Uint8Array) return "bytes";
   if (v instanceof Map) return "dict";
   if (v instanceof Set) return "set";
+  // A generator object is what a coroutine is in this port (`type(coro()).__name__`).
+  if (Object.prototype.toString.call(v) === "[object Generator]") return "coroutine";
   const ctor = (v as { constructor?: { name?: string } }).constructor;
   if (ctor && ctor.name && ctor !== Object) return ctor.name;
   return "dict";
