@@ -1550,6 +1550,10 @@ describe("TaskTests", () => {
     }
   });
 
+  test("test_future_subclass", () => {
+    assert.ok(asyncio.Task.prototype instanceof asyncio.Future);
+  });
+
   // --- wait() and as_completed() tests ported in a later pass -------------------------------
 
   test("test_wait_really_done", async () => {
@@ -1974,6 +1978,24 @@ describe("RegisterTaskTests", () => {
     assert.deepEqual(asyncio.all_tasks(loop), new Set());
   });
 
+  test("test__register_task_2", () => {
+    const loop = fake_loop();
+    const task = fake_task(loop);
+    assert.deepEqual(asyncio.all_tasks(loop), new Set());
+    asyncio._register_task(task);
+    assert.deepEqual(asyncio.all_tasks(loop), new Set([task]));
+    asyncio._unregister_task(task);
+  });
+
+  test("test__register_task_3", () => {
+    const loop = fake_loop();
+    const task = { _loop: loop, done: () => true, get_loop: () => loop } as unknown as asyncio.Task;
+    assert.deepEqual(asyncio.all_tasks(loop), new Set());
+    asyncio._register_task(task);
+    assert.deepEqual(asyncio.all_tasks(loop), new Set());
+    asyncio._unregister_task(task);
+  });
+
   test("test__enter_task", () => {
     const loop = fake_loop();
     const task = fake_task(loop);
@@ -2148,6 +2170,45 @@ describe("ShieldGatherAsCompletedTests", () => {
     loop.set_task_factory(task_factory);
   });
   afterEach(() => tc.tearDown());
+
+  test("test_shield_coroutine_without_loop", () => {
+    // deno-lint-ignore require-yield
+    function* coro() {
+      return 42;
+    }
+    const inner = coro();
+    tc.addCleanup(() => inner.return(undefined as never));
+    assert.throws(
+      () => asyncio.shield(inner),
+      (e: unknown) => e instanceof RuntimeError && /no current event loop/.test((e as Error).message),
+    );
+  });
+
+  test("test_shield_coroutine_use_running_loop", async () => {
+    // deno-lint-ignore require-yield
+    function* coro() {
+      return 42;
+    }
+    // deno-lint-ignore require-yield
+    function* test_() {
+      return [asyncio.shield(coro())];
+    }
+    const [outer] = await loop.run_until_complete(test_());
+    assert.equal(outer._loop, loop);
+    assert.equal(await loop.run_until_complete(outer), 42);
+  });
+
+  test("test_shield_coroutine_use_global_loop", async () => {
+    // deno-lint-ignore require-yield
+    function* coro() {
+      return 42;
+    }
+    asyncio.set_event_loop(loop);
+    tc.addCleanup(() => asyncio.set_event_loop(null));
+    const outer = asyncio.shield(coro());
+    assert.equal(outer._loop, loop);
+    assert.equal(await loop.run_until_complete(outer), 42);
+  });
 
   test("test_shield_result", async () => {
     const inner = new_future<number>(loop);
@@ -2427,9 +2488,84 @@ describe("GatherTests", () => {
     assert.deepEqual(fut.result(), []);
   });
 
+  /** CPython's _check_success. */
+  async function _check_success(options?: { return_exceptions: boolean }) {
+    const [a, b, c] = [new_future(loop), new_future(loop), new_future(loop)];
+    const fut = options === undefined ? asyncio.gather(a, b, c) : asyncio.gather(a, b, c, options);
+    const cb = MockCallback();
+    fut.add_done_callback(cb);
+    b.set_result(1);
+    a.set_result(2);
+    await _run_loop(loop);
+    assert.equal(cb.called, false);
+    assert.ok(!fut.done());
+    c.set_result(3);
+    await _run_loop(loop);
+    assert.deepEqual(cb.calls, [[fut]]);
+    assert.deepEqual(fut.result(), [2, 1, 3]);
+  }
+
+  /** CPython's _run_loop: runs the loop while callbacks are ready. */
+  async function _run_loop(l: TestLoop) {
+    while ((l as unknown as { _ready: { length: number } })._ready.length) await run_briefly(l);
+  }
+
+  test("test_success", async () => {
+    await _check_success();
+    await _check_success({ return_exceptions: false });
+  });
+
+  test("test_constructor_empty_sequence_use_global_loop", async () => {
+    // Deprecated in 3.10, undeprecated in 3.12
+    asyncio.set_event_loop(loop);
+    tc.addCleanup(() => asyncio.set_event_loop(null));
+    const fut = asyncio.gather();
+    assert.ok(fut instanceof asyncio.Future);
+    assert.equal(fut._loop, loop);
+    await _run_loop(loop);
+    assert.ok(fut.done());
+    assert.deepEqual(fut.result(), []);
+  });
+
+  test("test_constructor_heterogenous_futures", () => {
+    const other_loop = tc.new_test_loop();
+    const fut1 = loop.create_future();
+    const fut2 = other_loop.create_future();
+    assert.throws(() => asyncio.gather(fut1, fut2), ValueError);
+  });
+
+  test("test_constructor_homogenous_futures", async () => {
+    const other_loop = tc.new_test_loop();
+    const children = [0, 1, 2].map(() => other_loop.create_future());
+    let fut = asyncio.gather(...children);
+    assert.equal(fut._loop, other_loop);
+    await _run_loop(other_loop);
+    assert.ok(!fut.done());
+    fut = asyncio.gather(...children);
+    assert.equal(fut._loop, other_loop);
+    await _run_loop(other_loop);
+    assert.ok(!fut.done());
+  });
+
+  test("test_issue46672", async () => {
+    // CPython passes a dict after the coroutine; a plain object there would be this port's
+    // options argument, so a Map (not awaitable either) is passed.
+    const handler = MockCallback();
+    (loop as unknown as { call_exception_handler: unknown }).call_exception_handler = handler;
+    // deno-lint-ignore require-yield
+    function* coro(s: string) {
+      return s;
+    }
+    const c = coro("abc");
+    assert.throws(() => asyncio.gather(c, new Map() as never), TypeError);
+    await _run_loop(loop);
+    // NameError should not happen:
+    assert.equal(handler.called, false);
+  });
+
   test("test_result_exception_success", async () => {
     const [a, b, c] = [new_future(loop), new_future(loop), new_future(loop)];
-    const fut = asyncio.gather(a, b, c);
+    const fut = asyncio.gather(a, b, c, { return_exceptions: true });
     const cb = MockCallback();
     fut.add_done_callback(cb);
     b.set_result(1);
