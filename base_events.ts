@@ -338,7 +338,7 @@ export class BaseEventLoop extends AbstractEventLoop {
 
   /** `getnameinfo(sockaddr)`: `[host, port]` as strings (numeric: the hosts offer no reverse lookup here). */
   // deno-lint-ignore require-yield
-  *getnameinfo(
+  override *getnameinfo(
     sockaddr: [string, number] | [string, number, number, number],
     _flags = 0,
   ): Coroutine<[string, string]> {

@@ -569,6 +569,42 @@ export class AbstractEventLoop {
   ): Coroutine<AddrInfo[]> {
     throw new NotImplementedError();
   }
+  /** `getnameinfo(sockaddr, flags)`: `[host, port]`. */
+  getnameinfo(
+    _sockaddr: [string, number] | [string, number, number, number],
+    _flags?: number,
+  ): Coroutine<[string, string]> {
+    throw new NotImplementedError();
+  }
+  /**
+   * Python's `connect_read_pipe(protocol_factory, pipe)`. Pipes are not ported yet (the hosts have
+   * no file descriptors to wrap, see README): every loop here raises `NotImplementedError`.
+   */
+  connect_read_pipe(
+    _protocol_factory: () => BaseProtocol,
+    _pipe: unknown,
+  ): Coroutine<[Transport, BaseProtocol]> {
+    throw new NotImplementedError();
+  }
+  /** Python's `connect_write_pipe(protocol_factory, pipe)`: not ported yet (see connect_read_pipe). */
+  connect_write_pipe(
+    _protocol_factory: () => BaseProtocol,
+    _pipe: unknown,
+  ): Coroutine<[Transport, BaseProtocol]> {
+    throw new NotImplementedError();
+  }
+  /** Python's `subprocess_shell(protocol_factory, cmd, ...)`: subprocesses are not ported yet. */
+  subprocess_shell(
+    _protocol_factory: () => BaseProtocol,
+    _cmd: unknown,
+    _options?: object,
+  ): Coroutine<unknown> {
+    throw new NotImplementedError();
+  }
+  /** Python's `subprocess_exec(protocol_factory, *args, ...)`: subprocesses are not ported yet. */
+  subprocess_exec(_protocol_factory: () => BaseProtocol, ..._args: unknown[]): Coroutine<unknown> {
+    throw new NotImplementedError();
+  }
   /** Opens a TCP connection; `[transport, protocol]`. */
   create_connection<P extends BaseProtocol>(
     _protocol_factory: () => P,

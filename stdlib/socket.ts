@@ -51,6 +51,7 @@ import {
 } from "./builtins.ts";
 import {
   address_release,
+  getenv,
   type HostAddr,
   HostError,
   type HostListener,
@@ -63,6 +64,7 @@ import {
   type TlsSide,
   unix_connect,
   unix_listen,
+  unlink,
   V6ONLY_SUPPORTED,
 } from "./_host.ts";
 import { _alloc_fd, _fd_table, type DefaultSelector, EVENT_READ, EVENT_WRITE } from "./selectors.ts";
@@ -179,6 +181,7 @@ const STRERROR: Record<string, [number, string]> = {
   EMSGSIZE: [90, "Message too long"],
   EDESTADDRREQ: [89, "Destination address required"],
   EOPNOTSUPP: [95, "Operation not supported"],
+  EAFNOSUPPORT: [97, "Address family not supported by protocol"],
   EISCONN: [106, "Transport endpoint is already connected"],
 };
 
@@ -760,34 +763,70 @@ export class socket {
     const p = this.family === AF_UNIX
       ? unix_connect(addr as string)
       : tcp_connect((addr as [string, number])[0], (addr as [string, number])[1], local);
-    this._connect_done = p.then(
-      (stream) => {
-        this._connecting = false;
-        if (this._fd < 0) {
-          stream.close();
-          return;
-        }
-        this._attach_stream(stream);
-        // What a blocking socket sent while connecting goes out first.
-        const early = this._early;
-        this._early = [];
-        for (const chunk of early) {
-          this._wpending -= chunk.length;
-          this._send_nb(chunk, true);
-        }
-        this._notify();
-      },
-      (e) => {
-        this._connecting = false;
-        this._so_error = errno_of(host_code(e));
-        if (this._so_error === 0) this._so_error = errno.EIO;
-        this._notify();
-      },
-    );
+    this._connect_done = p.then((stream) => this._connected(stream), (e) => this._connect_failed(e));
     // A blocking socket cannot block here: its connect() returns at once and the connection
     // completes in the background (see the module doc).
     return this._timeout === 0 ? errno.EINPROGRESS : 0;
   }
+
+  /** The connection is made: it is attached, and what was sent meanwhile goes out first. */
+  private _connected(stream: HostStream): void {
+    this._connecting = false;
+    if (this._fd < 0) {
+      stream.close();
+      return;
+    }
+    this._attach_stream(stream);
+    const early = this._early;
+    this._early = [];
+    for (const chunk of early) {
+      this._wpending -= chunk.length;
+      this._send_nb(chunk, true);
+    }
+    this._notify();
+  }
+
+  /** Connecting failed: `SO_ERROR` tells why. */
+  private _connect_failed(e: unknown): void {
+    this._connecting = false;
+    this._so_error = errno_of(host_code(e));
+    if (this._so_error === 0) this._so_error = errno.EIO;
+    this._notify();
+  }
+
+  /**
+   * @internal The ends of {@linkcode socketpair}: `a` connects to `address`, where `listener`
+   * accepts the connection that becomes `b`'s; both are connecting meanwhile.
+   */
+  static _pair(a: socket, b: socket, listener: HostListener, address: Address, cleanup: () => void): void {
+    let open = true;
+    const done = () => {
+      if (!open) return;
+      open = false;
+      a._pair_close = b._pair_close = null;
+      listener.close();
+      cleanup();
+    };
+    a._pair_close = b._pair_close = done;
+    b._connecting = true;
+    listener.start(
+      (stream) => {
+        done();
+        b._connected(stream);
+      },
+      (err) => {
+        done();
+        b._connect_failed(err);
+      },
+    );
+    const timeout = a._timeout;
+    a._timeout = null; // connects in the background, as a blocking socket does here
+    a._connect(address, "socketpair");
+    a._timeout = timeout;
+  }
+
+  /** @internal Closes the listener of a {@linkcode socketpair} still being made. */
+  private _pair_close: (() => void) | null = null;
 
   // --- data ------------------------------------------------------------------------------------
 
@@ -998,6 +1037,7 @@ export class socket {
     if (this._fd < 0) return;
     _fd_table.delete(this._fd);
     this._fd = -1;
+    this._pair_close?.();
     for (const s of this._accepted.splice(0)) s.close();
     this._listener?.close();
     this._listener = null;
@@ -1396,3 +1436,56 @@ export function create_server(
   }
   return sock;
 }
+
+let _pair_counter = 0;
+
+/**
+ * Python's `socket.socketpair(family=AF_UNIX, type=SOCK_STREAM)`: two connected stream sockets.
+ * The hosts connect asynchronously, so the pair is returned at once and connects in the background
+ * (within a few host ticks) over a listener made for it: a Unix socket in the temporary directory,
+ * or the loopback address for AF_INET/AF_INET6, closed as soon as the pair is connected. Until then
+ * both ends are connecting: a non-blocking `recv()` raises `BlockingIOError` and a selector sees
+ * them once they are connected; what a blocking end sends meanwhile is sent once connected.
+ */
+export function socketpair(
+  family: number = AF_UNIX,
+  type: number = SOCK_STREAM,
+  proto: number = 0,
+): [socket, socket] {
+  if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== SOCK_STREAM) {
+    throw oserror("EOPNOTSUPP");
+  }
+  let listener: HostListener;
+  let address: Address;
+  let cleanup = () => {};
+  try {
+    if (family === AF_UNIX) {
+      const path = `${getenv("TMPDIR") || "/tmp"}/pystd-socketpair-${_pid_tag}-${++_pair_counter}.sock`;
+      listener = unix_listen(path, 1);
+      address = path;
+      cleanup = () => {
+        try {
+          unlink(path);
+        } catch {
+          // already gone
+        }
+      };
+    } else if (family === AF_INET || family === AF_INET6) {
+      const host = family === AF_INET ? "127.0.0.1" : "::1";
+      listener = tcp_listen(host, 0, 1);
+      const local = listener.local as { hostname: string; port: number };
+      address = family === AF_INET ? tuple([host, local.port]) : tuple([host, local.port, 0, 0]);
+    } else {
+      throw oserror("EAFNOSUPPORT");
+    }
+  } catch (e) {
+    if (e instanceof OSError) throw e;
+    throw _os_error(e);
+  }
+  const a = new socket(family, type, proto);
+  const b = new socket(family, type, proto);
+  socket._pair(a, b, listener, address, cleanup);
+  return tuple([a, b]);
+}
+
+const _pid_tag = Math.random().toString(36).slice(2, 10);

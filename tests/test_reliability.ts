@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
-import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM, socket } from "../stdlib/socket.ts";
+import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM, socket, socketpair } from "../stdlib/socket.ts";
 import {
   BrokenPipeError,
   ConnectionError,
@@ -459,6 +459,32 @@ describe("Servers", () => {
 });
 
 describe("BadInput", () => {
+  test("socketpair(): unsupported family or type, and a pair closed before it is connected", async () => {
+    assert.throws(
+      () => socketpair(AF_INET, SOCK_DGRAM),
+      (e: unknown) => e instanceof OSError && e.errno === 95 && e.strerror === "Operation not supported",
+    );
+    assert.throws(
+      () => socketpair(12345),
+      (e: unknown) =>
+        e instanceof OSError && e.errno === 97 && e.strerror === "Address family not supported by protocol",
+    );
+    const before = open_resources();
+    for (const family of [AF_UNIX, AF_INET]) {
+      const [a, b] = socketpair(family);
+      a.close();
+      b.close();
+    }
+    // The connections that were under way end within a few host ticks, and close.
+    await asyncio.run((function* () {
+      for (let i = 0; i < 50; i++) yield* asyncio.sleep(0.002);
+    })());
+    assert.deepEqual(
+      { sockets: open_resources().sockets, listeners: open_resources().listeners },
+      { sockets: before.sockets, listeners: before.listeners },
+    );
+  });
+
   test("invalid hosts and ports", async () => {
     await asyncio.run((function* () {
       let err: unknown = null;
