@@ -1677,7 +1677,6 @@ describe("TaskTests", () => {
       const awaitables_out = new Set<unknown>();
       yield* asyncio.async_for(
         asyncio.as_completed(awaitables as Set<asyncio.Awaitable<unknown>>),
-        // deno-lint-ignore require-yield
         function* (out_aw) {
           awaitables_out.add(out_aw);
         },
@@ -1816,7 +1815,6 @@ describe("TaskTests", () => {
     }
     function* try_async_iterator(fs: Set<asyncio.Coroutine<string>>) {
       const out: asyncio.Awaitable<string>[] = [];
-      // deno-lint-ignore require-yield
       yield* asyncio.async_for(asyncio.as_completed(fs), function* (f) {
         out.push(f as asyncio.Awaitable<string>);
       });
@@ -1833,12 +1831,12 @@ describe("TaskTests", () => {
         assertAlmostEqual(0.05, when);
         yield 0.05;
       });
-      function* test_() {
+      const test_ = function* () {
         const futs = yield* runner(fs);
         assert.equal(futs.length, 2);
         const [done] = yield* asyncio.wait(futs.map((fut) => asyncio.ensure_future(fut)));
         assert.deepEqual(new Set([...done].map((f) => f.result())), new Set(["a", "b"]));
-      }
+      };
       await loop2.run_until_complete(test_());
     }
   });
