@@ -128,6 +128,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     extra: Record<string, unknown> | null = null,
     server: Server | null = null,
   ): _SelectorSocketTransport {
+    this._ensure_fd_no_transport(sock);
     return new _SelectorSocketTransport(this, sock, protocol, waiter, extra, server);
   }
 
@@ -139,6 +140,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     waiter: Future<null> | null = null,
     extra: Record<string, unknown> | null = null,
   ): _SelectorDatagramTransport {
+    this._ensure_fd_no_transport(sock);
     return new _SelectorDatagramTransport(this, sock, protocol, address, waiter, extra);
   }
 
@@ -162,6 +164,9 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
       call_connection_made?: boolean;
     } = {},
   ): _SelectorSocketTransport {
+    // (start_tls() makes the new transport while the old one still holds the socket, and hands
+    // the socket over right after: only a new connection is checked, as CPython's are)
+    if (options.call_connection_made !== false) this._ensure_fd_no_transport(rawsock);
     const info = rawsock._tls_info();
     if (info === null) {
       throw new AssertionError("the TLS handshake must be done before the transport is made");
@@ -194,13 +199,17 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     if (this.is_running()) throw new RuntimeError("Cannot close a running event loop");
     if (this.is_closed()) return;
     super.close();
-    this._selector.close();
+    if (this._selector !== null) {
+      this._selector.close();
+      // As CPython: a closed loop has no selector (nothing reaches it once the loop is closed).
+      (this as unknown as { _selector: DefaultSelector | null })._selector = null;
+    }
     _untrack_unclosed(this);
   }
 
   /** @internal Wakes the loop if it waits on the host (CPython writes to its self-pipe). */
   override _write_to_self(): void {
-    this._selector.wakeup();
+    this._selector?.wakeup();
   }
 
   /** @internal Starts accepting connections on the listening `sock`. */
