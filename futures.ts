@@ -36,6 +36,8 @@ interface Unretrieved {
   loop: AbstractEventLoop;
   message: string;
   exception: unknown;
+  /** The exception itself, when `exception` is a stand-in for it (see _report_copy). */
+  exception_ref: WeakRef<object> | null;
   future: string;
   source_traceback: FrameSummary[] | null;
 }
@@ -43,7 +45,7 @@ interface Unretrieved {
 const _unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
   const context: ExceptionContext = {
     message: held.message,
-    exception: held.exception,
+    exception: held.exception_ref?.deref() ?? held.exception,
     future: held.future,
   };
   if (held.source_traceback) context.source_traceback = held.source_traceback;
@@ -85,6 +87,20 @@ export function _task_wakeup(_fut: Future<unknown>): void {
   throw new RuntimeError("_task_wakeup stands for a waiting task and is never called");
 }
 (_task_wakeup as { __qualname__?: string }).__qualname__ = "Task.task_wakeup";
+
+/**
+ * A stand-in for `e` in a report: an object of its class with its own properties and its stack
+ * as text, but not the frames (nor the causes, which may hold frames too).
+ */
+function _report_copy(e: Error): Error {
+  const copy = Object.create(Object.getPrototypeOf(e)) as Error;
+  for (const k of Object.getOwnPropertyNames(e)) {
+    if (k === "__cause__" || k === "__context__" || k === "stack") continue;
+    Object.defineProperty(copy, k, Object.getOwnPropertyDescriptor(e, k)!);
+  }
+  Object.defineProperty(copy, "stack", { value: String(e.stack), writable: true, configurable: true });
+  return copy;
+}
 
 /** The keyword options of `Future`'s constructor. */
 export interface FutureOptions {
@@ -134,6 +150,8 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
    * they run in (`null` until one is added).
    */
   _callbacks: [DoneCallback, Context | CtxData | _Waker][] | null = null;
+  /** @internal Whether the "never retrieved" report holds a copy of the exception (tasks). */
+  declare _report_by_copy: boolean;
   /**
    * Set while a task awaits this future (`yield*`): that is how `Task.__step` recognizes a
    * future. An object with a non-null `_asyncio_future_blocking` is taken for a future.
@@ -399,10 +417,17 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     this._state = _FINISHED;
     this.__schedule_callbacks();
     this.__log_traceback = true;
+    // The registry holds what it reports strongly. An exception a task's step threw keeps the
+    // frames it was thrown through, the task's own among them, with their receivers (V8 until its
+    // stack is read, Deno for good, for its error reports): holding it would keep the task alive
+    // through its own report, never collected nor reported. So a task's report holds a copy of its
+    // exception and reaches the exception itself weakly (see _report_copy).
+    const stand_in = this._report_by_copy && exception instanceof Error;
     _unretrieved.register(this, {
       loop: this._loop,
       message: `${this.constructor.name} exception was never retrieved`,
-      exception,
+      exception: stand_in ? _report_copy(exception as Error) : exception,
+      exception_ref: stand_in ? new WeakRef(exception as Error) : null,
       future: _future_repr(this),
       source_traceback: this._source_traceback,
     }, this);
@@ -468,6 +493,8 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     return p.then(onfulfilled, onrejected);
   }
 }
+
+Future.prototype._report_by_copy = false;
 
 /** Python's `_PyFuture`: the same class (there is no C accelerator here). */
 export const _PyFuture: typeof Future = Future;

@@ -557,6 +557,9 @@ interface LoopInternals {
   _native_call_soon?: unknown;
 }
 
+// A task's "never retrieved" report holds a copy of its exception (see Future.set_exception).
+Task.prototype._report_by_copy = true;
+
 /** Python's `_PyTask`: the same class. */
 export const _PyTask: typeof Task = Task;
 

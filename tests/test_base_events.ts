@@ -37,6 +37,7 @@ import {
   _ipaddr_info,
   _MIN_CANCELLED_TIMER_HANDLES_FRACTION,
   _MIN_SCHEDULED_TIMER_HANDLES,
+  _set_nodelay,
   BaseEventLoop,
 } from "../base_events.ts";
 import { ACCEPT_RETRY_DELAY } from "../constants.ts";
@@ -53,7 +54,7 @@ import {
   TypeError,
   ValueError,
 } from "../stdlib/builtins.ts";
-import { capture_logs, MockCallback, run_briefly, TestCase } from "./utils.ts";
+import { capture_logs, gc_collect, MockCallback, run_briefly, TestCase } from "./utils.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +72,7 @@ import {
   SOCK_STREAM,
   socket,
   SOL_SOCKET,
+  TCP_NODELAY,
 } from "../stdlib/socket.ts";
 import { type FileIO, open } from "../stdlib/io.ts";
 
@@ -302,6 +304,35 @@ describe("BaseEventLoopTests", () => {
     // This call fails if run_until_complete does not clean up its done callback from the
     // previous future.
     await loop.run_until_complete(foo(0.2));
+  });
+
+  test("test_default_exc_handler_coro", async (t) => {
+    if (!gc_collect()) return t.skip("needs a host GC hook (--expose-gc)");
+    use_mock_process_events();
+    function* zero_error_coro() {
+      yield* asyncio.sleep(0.01);
+      throw new ZeroDivisionError("division by zero");
+    }
+    // Test the report of a collected future whose exception was never retrieved.
+    const logs = capture_logs();
+    try {
+      (() => {
+        const fut = asyncio.ensure_future(zero_error_coro(), { loop });
+        fut.add_done_callback(() => loop.stop());
+      })();
+      await loop.run_forever();
+      // Let the engine collect, then let FinalizationRegistry callbacks run.
+      for (let i = 0; i < 3; i++) {
+        gc_collect();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const errors = logs.records.filter((r) => r.levelname === "ERROR");
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /exception was never retrieved/);
+      assert.ok(errors[0].exc_info instanceof ZeroDivisionError);
+    } finally {
+      logs.restore();
+    }
   });
 
   test("test_default_exc_handler_callback", async () => {
@@ -1145,6 +1176,30 @@ describe("BaseEventTests", () => {
     assert.equal(_ipaddr_info("::3", 1, INET, STREAM, TCP), null);
     // IPv6 address with zone index.
     assert.equal(_ipaddr_info("::3%lo0", 1, INET6, STREAM, TCP), null);
+  });
+
+  function check_set_nodelay(sock: socket) {
+    let opt = sock.getsockopt(IPPROTO_TCP, TCP_NODELAY);
+    assert.ok(!opt);
+    _set_nodelay(sock);
+    opt = sock.getsockopt(IPPROTO_TCP, TCP_NODELAY);
+    assert.ok(opt);
+  }
+
+  test("test_set_nodelay", () => {
+    let sock = new socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    try {
+      check_set_nodelay(sock);
+    } finally {
+      sock.close();
+    }
+    sock = new socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    try {
+      sock.setblocking(false);
+      check_set_nodelay(sock);
+    } finally {
+      sock.close();
+    }
   });
 
   test("test_port_parameter_types", () => {
