@@ -15,15 +15,13 @@
 //   do not have (the loop reports it, as test_sock_sendfile_not_available checks).
 // - UnixReadPipeTransportTests, UnixWritePipeTransportTests: pipes are not ported yet.
 // - The child watcher tests, PolicyTests' watcher parts, TestFork: subprocesses and fork().
-// - test_add_reader_or_writer_transport_fd uses `socket.socketpair()`; here the pair is a
-//   connection made on the loop (a socketpair cannot be made synchronously over the hosts).
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as asyncio from "../mod.ts";
-import { AF_INET, AF_UNIX, SOCK_NONBLOCK, SOCK_STREAM, socket } from "../stdlib/socket.ts";
+import { AF_INET, AF_UNIX, SOCK_NONBLOCK, SOCK_STREAM, socket, socketpair } from "../stdlib/socket.ts";
 import { OSError, RuntimeError, TypeError, ValueError } from "../stdlib/builtins.ts";
 import { stat_path, unlink } from "../stdlib/_host.ts";
 import { type FileIO, open } from "../stdlib/io.ts";
@@ -215,17 +213,7 @@ describe("TestFunctional", () => {
   test("test_add_reader_or_writer_transport_fd", async () => {
     const used = (e: unknown) =>
       e instanceof RuntimeError && /File descriptor .* is used by transport/.test(e.message);
-    // The pair (see the header): a listener, a connection to it, and the accepted socket.
-    const lsock = new socket(AF_INET);
-    lsock.bind(["127.0.0.1", 0]);
-    lsock.listen(1);
-    lsock.setblocking(false);
-    const wsock = new socket(AF_INET);
-    wsock.setblocking(false);
-    const accept = loop.create_task(loop.sock_accept(lsock));
-    await loop.run_until_complete(loop.sock_connect(wsock, lsock.getsockname()));
-    const [rsock] = await loop.run_until_complete(accept);
-    lsock.close();
+    const [rsock, wsock] = socketpair();
     function* runner() {
       const [tr] = yield* loop.create_connection(() => new asyncio.Protocol(), null, null, { sock: rsock });
       try {
