@@ -28,6 +28,9 @@
 //   patched socket module. test_get_event_loop_calls_set_event_loop: 3.14's policy no longer makes
 //   a loop in get_event_loop(). test_reader_callback_cancel and test_writer_callback_cancel exist
 //   only as the Windows loop's skips.
+// - test_run_in_executor, test_run_in_executor_cancel: they check that the function runs on
+//   another thread; there are no threads (run_in_executor runs it on the loop, see
+//   test_run_once_in_executor_plain).
 // - test_handle_weakref: JavaScript objects need no `__weakref__` slot.
 // - test_handle_repr's and test_timer_repr's " at FILE:LINE" suffix: JavaScript functions do not
 //   expose their source location, so reprs end at the callback name (the rest is checked).

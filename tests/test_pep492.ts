@@ -11,6 +11,8 @@
 // - test_double_await: a JavaScript generator suspended in one task can be resumed by another
 //   (`yield* coro`) without the runtime noticing, so "coroutine is being awaited already" cannot
 //   be raised; awaiting a Task twice is the supported way.
+// - test_iscoroutine_generator: a generator object is what a coroutine is in this port, so
+//   `iscoroutine()` of one is true (test_iscoroutine checks the other cases).
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";

@@ -2525,6 +2525,50 @@ describe("GatherTests", () => {
     assert.deepEqual(fut.result(), []);
   });
 
+  // CoroutineGatherTests' constructor tests: gather() of coroutines.
+  test("test_constructor_without_loop", () => {
+    asyncio.set_event_loop(null);
+    // deno-lint-ignore require-yield
+    function* coro() {
+      return "abc";
+    }
+    const gen1 = coro();
+    tc.addCleanup(() => gen1.return(undefined as never));
+    const gen2 = coro();
+    tc.addCleanup(() => gen2.return(undefined as never));
+    assert.throws(() => asyncio.gather(gen1, gen2), /no current event loop/);
+  });
+
+  test("test_constructor_use_running_loop", async () => {
+    // deno-lint-ignore require-yield
+    function* coro() {
+      return "abc";
+    }
+    const gen1 = coro();
+    const gen2 = coro();
+    // deno-lint-ignore require-yield
+    function* gather() {
+      return [asyncio.gather(gen1, gen2)];
+    }
+    const [fut] = await loop.run_until_complete(gather());
+    assert.equal(fut._loop, loop);
+    await loop.run_until_complete(fut);
+  });
+
+  test("test_constructor_use_global_loop", async () => {
+    // Deprecated in 3.10, undeprecated in 3.12
+    const other_loop = tc.new_test_loop();
+    // deno-lint-ignore require-yield
+    function* coro() {
+      return "abc";
+    }
+    asyncio.set_event_loop(other_loop);
+    tc.addCleanup(() => asyncio.set_event_loop(null));
+    const fut = asyncio.gather(coro(), coro());
+    assert.equal(fut._loop, other_loop);
+    await other_loop.run_until_complete(fut);
+  });
+
   test("test_constructor_heterogenous_futures", () => {
     const other_loop = tc.new_test_loop();
     const fut1 = loop.create_future();
