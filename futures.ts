@@ -38,6 +38,8 @@ interface Unretrieved {
   exception: unknown;
   /** The exception itself, when `exception` is a stand-in for it (see _report_copy). */
   exception_ref: WeakRef<object> | null;
+  /** A task's context: the report runs in it, as CPython runs a task's finalizer (gh-96704). */
+  context: Context | null;
   future: string;
   source_traceback: FrameSummary[] | null;
 }
@@ -50,7 +52,11 @@ const _unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
   };
   if (held.source_traceback) context.source_traceback = held.source_traceback;
   try {
-    held.loop.call_exception_handler(context);
+    if (held.context !== null && !held.context._entered) {
+      held.context.run(() => held.loop.call_exception_handler(context));
+    } else {
+      held.loop.call_exception_handler(context);
+    }
   } catch {
     // A finalizer has nowhere to report to.
   }
@@ -428,6 +434,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
       message: `${this.constructor.name} exception was never retrieved`,
       exception: stand_in ? _report_copy(exception as Error) : exception,
       exception_ref: stand_in ? new WeakRef(exception as Error) : null,
+      context: (this as { _context?: Context })._context ?? null,
       future: _future_repr(this),
       source_traceback: this._source_traceback,
     }, this);

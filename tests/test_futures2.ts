@@ -8,15 +8,20 @@ import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
 import { ContextVar } from "../stdlib/contextvars.ts";
 import { repr } from "../stdlib/_repr.ts";
+import { gc_collect } from "./utils.ts";
 
 class ZeroDivisionError extends Error {}
 
 describe("FutureTests", () => {
-  test("test_task_exc_handler_correct_context", async () => {
+  test("test_task_exc_handler_correct_context", async (t) => {
+    // CPython's task is collected as soon as it is dropped (reference counting); here the engine
+    // collects it when asked (a host GC hook, which the test command enables).
+    if (!gc_collect()) return t.skip("needs a host GC hook (--expose-gc)");
     const name = new ContextVar<string>("name", { default: "foo" });
     let exc_handler_called = false;
+    let seen: string | null = null;
     const exc_handler = () => {
-      assert.equal(name.get(), "bar");
+      seen = name.get();
       exc_handler_called = true;
     };
     // deno-lint-ignore require-yield
@@ -27,18 +32,14 @@ describe("FutureTests", () => {
     function* main() {
       const loop = asyncio.get_running_loop();
       loop.set_exception_handler(exc_handler);
-      // The task is dropped without retrieving its exception: the "never retrieved" report
-      // goes to the handler once the task is collected; here the handler is called directly to
-      // check the context the loop runs it in.
-      const t = new asyncio.Task(task());
+      (() => new asyncio.Task(task()))();
       yield* asyncio.sleep(0);
-      assert.ok(t.done());
-      loop.call_exception_handler({
-        message: "Task exception was never retrieved",
-        exception: t.exception(),
-        future: t,
-      });
+      for (let i = 0; i < 20 && !exc_handler_called; i++) {
+        gc_collect();
+        yield* asyncio.sleep(0.005);
+      }
       assert.ok(exc_handler_called);
+      assert.equal(seen, "bar");
     }
     await asyncio.run(main());
   });
