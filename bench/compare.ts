@@ -4,7 +4,11 @@
  * machine, and prints ops/s and ratios to CPython. The async_tree rows also compare with the same
  * tree written with the runtime's own async/await (`native_async_tree_*`).
  *
- * Options: `--repeat N` (best of N, default 3), `--only a,b`, `--no-node`.
+ * The `npm_*` rows run issue 4's workloads written with the npm packages that do the same job
+ * (`bench/npm_peers.mjs`: async-mutex, p-limit), installed for the run into `.tools/bench-peers/`,
+ * and compare them to the port on the same runtime (a ratio above 1 means the package is faster).
+ *
+ * Options: `--repeat N` (best of N, default 3), `--only a,b`, `--no-node`, `--no-npm-peers`.
  *
  * @module
  */
@@ -68,6 +72,46 @@ if (!args.includes("--no-node")) {
   node = await run("node", ["npm/esm/bench/run.js", "--repeat", repeat, ...only]);
 }
 
+// The npm packages that do the jobs of issue 4's primitives (bench/npm_peers.mjs), installed into
+// .tools/bench-peers/ and run on both runtimes; skipped (with a note) when npm cannot install them.
+const peers_dir = `${root}.tools/bench-peers/`;
+let peers_deno: Map<string, Result> = new Map();
+let peers_node: Map<string, Result> = new Map();
+if (!args.includes("--no-npm-peers")) {
+  try {
+    console.error("installing and running the npm peers (async-mutex, p-limit) ...");
+    await Deno.mkdir(peers_dir, { recursive: true });
+    await Deno.writeTextFile(
+      `${peers_dir}package.json`,
+      JSON.stringify({
+        name: "bench-peers",
+        private: true,
+        type: "module",
+        dependencies: { "async-mutex": "0.5.0", "p-limit": "6.2.0" },
+      }),
+    );
+    await Deno.copyFile(`${root}bench/npm_peers.mjs`, `${peers_dir}npm_peers.mjs`);
+    const npm = await new Deno.Command("npm", {
+      args: ["install", "--no-audit", "--no-fund", "--silent"],
+      cwd: peers_dir,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!npm.success) throw new Error("npm install failed");
+    const peer_args = ["--repeat", repeat, ...only];
+    peers_deno = await run(Deno.execPath(), [
+      "run",
+      "-A",
+      "--node-modules-dir=manual",
+      `${peers_dir}npm_peers.mjs`,
+      ...peer_args,
+    ]);
+    if (node !== null) peers_node = await run("node", [`${peers_dir}npm_peers.mjs`, ...peer_args]);
+  } catch (e) {
+    console.error(`npm peers skipped: ${(e as Error).message}`);
+  }
+}
+
 const fmt = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0);
 const lines = [
@@ -86,6 +130,20 @@ for (const [name, d] of deno) {
     `| ${label} | ${p ? fmt(p.ops_per_sec) : "–"} | ${fmt(d.ops_per_sec)} | ${ratio(d, p)} | ${
       n ? fmt(n.ops_per_sec) : "–"
     } | ${ratio(n, base_node)} |`,
+  );
+}
+for (const [name, d] of peers_deno) {
+  // `npm_<package>__<workload>`: the port's workload on the same runtime is the reference.
+  const base_name = name.slice(name.indexOf("__") + 2);
+  const p = deno.get(base_name);
+  const n = peers_node.get(name);
+  const base_node = node?.get(base_name);
+  const ratio = (a: Result | undefined, b: Result | undefined) =>
+    a && b ? `${(a.ops_per_sec / b.ops_per_sec).toFixed(2)}×` : "–";
+  lines.push(
+    `| ${name} (vs port on same runtime) | ${p ? fmt(p.ops_per_sec) : "–"} | ${fmt(d.ops_per_sec)} | ${
+      ratio(d, p)
+    } | ${n ? fmt(n.ops_per_sec) : "–"} | ${ratio(n, base_node)} |`,
   );
 }
 console.log(lines.join("\n"));
