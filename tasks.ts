@@ -887,6 +887,10 @@ export function sleep<T>(delay: number, result: T | null = null): Generator<unkn
 }
 (sleep as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
 
+// What _Sleep0 yields: one shared (frozen) iterator result, since a sleeping task's `yield*` keeps
+// the result it is suspended at.
+const _YIELD_NONE: IteratorResult<undefined, never> = Object.freeze({ value: undefined, done: false });
+
 /**
  * What `sleep(0)` (or a negative delay) returns: a coroutine object written by hand, that yields
  * once (a bare `yield`: the task gives up one loop iteration) and returns the result. It behaves
@@ -894,10 +898,6 @@ export function sleep<T>(delay: number, result: T | null = null): Generator<unkn
  * chain is the generators' one) but is a fraction of a generator's size and cost: the many tasks
  * of a fan-out that sleep(0) each hold one generator frame fewer.
  */
-// What _Sleep0 yields: one shared (frozen) iterator result, since a sleeping task's `yield*` keeps
-// the result it is suspended at.
-const _YIELD_NONE: IteratorResult<undefined, never> = Object.freeze({ value: undefined, done: false });
-
 class _Sleep0<T> {
   // 0: not started; 1: suspended at its yield; 2: finished.
   private _state = 0;

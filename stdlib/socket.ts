@@ -1445,7 +1445,10 @@ let _pair_counter = 0;
  * (within a few host ticks) over a listener made for it: a Unix socket in the temporary directory,
  * or the loopback address for AF_INET/AF_INET6, closed as soon as the pair is connected. Until then
  * both ends are connecting: a non-blocking `recv()` raises `BlockingIOError` and a selector sees
- * them once they are connected; what a blocking end sends meanwhile is sent once connected.
+ * them once they are connected; what a blocking end sends meanwhile is sent once connected. The
+ * listener takes the first connection it gets: on AF_INET/AF_INET6 another local process could
+ * connect first (as with CPython's own fallback socketpair, which checks the peer's address); the
+ * default AF_UNIX listener is a file only its owner can connect to (the usual umask).
  */
 export function socketpair(
   family: number = AF_UNIX,
