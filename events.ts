@@ -105,10 +105,13 @@ export class Handle {
   _cancelled = false;
   /** @internal */
   _loop: AbstractEventLoop;
-  /** @internal */
-  _source_traceback: FrameSummary[] | null = null;
-  /** @internal */
-  _repr: string | null = null;
+  // `_source_traceback` and `_repr` are set in debug mode only: they default to null on the
+  // prototype (below the class), which keeps every handle two fields smaller (a million handles
+  // waiting to run are that much less for the garbage collector to move).
+  /** @internal Where the handle was made (debug mode). */
+  declare _source_traceback: FrameSummary[] | null;
+  /** @internal The repr frozen when a handle is cancelled in debug mode. */
+  declare _repr: string | null;
   /**
    * @internal The context, or `null` until someone asks for it: a handle scheduled without a
    * context runs in a copy of the current one, kept as its variables (`_ctx_data`) and made into
@@ -212,6 +215,9 @@ export function _callback_failed(
 
 /** Python's `_ThreadSafeHandle`: there is one thread here, so it is a `Handle`. */
 export class _ThreadSafeHandle extends Handle {}
+
+(Handle.prototype as { _source_traceback: FrameSummary[] | null })._source_traceback = null;
+(Handle.prototype as { _repr: string | null })._repr = null;
 
 /** Python's `TimerHandle`: a callback scheduled for a time with `call_later`/`call_at`. */
 export class TimerHandle extends Handle {
