@@ -138,12 +138,15 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
   _exception: unknown = null;
   /** @internal */
   _loop: AbstractEventLoop;
-  /** @internal */
-  _source_traceback: FrameSummary[] | null = null;
-  /** @internal */
-  _cancel_message: unknown = null;
-  /** @internal */
-  _cancelled_exc: CancelledError | null = null;
+  // `_source_traceback` (debug mode), `_cancel_message` and `_cancelled_exc` (a cancellation) are
+  // set on few futures: they default to null on the prototype (after the class), which keeps every
+  // future and task three fields smaller.
+  /** @internal Where the future was made (debug mode). */
+  declare _source_traceback: FrameSummary[] | null;
+  /** @internal The message of `cancel(msg)`. */
+  declare _cancel_message: unknown;
+  /** @internal The CancelledError made for the cancellation (made once). */
+  declare _cancelled_exc: CancelledError | null;
   /**
    * @internal The first done callback, kept in two fields rather than in a list (as CPython's C
    * Future keeps `fut_callback0`/`fut_context0`): most futures and tasks have exactly one.
@@ -502,6 +505,9 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
 }
 
 Future.prototype._report_by_copy = false;
+Future.prototype._source_traceback = null;
+Future.prototype._cancel_message = null;
+Future.prototype._cancelled_exc = null;
 
 /** Python's `_PyFuture`: the same class (there is no C accelerator here). */
 export const _PyFuture: typeof Future = Future;

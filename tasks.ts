@@ -165,7 +165,7 @@ const _task_registry = new FinalizationRegistry<TaskRegistration>((held) => {
 export class Task<T = unknown> extends Future<T> {
   private __log_destroy_pending = true;
   /** @internal The record the "destroyed but pending" finalizer gets (while registered). */
-  _registration: TaskRegistration | null = null;
+  declare _registration: TaskRegistration | null;
   /** @internal Links of the loop's task list (see `_register_task`). */
   _ll_prev: Task<unknown> | null = null;
   /** @internal */
@@ -187,7 +187,7 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */
   _context: Context;
   /** @internal The done callback that resumes the task (made on first use). */
-  private _wakeup_cb: ((fut: Future<unknown>) => void) | null = null;
+  declare private _wakeup_cb: ((fut: Future<unknown>) => void) | null;
 
   /** Wraps `coro` and schedules its first step (or runs it now with `eager_start`). */
   constructor(coro: Coroutine<T>, options?: TaskInit) {
@@ -559,6 +559,10 @@ interface LoopInternals {
 
 // A task's "never retrieved" report holds a copy of its exception (see Future.set_exception).
 Task.prototype._report_by_copy = true;
+// Set in debug mode only, and for tasks awaiting a Future subclass: prototype defaults keep every
+// task two fields smaller (see Future's fields).
+Task.prototype._registration = null;
+(Task.prototype as unknown as { _wakeup_cb: null })._wakeup_cb = null;
 
 /** Python's `_PyTask`: the same class. */
 export const _PyTask: typeof Task = Task;
