@@ -172,14 +172,14 @@ export class Task<T = unknown> extends Future<T> {
   _ll_next: Task<unknown> | null = null;
   /** @internal Whether the task is in its loop's list. */
   _ll_in = false;
-  /** @internal The name, once made. */
-  private __name: string | null = null;
+  /** @internal The name, once made (the default one is made when first asked for). */
+  declare private __name: string | null;
   /** @internal The number of the default name `Task-N`. */
   private _name_number = 0;
   /** @internal */
-  _num_cancels_requested = 0;
+  declare _num_cancels_requested: number;
   /** @internal */
-  _must_cancel = false;
+  declare _must_cancel: boolean;
   /** @internal The future the task waits for, or `null`. */
   _fut_waiter: Future<unknown> | null = null;
   /** @internal */
@@ -458,7 +458,8 @@ export class Task<T = unknown> extends Future<T> {
       if (h._source_traceback) h._source_traceback.length = 0;
       loop._add_callback(h);
     } else {
-      this._step_exc = exc;
+      // (written only when there is one: the field stays the prototype's null otherwise)
+      if (exc !== null || this._step_exc !== null) this._step_exc = exc;
       loop._add_callback(this as unknown as Handle);
     }
   }
@@ -466,7 +467,7 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal Handle protocol: the task is never a cancelled handle. */
   readonly _cancelled = false;
   /** @internal The exception the scheduled step throws in (or `null`). */
-  private _step_exc: unknown = null;
+  declare private _step_exc: unknown;
 
   /** @internal The future whose completion the task, queued as its own handle, wakes up on. */
   _wake_fut: Future<unknown> | null = null;
@@ -489,7 +490,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     const exc = this._step_exc;
-    this._step_exc = null;
+    if (exc !== null) this._step_exc = null;
     try {
       if (exc === null) _run_in1(this._context, task_step, this);
       else _run_in(this._context, task_step, [this, exc]);
@@ -563,6 +564,11 @@ Task.prototype._report_by_copy = true;
 // task two fields smaller (see Future's fields).
 Task.prototype._registration = null;
 (Task.prototype as unknown as { _wakeup_cb: null })._wakeup_cb = null;
+// Set on a task that is cancelled, named, or stepped with an exception to throw in.
+Task.prototype._num_cancels_requested = 0;
+Task.prototype._must_cancel = false;
+(Task.prototype as unknown as { __name: null }).__name = null;
+(Task.prototype as unknown as { _step_exc: null })._step_exc = null;
 
 /** Python's `_PyTask`: the same class. */
 export const _PyTask: typeof Task = Task;
