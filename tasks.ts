@@ -692,17 +692,18 @@ export function* wait_for<T>(
   const aw: Awaitable<T> = iscoroutine(fut) || isfuture(fut) ? fut as Awaitable<T> : ensure_future(fut);
   // `async with timeouts.timeout(timeout): return await fut`, with the context manager's calls
   // written out: two generator levels fewer for every resumption of the awaited coroutine.
+  // (Timeout's enter and exit never suspend: their synchronous bodies are called.)
   const cm = _timeout(timeout ?? null);
-  yield* cm.__aenter__();
+  cm._enter();
   let result: T;
   try {
     result = yield* aw;
   } catch (e) {
     const exc_type = e !== null && typeof e === "object" ? (e as object).constructor : typeof e;
-    yield* cm.__aexit__(exc_type, e, null);
+    cm._exit(exc_type, e);
     throw e;
   }
-  yield* cm.__aexit__(null, null, null);
+  cm._exit(null, null);
   return result;
 }
 
