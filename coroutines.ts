@@ -49,8 +49,9 @@ const _body_ready: unique symbol = Symbol("asyncio.body_ready");
  * rest of an uncontended `async with` costs. A body given the shared generator prototype before
  * its first call skips making that object (half the cost, measured). The marker keeps a body
  * called again (a named function) from being set again, which would cost more than it saves.
- * Its generators still are ordinary generators (`iscoroutine()` holds); only `body.prototype` is
- * no longer a fresh object, which no coroutine code looks at.
+ * Its generators still are ordinary generators (`iscoroutine()` holds); what changes on the body
+ * is that `body.prototype` is no longer a fresh object (no coroutine code looks at it) and that it
+ * carries the marker, a symbol-keyed property (README, "From Python to TypeScript").
  */
 function _prepare_body(body: unknown): void {
   const f = body as { [_body_ready]?: true; prototype: unknown };
