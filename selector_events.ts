@@ -85,25 +85,30 @@ function would_block(e: unknown): boolean {
   return e instanceof BlockingIOError || e instanceof InterruptedError;
 }
 
-/** Python's `_test_selector_event`: whether `selector` watches `fd` for `event`. */
-export function _test_selector_event(selector: DefaultSelector, fd: FileObj, event: number): boolean {
-  // A number is looked up in the selector's map: the KeyError CPython catches for an object that
-  // is not registered would cost more than the rest of adding a reader (a new connection asks
-  // four times).
-  // (A loop without a real selector, as test loops are, answers false.)
-  if (selector === null || selector === undefined || typeof selector.get_key !== "function") return false;
+/**
+ * The key of `fd` in `selector`, or `undefined` if it is not registered: CPython's
+ * `selector.get_map().get(fd)`. A number is looked up in the map (no KeyError to build and catch:
+ * a new connection asks four times); an object goes through `get_key`, whose KeyError means "not
+ * registered".
+ */
+function _selector_key<D>(selector: DefaultSelector, fd: FileObj): SelectorKey<D> | undefined {
   if (typeof fd === "number" && typeof selector.get_map === "function") {
-    const found = selector.get_map().get(fd);
-    return found !== undefined && !!(found.events & event);
+    return selector.get_map().get(fd) as SelectorKey<D> | undefined;
   }
-  let key: SelectorKey;
   try {
-    key = selector.get_key(fd);
+    return selector.get_key(fd) as SelectorKey<D>;
   } catch (e) {
-    if (e instanceof KeyError) return false;
+    if (e instanceof KeyError) return undefined;
     throw e;
   }
-  return !!(key.events & event);
+}
+
+/** Python's `_test_selector_event`: whether `selector` watches `fd` for `event`. */
+export function _test_selector_event(selector: DefaultSelector, fd: FileObj, event: number): boolean {
+  // (A loop without a real selector, as test loops are, or a closed one, answers false.)
+  if (selector === null || selector === undefined || typeof selector.get_key !== "function") return false;
+  const key = _selector_key(selector, fd);
+  return key !== undefined && !!(key.events & event);
 }
 
 /** Python's `BaseSelectorEventLoop`. */
@@ -373,12 +378,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
 
   /** @internal The key of `fd`, or undefined. */
   private _key_of(fd: FileObj): SelectorKey<KeyData> | undefined {
-    if (typeof fd === "number") return this._selector.get_map().get(fd) as SelectorKey<KeyData> | undefined;
-    try {
-      return this._selector.get_key(fd) as SelectorKey<KeyData>;
-    } catch {
-      return undefined;
-    }
+    return _selector_key<KeyData>(this._selector, fd);
   }
 
   /** @internal */
