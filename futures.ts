@@ -262,7 +262,9 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     this._context0 = null;
     this._callbacks = null;
     const loop = this._loop as unknown as FastLoop;
-    if (loop._call_soon === undefined || loop.call_soon !== loop._native_call_soon) {
+    // (only the loop's own call_soon, unreplaced, is the loop's `_native_call_soon`: a loop of
+    // another kind, or one whose call_soon was replaced, takes the public path)
+    if (loop.call_soon !== loop._native_call_soon) {
       if (callback0 !== null) this.__schedule_generic(callback0, context0!);
       if (callbacks !== null) {
         for (let i = 0; i < callbacks.length; i++) this.__schedule_generic(callbacks[i][0], callbacks[i][1]);

@@ -819,10 +819,7 @@ export class socket {
         b._connect_failed(err);
       },
     );
-    const timeout = a._timeout;
-    a._timeout = null; // connects in the background, as a blocking socket does here
     a._connect(address, "socketpair");
-    a._timeout = timeout;
   }
 
   /** @internal Closes the listener of a {@linkcode socketpair} still being made. */
