@@ -216,4 +216,121 @@ describe("CoroutineTests", () => {
     assert.equal(readonly_proto.prototype, own_proto);
     assert.ok(asyncio.iscoroutine(named()));
   });
+
+  // Not in CPython: async_with returns a coroutine object written by hand (_AsyncWith in
+  // coroutines.ts) that must do what the generator it replaces does. Seeded random scripts of
+  // next/throw/return calls are played against it and against that generator (written out below),
+  // with context managers whose __aenter__/__aexit__ yield, raise or suppress, and bodies that
+  // yield, catch, raise, return and yield in `finally`; the traces must be the same.
+  test("test_async_with_matches_its_generator", () => {
+    function* reference<T, R>(
+      cm: asyncio.AsyncContextManager<T>,
+      body: (v: T) => Generator<unknown, R, unknown>,
+    ): Generator<unknown, R | undefined, unknown> {
+      if (cm === null || typeof cm !== "object" || typeof cm.__aenter__ !== "function") {
+        throw new TypeError(`'${typeof cm}' object does not support the asynchronous context manager protocol`);
+      }
+      const value = yield* cm.__aenter__();
+      let result: R;
+      try {
+        result = yield* body(value);
+      } catch (e) {
+        const exc_type = e !== null && typeof e === "object" ? (e as object).constructor : typeof e;
+        if (!(yield* cm.__aexit__(exc_type, e, null))) throw e;
+        return undefined;
+      }
+      yield* cm.__aexit__(null, null, null);
+      return result;
+    }
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    type Kinds = { enter: number; exit: number; body: number; inline: boolean };
+    function make(kinds: Kinds, log: string[]) {
+      const cm = {
+        *__aenter__(): Generator<unknown, string, unknown> {
+          log.push("aenter");
+          if (kinds.enter === 1) log.push(`aenter got ${yield "aenter yield"}`);
+          if (kinds.enter === 2) throw "aenter raised";
+          return "v";
+        },
+        *__aexit__(t: unknown, e: unknown): Generator<unknown, boolean, unknown> {
+          log.push(`aexit ${t === null ? "None" : `${typeof t === "function" ? t.name : t} ${e}`}`);
+          if (kinds.exit === 1) log.push(`aexit got ${yield "aexit yield"}`);
+          if (kinds.exit === 2) throw "aexit raised";
+          return kinds.exit === 3;
+        },
+      };
+      function* named(v: string): Generator<unknown, string, unknown> {
+        try {
+          log.push(`body ${v}`);
+          if (kinds.body === 1) throw new RangeError("body raised");
+          const a = yield "first";
+          log.push(`got ${a}`);
+          try {
+            yield "second";
+          } catch (e) {
+            log.push(`caught ${e}`);
+            if (kinds.body === 2) throw e;
+            yield "after catch";
+          }
+          return "result";
+        } finally {
+          log.push("finally");
+          if (kinds.body === 3) log.push(`finally got ${yield "in finally"}`);
+        }
+      }
+      // A fresh closure each time (prepared and resumed through the prototype), or a named one.
+      const body = kinds.inline ? function* (v: string): Generator<unknown, string, unknown> {
+        return yield* named(v);
+      } : named;
+      return { cm, body };
+    }
+    const ops = ["next", "next", "next", "throw", "return"] as const;
+    let compared = 0;
+    for (let n = 0; n < 3000; n++) {
+      const kinds = { enter: rnd(3), exit: rnd(4), body: rnd(4), inline: rnd(2) === 0 };
+      const script: [string, string][] = [];
+      for (let k = rnd(9); k >= 0; k--) script.push([ops[rnd(ops.length)], `x${k}`]);
+      const traces: string[][] = [];
+      for (const kind of ["port", "reference"]) {
+        const log: string[] = [];
+        const { cm, body } = make(kinds, log);
+        const gen = kind === "port" ? asyncio.async_with(cm, body) : reference(cm, body);
+        for (const [op, arg] of script) {
+          try {
+            const r = op === "next" ? gen.next(arg) : op === "throw" ? gen.throw(arg) : gen.return(arg);
+            log.push(`${op} -> ${JSON.stringify(r)}`);
+          } catch (e) {
+            log.push(`${op} raised ${e}`);
+          }
+        }
+        traces.push(log);
+      }
+      assert.deepEqual(traces[0], traces[1], JSON.stringify({ kinds, script }));
+      compared += traces[0].length;
+    }
+    assert.ok(compared > 10000);
+    // A coroutine resumed from inside itself: the generator's TypeError.
+    function* reenter(self: { gen: Generator | null }) {
+      self.gen!.next();
+      yield;
+    }
+    const holder: { gen: Generator | null } = { gen: null };
+    const cm = {
+      // deno-lint-ignore require-yield
+      *__aenter__() {
+        return null;
+      },
+      // deno-lint-ignore require-yield
+      *__aexit__() {
+        return false;
+      },
+    };
+    holder.gen = asyncio.async_with(cm, () => reenter(holder));
+    assert.throws(() => holder.gen!.next(), { name: "TypeError", message: "Generator is already running" });
+    assert.ok(asyncio.iscoroutine(asyncio.async_with(cm, function* () {})));
+  });
 });
