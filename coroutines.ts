@@ -217,6 +217,27 @@ const _NEXT = 0, _THROW = 1, _RETURN = 2;
 type _NextMethod = (this: Iterator<unknown, unknown, unknown>, v?: unknown) => IteratorResult<unknown>;
 
 /**
+ * @internal Set on an `__aenter__`/`__aexit__` generator method that never suspends: the plain
+ * method doing the same work and returning the same value. {@linkcode async_with} calls that one
+ * when it finds it on the method the context manager has (an override in a subclass does not
+ * have it, so it is awaited as usual): no generator is made and driven for a step that cannot
+ * suspend.
+ */
+export const _never_suspends: unique symbol = Symbol("asyncio.never_suspends");
+
+type _CmMethod = ((this: unknown, ...args: unknown[]) => unknown) & {
+  [_never_suspends]?: (this: unknown, ...args: unknown[]) => unknown;
+};
+
+/** @internal Marks `method` (a generator method) as one that never suspends; see _never_suspends. */
+export function _set_never_suspends(
+  method: (...args: never[]) => Generator<unknown, unknown, unknown>,
+  plain: (this: never, ...args: never[]) => unknown,
+): void {
+  (method as unknown as _CmMethod)[_never_suspends] = plain as _CmMethod;
+}
+
+/**
  * What {@linkcode async_with} returns: a coroutine object written by hand, that does what this
  * generator would do, step for step:
  *
@@ -311,8 +332,8 @@ class _AsyncWith<T, R> {
   }
 
   private _run(mode: number, arg: unknown): IteratorResult<unknown, R> {
-    const cm = this._cm!;
     if (this._phase === _AW_START) {
+      const cm = this._cm;
       if (cm === null || typeof cm !== "object" || typeof cm.__aenter__ !== "function") {
         throw new TypeError(
           `'${type_name(cm)}' object does not support the asynchronous context manager protocol`,
@@ -324,8 +345,15 @@ class _AsyncWith<T, R> {
             "(missed __aexit__ method)",
         );
       }
-      this._delegate(cm.__aenter__());
-      this._phase = _AW_ENTER;
+      const aenter = cm.__aenter__ as _CmMethod;
+      const plain = aenter[_never_suspends];
+      if (plain !== undefined) {
+        const done = this._begin_body(plain.call(cm) as T);
+        if (done !== null) return done;
+      } else {
+        this._delegate(aenter.call(cm));
+        this._phase = _AW_ENTER;
+      }
     }
     while (true) {
       const phase = this._phase;
@@ -340,29 +368,25 @@ class _AsyncWith<T, R> {
           if (thrower === undefined || thrower === null) {
             // yield* closes an iterator that cannot take the exception, then raises TypeError.
             const closer = it.return;
-            if (closer !== undefined && closer !== null) _check_result((closer as (this: unknown) => unknown).call(it));
+            if (closer !== undefined && closer !== null) {
+              _check_result((closer as (this: unknown) => unknown).call(it));
+            }
             throw new TypeError("The iterator does not provide a 'throw' method");
           }
           r = (thrower as (this: unknown, e: unknown) => IteratorResult<unknown>).call(it, arg);
         } else {
           const closer = next === null ? _gen_return : it.return;
-          if (closer === undefined || closer === null) {
-            this._finish();
-            return { value: arg as R, done: true };
-          }
+          if (closer === undefined || closer === null) return this._done(arg as R);
           r = _check_result((closer as (this: unknown, v: unknown) => unknown).call(it, arg));
-          if (r.done) {
-            const value = r.value as R;
-            this._finish();
-            return { value, done: true };
-          }
+          if (r.done) return this._done(r.value as R);
           return r as IteratorResult<unknown, R>;
         }
         _check_result(r);
         if (!r.done) return r as IteratorResult<unknown, R>;
       } catch (e) {
         if (phase !== _AW_BODY) throw e;
-        this._exit_with(e);
+        const done = this._begin_exit_exc(e);
+        if (done !== null) return done;
         mode = _NEXT;
         arg = undefined;
         continue;
@@ -371,36 +395,76 @@ class _AsyncWith<T, R> {
       const value = r.value;
       mode = _NEXT;
       arg = undefined;
-      if (phase === _AW_ENTER) {
-        const body = this._body!;
-        _prepare_body(body);
-        this._phase = _AW_BODY;
-        try {
-          const gen = body(value as T);
-          if (_is_prepared_gen(body, gen)) {
-            this._it = gen;
-            this._next = null;
-          } else {
-            this._delegate(gen);
-          }
-        } catch (e) {
-          this._exit_with(e);
-        }
-      } else if (phase === _AW_BODY) {
-        this._held = value;
-        this._delegate(cm.__aexit__(null, null, null));
-        this._phase = _AW_EXIT;
-      } else if (phase === _AW_EXIT) {
-        const result = this._held as R;
-        this._finish();
-        return { value: result, done: true };
-      } else {
-        const e = this._held;
-        this._finish();
-        if (!value) throw e;
-        return { value: undefined as R, done: true };
-      }
+      const done = phase === _AW_ENTER
+        ? this._begin_body(value as T)
+        : phase === _AW_BODY
+        ? this._begin_exit(value as R)
+        : phase === _AW_EXIT
+        ? this._done(this._held as R)
+        : this._exc_exited(value);
+      if (done !== null) return done;
     }
+  }
+
+  /** `__aenter__` gave `value`: the body begins (`null`: it is being awaited). */
+  private _begin_body(value: T): IteratorResult<unknown, R> | null {
+    const body = this._body!;
+    _prepare_body(body);
+    this._phase = _AW_BODY;
+    try {
+      const gen = body(value);
+      if (_is_prepared_gen(body, gen)) {
+        this._it = gen;
+        this._next = null;
+      } else {
+        this._delegate(gen);
+      }
+    } catch (e) {
+      return this._begin_exit_exc(e);
+    }
+    return null;
+  }
+
+  /** The body returned `result`: `__aexit__(null, null, null)` (`null`: it is being awaited). */
+  private _begin_exit(result: R): IteratorResult<unknown, R> | null {
+    const cm = this._cm!;
+    const aexit = cm.__aexit__ as _CmMethod;
+    const plain = aexit[_never_suspends];
+    if (plain !== undefined) {
+      plain.call(cm, null, null, null);
+      return this._done(result);
+    }
+    this._held = result;
+    this._delegate(aexit.call(cm, null, null, null));
+    this._phase = _AW_EXIT;
+    return null;
+  }
+
+  /** The body raised `e`: `__aexit__` with it (`null`: it is being awaited). */
+  private _begin_exit_exc(e: unknown): IteratorResult<unknown, R> | null {
+    const exc_type = e !== null && typeof e === "object" ? (e as object).constructor : typeof e;
+    const cm = this._cm!;
+    const aexit = cm.__aexit__ as _CmMethod;
+    const plain = aexit[_never_suspends];
+    this._held = e;
+    if (plain !== undefined) return this._exc_exited(plain.call(cm, exc_type, e, null));
+    this._delegate(aexit.call(cm, exc_type, e, null));
+    this._phase = _AW_EXIT_EXC;
+    return null;
+  }
+
+  /** `__aexit__` answered `suppress` for the exception held: raise it again, or return. */
+  private _exc_exited(suppress: unknown): IteratorResult<unknown, R> {
+    const e = this._held;
+    this._finish();
+    if (!suppress) throw e;
+    return { value: undefined as R, done: true };
+  }
+
+  /** Finishes, returning `value`. */
+  private _done(value: R): IteratorResult<unknown, R> {
+    this._finish();
+    return { value, done: true };
   }
 
   /** `yield* awaitable` begins: takes its iterator and that iterator's `next`. */
@@ -415,14 +479,6 @@ class _AsyncWith<T, R> {
     }
     this._it = it as Iterator<unknown, unknown, unknown>;
     this._next = (it as { next: _NextMethod }).next;
-  }
-
-  /** The body raised `e`: `__aexit__` is awaited with it. */
-  private _exit_with(e: unknown): void {
-    const exc_type = e !== null && typeof e === "object" ? (e as object).constructor : typeof e;
-    this._held = e;
-    this._phase = _AW_EXIT_EXC;
-    this._delegate(this._cm!.__aexit__(exc_type, e, null));
   }
 
   /** Finished: drops what it held, as a finished generator drops its frame. */

@@ -13,7 +13,7 @@ import { _LoopBoundMixin } from "./mixins.ts";
 import { BrokenBarrierError, CancelledError } from "./exceptions.ts";
 import { RuntimeError, ValueError } from "./stdlib/builtins.ts";
 import type { Future } from "./futures.ts";
-import { async_with, type Coroutine } from "./coroutines.ts";
+import { _set_never_suspends, async_with, type Coroutine } from "./coroutines.ts";
 import { hex_id } from "./stdlib/_repr.ts";
 
 /** `<asyncio.locks.NAME object at 0x... [extra]>`, as CPython's reprs of the primitives. */
@@ -45,6 +45,9 @@ export abstract class _ContextManagerMixin extends _LoopBoundMixin {
     this.release();
   }
 }
+_set_never_suspends(_ContextManagerMixin.prototype.__aexit__, function (this: _ContextManagerMixin): void {
+  this.release();
+});
 
 /**
  * Python's `asyncio.Lock`: a mutual-exclusion lock, not owned by a task; waiters acquire it in
@@ -557,3 +560,4 @@ export class Barrier extends _LoopBoundMixin {
     return this._state === _BarrierState.BROKEN;
   }
 }
+_set_never_suspends(Barrier.prototype.__aexit__, function (): void {});

@@ -14,7 +14,7 @@ import { type AbstractEventLoop, get_running_loop, type TaskOptions } from "./ev
 import { CancelledError } from "./exceptions.ts";
 import { type Future, future_add_to_awaited_by, future_discard_from_awaited_by } from "./futures.ts";
 import { current_task, type Task } from "./tasks.ts";
-import type { Coroutine } from "./coroutines.ts";
+import { _set_never_suspends, type Coroutine } from "./coroutines.ts";
 import { BaseExceptionGroup, KeyboardInterrupt, RuntimeError, SystemExit } from "./stdlib/builtins.ts";
 import { repr } from "./stdlib/_repr.ts";
 
@@ -74,6 +74,11 @@ export class TaskGroup {
   /** Enters the group (inside a task). */
   // deno-lint-ignore require-yield
   *__aenter__(): Coroutine<this> {
+    return this._enter();
+  }
+
+  /** @internal `__aenter__`'s work (it never suspends; see _set_never_suspends). */
+  _enter(): this {
     if (this._entered) throw new RuntimeError(`TaskGroup ${repr(this)} has already been entered`);
     if (this._loop === null) this._loop = get_running_loop();
     this._parent_task = current_task(this._loop);
@@ -213,3 +218,4 @@ export class TaskGroup {
     }
   }
 }
+_set_never_suspends(TaskGroup.prototype.__aenter__, TaskGroup.prototype._enter);

@@ -168,10 +168,8 @@ export class Task<T = unknown> extends Future<T> {
   declare _registration: TaskRegistration | null;
   /** @internal Links of the loop's task list (see `_register_task`). */
   _ll_prev: Task<unknown> | null = null;
-  /** @internal */
+  /** @internal (A task is in its loop's list when it has a previous one or is the head.) */
   _ll_next: Task<unknown> | null = null;
-  /** @internal Whether the task is in its loop's list. */
-  _ll_in = false;
   /** @internal The name, once made (the default one is made when first asked for). */
   declare private __name: string | null;
   /** @internal The number of the default name `Task-N`. */
@@ -464,8 +462,8 @@ export class Task<T = unknown> extends Future<T> {
     }
   }
 
-  /** @internal Handle protocol: the task is never a cancelled handle. */
-  readonly _cancelled = false;
+  /** @internal Handle protocol: the task is never a cancelled handle (false, on the prototype). */
+  declare readonly _cancelled: boolean;
   /** @internal The exception the scheduled step throws in (or `null`). */
   declare private _step_exc: unknown;
 
@@ -569,6 +567,8 @@ Task.prototype._num_cancels_requested = 0;
 Task.prototype._must_cancel = false;
 (Task.prototype as unknown as { __name: null }).__name = null;
 (Task.prototype as unknown as { _step_exc: null })._step_exc = null;
+// Never set: a task queued as its own handle is never a cancelled one.
+(Task.prototype as unknown as { _cancelled: boolean })._cancelled = false;
 
 /** Python's `_PyTask`: the same class. */
 export const _PyTask: typeof Task = Task;
@@ -1361,9 +1361,7 @@ export function _register_task(task: Task<unknown>): void {
     return;
   }
   if (!loop._debug) {
-    if (task._ll_in) return;
-    task._ll_in = true;
-    task._ll_prev = null;
+    if (task._ll_prev !== null || store.head === task) return;
     task._ll_next = store.head;
     if (store.head !== null) store.head._ll_prev = task;
     store.head = task;
@@ -1431,8 +1429,7 @@ export function _unregister_task(task: Task<unknown>): void {
     store.strong.delete(task);
     return;
   }
-  if (task._ll_in) {
-    task._ll_in = false;
+  if (task._ll_prev !== null || store.head === task) {
     const prev = task._ll_prev, next = task._ll_next;
     if (prev !== null) prev._ll_next = next;
     else store.head = next;

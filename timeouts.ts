@@ -12,6 +12,7 @@
 import { get_running_loop, type Handle } from "./events.ts";
 import { CancelledError } from "./exceptions.ts";
 import { current_task, type Task } from "./tasks.ts";
+import { _set_never_suspends } from "./coroutines.ts";
 import { is_exception_group, RuntimeError, TimeoutError } from "./stdlib/builtins.ts";
 
 /** Python's `_State` of a Timeout. */
@@ -100,7 +101,7 @@ export class Timeout {
 
   /** Enters the timeout (inside a task). */
   // deno-lint-ignore require-yield
-  *__aenter__(): Generator<never, this, unknown> {
+  *__aenter__(): Generator<unknown, this, unknown> {
     return this._enter();
   }
 
@@ -121,7 +122,7 @@ export class Timeout {
 
   /** Leaves the timeout; turns its own cancellation into `TimeoutError`. */
   // deno-lint-ignore require-yield
-  *__aexit__(exc_type: unknown, exc_val: unknown, _exc_tb: unknown): Generator<never, null, unknown> {
+  *__aexit__(exc_type: unknown, exc_val: unknown, _exc_tb: unknown): Generator<unknown, null, unknown> {
     return this._exit(exc_type, exc_val);
   }
 
@@ -181,6 +182,13 @@ export class Timeout {
     }
   }
 }
+_set_never_suspends(Timeout.prototype.__aenter__, Timeout.prototype._enter);
+_set_never_suspends(
+  Timeout.prototype.__aexit__,
+  function (this: Timeout, exc_type: unknown, exc_val: unknown): null {
+    return this._exit(exc_type, exc_val);
+  },
+);
 
 /**
  * A timeout `delay` seconds from now (`null`: never), to enter with `async_with`. When it

@@ -19,6 +19,7 @@ import * as asyncio from "../mod.ts";
 import { BaseEventLoop } from "../base_events.ts";
 import { TestCase } from "./utils.ts";
 import { StopAsyncIteration } from "../stdlib/builtins.ts";
+import { _set_never_suspends } from "../coroutines.ts";
 
 describe("LockTests", () => {
   const tc = new TestCase();
@@ -228,7 +229,9 @@ describe("CoroutineTests", () => {
       body: (v: T) => Generator<unknown, R, unknown>,
     ): Generator<unknown, R | undefined, unknown> {
       if (cm === null || typeof cm !== "object" || typeof cm.__aenter__ !== "function") {
-        throw new TypeError(`'${typeof cm}' object does not support the asynchronous context manager protocol`);
+        throw new TypeError(
+          `'${typeof cm}' object does not support the asynchronous context manager protocol`,
+        );
       }
       const value = yield* cm.__aenter__();
       let result: R;
@@ -247,7 +250,7 @@ describe("CoroutineTests", () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed % n;
     };
-    type Kinds = { enter: number; exit: number; body: number; inline: boolean };
+    type Kinds = { enter: number; exit: number; body: number; inline: boolean; plain: boolean };
     function make(kinds: Kinds, log: string[]) {
       const cm = {
         *__aenter__(): Generator<unknown, string, unknown> {
@@ -263,6 +266,19 @@ describe("CoroutineTests", () => {
           return kinds.exit === 3;
         },
       };
+      if (kinds.plain) {
+        // Methods that never suspend, marked with the plain form async_with calls instead.
+        if (kinds.enter !== 1) {
+          _set_never_suspends(cm.__aenter__, function () {
+            return cm.__aenter__().next().value;
+          });
+        }
+        if (kinds.exit !== 1) {
+          _set_never_suspends(cm.__aexit__, function (t: unknown, e: unknown) {
+            return cm.__aexit__(t, e).next().value;
+          });
+        }
+      }
       function* named(v: string): Generator<unknown, string, unknown> {
         try {
           log.push(`body ${v}`);
@@ -283,15 +299,17 @@ describe("CoroutineTests", () => {
         }
       }
       // A fresh closure each time (prepared and resumed through the prototype), or a named one.
-      const body = kinds.inline ? function* (v: string): Generator<unknown, string, unknown> {
-        return yield* named(v);
-      } : named;
+      const body = kinds.inline
+        ? function* (v: string): Generator<unknown, string, unknown> {
+          return yield* named(v);
+        }
+        : named;
       return { cm, body };
     }
     const ops = ["next", "next", "next", "throw", "return"] as const;
     let compared = 0;
     for (let n = 0; n < 3000; n++) {
-      const kinds = { enter: rnd(3), exit: rnd(4), body: rnd(4), inline: rnd(2) === 0 };
+      const kinds = { enter: rnd(3), exit: rnd(4), body: rnd(4), inline: rnd(2) === 0, plain: rnd(2) === 0 };
       const script: [string, string][] = [];
       for (let k = rnd(9); k >= 0; k--) script.push([ops[rnd(ops.length)], `x${k}`]);
       const traces: string[][] = [];
@@ -332,5 +350,42 @@ describe("CoroutineTests", () => {
     holder.gen = asyncio.async_with(cm, () => reenter(holder));
     assert.throws(() => holder.gen!.next(), { name: "TypeError", message: "Generator is already running" });
     assert.ok(asyncio.iscoroutine(asyncio.async_with(cm, function* () {})));
+  });
+
+  // Not in CPython: Timeout, TaskGroup and the locks mark their __aenter__/__aexit__ that never
+  // suspend (see _never_suspends in coroutines.ts); a subclass overriding one is still awaited.
+  test("test_async_with_overridden_methods_are_awaited", async () => {
+    const log: string[] = [];
+    class LoggedLock extends asyncio.Lock {
+      override *__aenter__() {
+        log.push("enter");
+        yield* asyncio.sleep(0);
+        return yield* super.__aenter__();
+      }
+      override *__aexit__(t: unknown, e: unknown, tb: unknown) {
+        log.push("exit");
+        yield* asyncio.sleep(0);
+        return yield* super.__aexit__(t, e, tb);
+      }
+    }
+    class LoggedTimeout extends asyncio.Timeout {
+      override *__aexit__(t: unknown, e: unknown, tb: unknown) {
+        log.push("timeout exit");
+        yield* asyncio.sleep(0);
+        return yield* super.__aexit__(t, e, tb);
+      }
+    }
+    function* main() {
+      const lock = new LoggedLock();
+      yield* asyncio.async_with(lock, function* () {
+        log.push(`body ${lock.locked()}`);
+      });
+      yield* asyncio.async_with(new LoggedTimeout(null), function* (t) {
+        log.push(`timeout ${t.when()}`);
+      });
+      return lock.locked();
+    }
+    assert.equal(await loop.run_until_complete(main()), false);
+    assert.deepEqual(log, ["enter", "body true", "exit", "timeout null", "timeout exit"]);
   });
 });
