@@ -217,24 +217,28 @@ const _NEXT = 0, _THROW = 1, _RETURN = 2;
 type _NextMethod = (this: Iterator<unknown, unknown, unknown>, v?: unknown) => IteratorResult<unknown>;
 
 /**
- * @internal Set on an `__aenter__`/`__aexit__` generator method that never suspends: the plain
- * method doing the same work and returning the same value. {@linkcode async_with} calls that one
- * when it finds it on the method the context manager has (an override in a subclass does not
- * have it, so it is awaited as usual): no generator is made and driven for a step that cannot
- * suspend.
+ * @internal Set on an `__aenter__`/`__aexit__` generator method: a plain method that does the
+ * same work and returns the same value when that work does not suspend, or does nothing and
+ * returns {@linkcode _WOULD_SUSPEND} when it would (a lock that is held). {@linkcode async_with}
+ * calls it when it finds it on the method the context manager has (an override in a subclass does
+ * not have it, so it is awaited as usual), and awaits the generator only when told to: no
+ * generator is made and driven for an enter or exit that does not suspend.
  */
-export const _never_suspends: unique symbol = Symbol("asyncio.never_suspends");
+export const _plain_form: unique symbol = Symbol("asyncio.plain_form");
+
+/** @internal What a {@linkcode _plain_form} returns when the work would suspend. */
+export const _WOULD_SUSPEND: unique symbol = Symbol("asyncio.would_suspend");
 
 type _CmMethod = ((this: unknown, ...args: unknown[]) => unknown) & {
-  [_never_suspends]?: (this: unknown, ...args: unknown[]) => unknown;
+  [_plain_form]?: (this: unknown, ...args: unknown[]) => unknown;
 };
 
-/** @internal Marks `method` (a generator method) as one that never suspends; see _never_suspends. */
-export function _set_never_suspends(
+/** @internal Gives `method` (a generator method) its plain form; see _plain_form. */
+export function _set_plain_form(
   method: (...args: never[]) => Generator<unknown, unknown, unknown>,
   plain: (this: never, ...args: never[]) => unknown,
 ): void {
-  (method as unknown as _CmMethod)[_never_suspends] = plain as _CmMethod;
+  (method as unknown as _CmMethod)[_plain_form] = plain as _CmMethod;
 }
 
 /**
@@ -346,9 +350,10 @@ class _AsyncWith<T, R> {
         );
       }
       const aenter = cm.__aenter__ as _CmMethod;
-      const plain = aenter[_never_suspends];
-      if (plain !== undefined) {
-        const done = this._begin_body(plain.call(cm) as T);
+      const plain = aenter[_plain_form];
+      const value = plain !== undefined ? plain.call(cm) : _WOULD_SUSPEND;
+      if (value !== _WOULD_SUSPEND) {
+        const done = this._begin_body(value as T);
         if (done !== null) return done;
       } else {
         this._delegate(aenter.call(cm));
@@ -429,11 +434,8 @@ class _AsyncWith<T, R> {
   private _begin_exit(result: R): IteratorResult<unknown, R> | null {
     const cm = this._cm!;
     const aexit = cm.__aexit__ as _CmMethod;
-    const plain = aexit[_never_suspends];
-    if (plain !== undefined) {
-      plain.call(cm, null, null, null);
-      return this._done(result);
-    }
+    const plain = aexit[_plain_form];
+    if (plain !== undefined && plain.call(cm, null, null, null) !== _WOULD_SUSPEND) return this._done(result);
     this._held = result;
     this._delegate(aexit.call(cm, null, null, null));
     this._phase = _AW_EXIT;
@@ -445,9 +447,10 @@ class _AsyncWith<T, R> {
     const exc_type = e !== null && typeof e === "object" ? (e as object).constructor : typeof e;
     const cm = this._cm!;
     const aexit = cm.__aexit__ as _CmMethod;
-    const plain = aexit[_never_suspends];
+    const plain = aexit[_plain_form];
     this._held = e;
-    if (plain !== undefined) return this._exc_exited(plain.call(cm, exc_type, e, null));
+    const suppress = plain !== undefined ? plain.call(cm, exc_type, e, null) : _WOULD_SUSPEND;
+    if (suppress !== _WOULD_SUSPEND) return this._exc_exited(suppress);
     this._delegate(aexit.call(cm, exc_type, e, null));
     this._phase = _AW_EXIT_EXC;
     return null;

@@ -13,7 +13,7 @@ import { _LoopBoundMixin } from "./mixins.ts";
 import { BrokenBarrierError, CancelledError } from "./exceptions.ts";
 import { RuntimeError, ValueError } from "./stdlib/builtins.ts";
 import type { Future } from "./futures.ts";
-import { _set_never_suspends, async_with, type Coroutine } from "./coroutines.ts";
+import { _set_plain_form, _WOULD_SUSPEND, async_with, type Coroutine } from "./coroutines.ts";
 import { hex_id } from "./stdlib/_repr.ts";
 
 /** `<asyncio.locks.NAME object at 0x... [extra]>`, as CPython's reprs of the primitives. */
@@ -39,13 +39,24 @@ export abstract class _ContextManagerMixin extends _LoopBoundMixin {
     return null;
   }
 
+  /**
+   * @internal What `acquire()` does when it does not wait, if it would not wait (`true`); `false`,
+   * having done nothing, if it would wait or is not the class's own `acquire` (overridden).
+   */
+  _try_acquire(): boolean {
+    return false;
+  }
+
   /** `async with` leaves by releasing. */
   // deno-lint-ignore require-yield
   *__aexit__(_exc_type: unknown, _exc: unknown, _tb: unknown): Coroutine<void> {
     this.release();
   }
 }
-_set_never_suspends(_ContextManagerMixin.prototype.__aexit__, function (this: _ContextManagerMixin): void {
+_set_plain_form(_ContextManagerMixin.prototype.__aenter__, function (this: _ContextManagerMixin) {
+  return this._try_acquire() ? null : _WOULD_SUSPEND;
+});
+_set_plain_form(_ContextManagerMixin.prototype.__aexit__, function (this: _ContextManagerMixin): void {
   this.release();
 });
 
@@ -91,12 +102,23 @@ export class Lock extends _ContextManagerMixin {
     return this._locked;
   }
 
-  /** Waits until the lock is free, then takes it; returns `true`. */
-  *acquire(): Coroutine<boolean> {
+  /** @internal See _ContextManagerMixin._try_acquire. */
+  override _try_acquire(): boolean {
+    return this.acquire === Lock.prototype.acquire && this._take_if_free();
+  }
+
+  /** Takes the lock if that needs no waiting (free, and no waiter before us). */
+  private _take_if_free(): boolean {
     if (!this._locked && (this._waiters === null || _all_cancelled(this._waiters))) {
       this._locked = true;
       return true;
     }
+    return false;
+  }
+
+  /** Waits until the lock is free, then takes it; returns `true`. */
+  *acquire(): Coroutine<boolean> {
+    if (this._take_if_free()) return true;
     if (this._waiters === null) this._waiters = new deque();
     const fut = this._get_loop().create_future<boolean>();
     this._waiters.append(fut);
@@ -217,6 +239,11 @@ export class Condition extends _ContextManagerMixin {
   /** Acquires the underlying lock. */
   acquire(): Coroutine<boolean> {
     return this._lock.acquire();
+  }
+
+  /** @internal See _ContextManagerMixin._try_acquire. */
+  override _try_acquire(): boolean {
+    return this.acquire === Condition.prototype.acquire && this._lock._try_acquire();
   }
 
   /** Releases the underlying lock. */
@@ -355,12 +382,21 @@ export class Semaphore extends _ContextManagerMixin {
     return false;
   }
 
+  /** @internal See _ContextManagerMixin._try_acquire. */
+  override _try_acquire(): boolean {
+    return this.acquire === Semaphore.prototype.acquire && this._take_if_free();
+  }
+
+  /** Takes a permit if that needs no waiting. */
+  private _take_if_free(): boolean {
+    if (this.locked()) return false;
+    this._value -= 1;
+    return true;
+  }
+
   /** Takes a permit, waiting for one if needed; returns `true`. */
   *acquire(): Coroutine<boolean> {
-    if (!this.locked()) {
-      this._value -= 1;
-      return true;
-    }
+    if (this._take_if_free()) return true;
     if (this._waiters === null) this._waiters = new deque();
     const fut = this._get_loop().create_future<boolean>();
     this._waiters.append(fut);
@@ -560,4 +596,4 @@ export class Barrier extends _LoopBoundMixin {
     return this._state === _BarrierState.BROKEN;
   }
 }
-_set_never_suspends(Barrier.prototype.__aexit__, function (): void {});
+_set_plain_form(Barrier.prototype.__aexit__, function (): void {});

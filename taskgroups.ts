@@ -14,7 +14,7 @@ import { type AbstractEventLoop, get_running_loop, type TaskOptions } from "./ev
 import { CancelledError } from "./exceptions.ts";
 import { type Future, future_add_to_awaited_by, future_discard_from_awaited_by } from "./futures.ts";
 import { current_task, type Task } from "./tasks.ts";
-import { _set_never_suspends, type Coroutine } from "./coroutines.ts";
+import { _set_plain_form, type Coroutine } from "./coroutines.ts";
 import { BaseExceptionGroup, KeyboardInterrupt, RuntimeError, SystemExit } from "./stdlib/builtins.ts";
 import { repr } from "./stdlib/_repr.ts";
 
@@ -77,7 +77,7 @@ export class TaskGroup {
     return this._enter();
   }
 
-  /** @internal `__aenter__`'s work (it never suspends; see _set_never_suspends). */
+  /** @internal `__aenter__`'s work (it never suspends; see _set_plain_form). */
   _enter(): this {
     if (this._entered) throw new RuntimeError(`TaskGroup ${repr(this)} has already been entered`);
     if (this._loop === null) this._loop = get_running_loop();
@@ -218,4 +218,4 @@ export class TaskGroup {
     }
   }
 }
-_set_never_suspends(TaskGroup.prototype.__aenter__, TaskGroup.prototype._enter);
+_set_plain_form(TaskGroup.prototype.__aenter__, TaskGroup.prototype._enter);

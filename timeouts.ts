@@ -12,7 +12,7 @@
 import { get_running_loop, type Handle } from "./events.ts";
 import { CancelledError } from "./exceptions.ts";
 import { current_task, type Task } from "./tasks.ts";
-import { _set_never_suspends } from "./coroutines.ts";
+import { _set_plain_form } from "./coroutines.ts";
 import { is_exception_group, RuntimeError, TimeoutError } from "./stdlib/builtins.ts";
 
 /** Python's `_State` of a Timeout. */
@@ -182,8 +182,8 @@ export class Timeout {
     }
   }
 }
-_set_never_suspends(Timeout.prototype.__aenter__, Timeout.prototype._enter);
-_set_never_suspends(
+_set_plain_form(Timeout.prototype.__aenter__, Timeout.prototype._enter);
+_set_plain_form(
   Timeout.prototype.__aexit__,
   function (this: Timeout, exc_type: unknown, exc_val: unknown): null {
     return this._exit(exc_type, exc_val);

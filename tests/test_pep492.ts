@@ -19,7 +19,7 @@ import * as asyncio from "../mod.ts";
 import { BaseEventLoop } from "../base_events.ts";
 import { TestCase } from "./utils.ts";
 import { StopAsyncIteration } from "../stdlib/builtins.ts";
-import { _set_never_suspends } from "../coroutines.ts";
+import { _set_plain_form, _WOULD_SUSPEND } from "../coroutines.ts";
 
 describe("LockTests", () => {
   const tc = new TestCase();
@@ -267,17 +267,14 @@ describe("CoroutineTests", () => {
         },
       };
       if (kinds.plain) {
-        // Methods that never suspend, marked with the plain form async_with calls instead.
-        if (kinds.enter !== 1) {
-          _set_never_suspends(cm.__aenter__, function () {
-            return cm.__aenter__().next().value;
-          });
-        }
-        if (kinds.exit !== 1) {
-          _set_never_suspends(cm.__aexit__, function (t: unknown, e: unknown) {
-            return cm.__aexit__(t, e).next().value;
-          });
-        }
+        // The plain forms async_with calls instead: they do the work when it does not suspend, and
+        // say _WOULD_SUSPEND (having done nothing) when it would.
+        _set_plain_form(cm.__aenter__, function () {
+          return kinds.enter === 1 ? _WOULD_SUSPEND : cm.__aenter__().next().value;
+        });
+        _set_plain_form(cm.__aexit__, function (t: unknown, e: unknown) {
+          return kinds.exit === 1 ? _WOULD_SUSPEND : cm.__aexit__(t, e).next().value;
+        });
       }
       function* named(v: string): Generator<unknown, string, unknown> {
         try {
@@ -353,7 +350,7 @@ describe("CoroutineTests", () => {
   });
 
   // Not in CPython: Timeout, TaskGroup and the locks mark their __aenter__/__aexit__ that never
-  // suspend (see _never_suspends in coroutines.ts); a subclass overriding one is still awaited.
+  // suspend (see _plain_form in coroutines.ts); a subclass overriding one is still awaited.
   test("test_async_with_overridden_methods_are_awaited", async () => {
     const log: string[] = [];
     class LoggedLock extends asyncio.Lock {
@@ -375,7 +372,37 @@ describe("CoroutineTests", () => {
         return yield* super.__aexit__(t, e, tb);
       }
     }
+    class CountingSemaphore extends asyncio.Semaphore {
+      override *acquire() {
+        log.push("acquire");
+        return yield* super.acquire();
+      }
+    }
+    class CountingLock extends asyncio.Lock {
+      override *acquire() {
+        log.push("lock acquire");
+        return yield* super.acquire();
+      }
+    }
+    class CountingCondition extends asyncio.Condition {
+      override acquire() {
+        log.push("condition acquire");
+        return super.acquire();
+      }
+    }
     function* main() {
+      const cond2 = new CountingCondition();
+      yield* asyncio.async_with(cond2, function* () {
+        log.push(`cond2 ${cond2.locked()}`);
+      });
+      const sem = new CountingSemaphore(1);
+      yield* asyncio.async_with(sem, function* () {
+        log.push(`sem ${sem.locked()}`);
+      });
+      const cond = new asyncio.Condition(new CountingLock());
+      yield* asyncio.async_with(cond, function* () {
+        log.push(`cond ${cond.locked()}`);
+      });
       const lock = new LoggedLock();
       yield* asyncio.async_with(lock, function* () {
         log.push(`body ${lock.locked()}`);
@@ -386,6 +413,18 @@ describe("CoroutineTests", () => {
       return lock.locked();
     }
     assert.equal(await loop.run_until_complete(main()), false);
-    assert.deepEqual(log, ["enter", "body true", "exit", "timeout null", "timeout exit"]);
+    assert.deepEqual(log, [
+      "condition acquire",
+      "cond2 true",
+      "acquire",
+      "sem true",
+      "lock acquire",
+      "cond true",
+      "enter",
+      "body true",
+      "exit",
+      "timeout null",
+      "timeout exit",
+    ]);
   });
 });
