@@ -1145,16 +1145,27 @@ export function gather(...args: unknown[]): _GatheringFuture<unknown[]> {
     }
   };
 
-  const arg_to_fut = new Map<unknown, Future<unknown>>();
+  // An argument given twice is gathered once (CPython's arg_to_fut dict): a few arguments are
+  // looked for among the earlier ones, more in a Map (whose making and hashing cost more than a
+  // short scan).
+  const nargs = coros_or_futures.length;
+  const arg_to_fut = nargs > 8 ? new Map<unknown, Future<unknown>>() : null;
   const done_futs: Future<unknown>[] = [];
-  for (const arg of coros_or_futures) {
-    let fut = arg_to_fut.get(arg);
+  for (let i = 0; i < nargs; i++) {
+    const arg = coros_or_futures[i];
+    let fut: Future<unknown> | undefined;
+    if (arg_to_fut !== null) {
+      fut = arg_to_fut.get(arg);
+    } else {
+      const first = coros_or_futures.indexOf(arg);
+      if (first < i) fut = children[first];
+    }
     if (fut === undefined) {
       fut = ensure_future(arg as Awaitable<unknown>, { loop });
       if (loop === null) loop = _get_loop(fut);
       if (fut !== arg) (fut as Task<unknown>)._log_destroy_pending = false;
       nfuts += 1;
-      arg_to_fut.set(arg, fut);
+      if (arg_to_fut !== null) arg_to_fut.set(arg, fut);
       if (fut.done()) {
         done_futs.push(fut);
       } else {

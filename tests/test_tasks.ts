@@ -2710,6 +2710,25 @@ describe("GatherTests", () => {
     assert.deepEqual(await loop.run_until_complete(fut), ["abc", "abc", "def", "abc"]);
   });
 
+  // Not in CPython: gather looks for a repeated argument in two ways (a scan for a few, a Map for
+  // more than eight); test_duplicate_coroutines has four arguments, this one twenty.
+  test("test_duplicate_coroutines_many", async () => {
+    let runs = 0;
+    function* coro(s: string) {
+      runs += 1;
+      yield* asyncio.sleep(0);
+      return s;
+    }
+    const c = coro("abc");
+    const t = asyncio.ensure_future(coro("task"), { loop });
+    const args: asyncio.Awaitable<string>[] = [];
+    for (let i = 0; i < 20; i++) args.push(i % 3 === 0 ? c : i % 3 === 1 ? t : coro(`n${i}`));
+    const fut = asyncio.gather(...args);
+    const expected = args.map((a, i) => (a === c ? "abc" : a === t ? "task" : `n${i}`));
+    assert.deepEqual(await loop.run_until_complete(fut), expected);
+    assert.equal(runs, 2 + 6);
+  });
+
   test("test_cancellation_broadcast", async () => {
     // Cancelling outer() cancels all children.
     let proof = 0;
