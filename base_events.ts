@@ -30,6 +30,7 @@ import {
   type ExceptionContext,
   type ExceptionHandler,
   Handle,
+  type PipeFile,
   type SendfileFile,
   type TaskFactory,
   type TaskOptions,
@@ -51,7 +52,9 @@ import {
   _FlowControlMixin,
   type BaseTransport,
   type DatagramTransport,
+  type ReadTransport,
   type Transport,
+  type WriteTransport,
 } from "./transports.ts";
 import { _SendfileMode, SENDFILE_FALLBACK_READBUFFER_SIZE } from "./constants.ts";
 import { TransportSocket } from "./trsock.ts";
@@ -855,6 +858,52 @@ export class BaseEventLoop extends AbstractEventLoop {
       logger.debug(
         `${repr(transport.get_extra_info("socket"))} handled: (${repr(transport)}, ${repr(protocol)})`,
       );
+    }
+    return [transport, protocol];
+  }
+
+  /**
+   * Python's `connect_read_pipe(protocol_factory, pipe)`: a read transport over `pipe` (a file
+   * object with `fileno()`: `sys.stdin` of `stdlib/sys.ts`, or a socket), `[transport, protocol]`.
+   */
+  override *connect_read_pipe<P extends BaseProtocol>(
+    protocol_factory: () => P,
+    pipe: PipeFile,
+  ): Coroutine<[ReadTransport, P]> {
+    const protocol = protocol_factory();
+    const waiter = this.create_future<null>();
+    const transport = this._make_read_pipe_transport(pipe, protocol, waiter) as ReadTransport;
+    try {
+      yield* waiter;
+    } catch (e) {
+      transport.close();
+      throw e;
+    }
+    if (this._debug) {
+      logger.debug(`Read pipe ${pipe.fileno()} connected: (${repr(transport)}, ${repr(protocol)})`);
+    }
+    return [transport, protocol];
+  }
+
+  /**
+   * Python's `connect_write_pipe(protocol_factory, pipe)`: a write transport over `pipe`
+   * (`sys.stdout`, `sys.stderr`, or a socket), `[transport, protocol]`.
+   */
+  override *connect_write_pipe<P extends BaseProtocol>(
+    protocol_factory: () => P,
+    pipe: PipeFile,
+  ): Coroutine<[WriteTransport, P]> {
+    const protocol = protocol_factory();
+    const waiter = this.create_future<null>();
+    const transport = this._make_write_pipe_transport(pipe, protocol, waiter) as WriteTransport;
+    try {
+      yield* waiter;
+    } catch (e) {
+      transport.close();
+      throw e;
+    }
+    if (this._debug) {
+      logger.debug(`Write pipe ${pipe.fileno()} connected: (${repr(transport)}, ${repr(protocol)})`);
     }
     return [transport, protocol];
   }

@@ -28,7 +28,7 @@ import type { Future } from "./futures.ts";
 import type { Task } from "./tasks.ts";
 import type { Awaitable, Coroutine } from "./coroutines.ts";
 import type { BaseProtocol } from "./protocols.ts";
-import type { DatagramTransport, Transport } from "./transports.ts";
+import type { DatagramTransport, ReadTransport, Transport, WriteTransport } from "./transports.ts";
 import type { TransportSocket } from "./trsock.ts";
 import type { Address, AddrInfo, socket } from "./stdlib/socket.ts";
 import type { SSLOption } from "./sslproto.ts";
@@ -442,6 +442,17 @@ export abstract class AbstractServer {
 }
 
 /**
+ * A file object a pipe transport takes (`loop.connect_read_pipe`, `loop.connect_write_pipe`):
+ * `sys.stdin`, `sys.stdout`, `sys.stderr` of `stdlib/sys.ts`, or a socket. The transport closes it.
+ */
+export interface PipeFile {
+  /** Its descriptor number. */
+  fileno(): number;
+  /** Closes it. */
+  close(): void;
+}
+
+/**
  * Python's `AbstractEventLoop`: the interface of an event loop. `BaseEventLoop` implements it.
  * `run_forever()` and `run_until_complete()` return Promises here (the host runs its own loop).
  */
@@ -582,21 +593,18 @@ export class AbstractEventLoop {
   ): Coroutine<[string, string]> {
     throw new NotImplementedError();
   }
-  /**
-   * Python's `connect_read_pipe(protocol_factory, pipe)`. Pipes are not ported yet (the hosts have
-   * no file descriptors to wrap, see README): every loop here raises `NotImplementedError`.
-   */
-  connect_read_pipe(
-    _protocol_factory: () => BaseProtocol,
-    _pipe: unknown,
-  ): Coroutine<[Transport, BaseProtocol]> {
+  /** Python's `connect_read_pipe(protocol_factory, pipe)`: a read transport over a pipe. */
+  connect_read_pipe<P extends BaseProtocol>(
+    _protocol_factory: () => P,
+    _pipe: PipeFile,
+  ): Coroutine<[ReadTransport, P]> {
     throw new NotImplementedError();
   }
-  /** Python's `connect_write_pipe(protocol_factory, pipe)`: not ported yet (see connect_read_pipe). */
-  connect_write_pipe(
-    _protocol_factory: () => BaseProtocol,
-    _pipe: unknown,
-  ): Coroutine<[Transport, BaseProtocol]> {
+  /** Python's `connect_write_pipe(protocol_factory, pipe)`: a write transport over a pipe. */
+  connect_write_pipe<P extends BaseProtocol>(
+    _protocol_factory: () => P,
+    _pipe: PipeFile,
+  ): Coroutine<[WriteTransport, P]> {
     throw new NotImplementedError();
   }
   /** Python's `subprocess_shell(protocol_factory, cmd, ...)`: subprocesses are not ported yet. */

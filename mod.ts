@@ -192,6 +192,7 @@ export type {
   CreateConnectionOptions,
   CreateDatagramEndpointOptions,
   CreateServerOptions,
+  PipeFile,
   SendfileFile,
 } from "./events.ts";
 export type { SSLOption } from "./sslproto.ts";

@@ -34,6 +34,7 @@ import {
   ValueError,
 } from "./stdlib/builtins.ts";
 import { repr } from "./stdlib/_repr.ts";
+import { concat } from "./stdlib/_bytes.ts";
 import { _warn } from "./_warnings.ts";
 
 /** The default buffer limit of a {@linkcode StreamReader}: 64 KiB. */
@@ -830,21 +831,12 @@ export class StreamReader {
     if (n === 0) return new Uint8Array(0);
     if (n < 0) {
       const blocks: Uint8Array[] = [];
-      let total = 0;
       while (true) {
         const block = yield* this.read(this._limit);
         if (!block.length) break;
         blocks.push(block);
-        total += block.length;
       }
-      if (blocks.length === 1) return blocks[0];
-      const out = new Uint8Array(total);
-      let off = 0;
-      for (const b of blocks) {
-        out.set(b, off);
-        off += b.length;
-      }
-      return out;
+      return blocks.length === 1 ? blocks[0] : concat(blocks);
     }
     if (!this._buffer.length && !this._eof) yield* this._wait_for_data("read");
     const data = this._buffer.take(n);

@@ -12,6 +12,7 @@
 import { _is_exit, AssertionError, NotImplementedError, ValueError } from "./stdlib/builtins.ts";
 import type { BaseProtocol } from "./protocols.ts";
 import type { AbstractEventLoop } from "./events.ts";
+import { concat } from "./stdlib/_bytes.ts";
 
 /** The limits `set_write_buffer_limits` takes by name. */
 export interface WriteBufferLimits {
@@ -102,16 +103,7 @@ export class WriteTransport extends BaseTransport {
   }
   /** Writes each buffer of `list_of_data`. */
   writelines(list_of_data: Iterable<Uint8Array>): void {
-    const parts = [...list_of_data];
-    let n = 0;
-    for (const p of parts) n += p.length;
-    const data = new Uint8Array(n);
-    n = 0;
-    for (const p of parts) {
-      data.set(p, n);
-      n += p.length;
-    }
-    this.write(data);
+    this.write(concat([...list_of_data]));
   }
   /** Sends EOF once the buffered data is sent. */
   write_eof(): void {

@@ -10,7 +10,7 @@
 
 import { BaseSelectorEventLoop } from "./selector_events.ts";
 import { Server } from "./base_events.ts";
-import type { CreateConnectionOptions, CreateServerOptions, SendfileFile } from "./events.ts";
+import type { CreateConnectionOptions, CreateServerOptions, PipeFile, SendfileFile } from "./events.ts";
 import { SendfileNotAvailableError } from "./exceptions.ts";
 import type { BaseProtocol } from "./protocols.ts";
 import type { Transport } from "./transports.ts";
@@ -34,6 +34,21 @@ import { repr } from "./stdlib/_repr.ts";
 import type { DefaultSelector } from "./stdlib/selectors.ts";
 
 import type { AnyFn } from "./selector_events.ts";
+import { _test_selector_event } from "./selector_events.ts";
+import * as os from "./stdlib/os.ts";
+import { concat } from "./stdlib/_bytes.ts";
+import { _FlowControlMixin, ReadTransport } from "./transports.ts";
+import type { Protocol } from "./protocols.ts";
+import { _set_result_unless_cancelled, type Future } from "./futures.ts";
+import { EVENT_READ, EVENT_WRITE } from "./stdlib/selectors.ts";
+import {
+  _is_exit,
+  AssertionError,
+  BlockingIOError,
+  BrokenPipeError,
+  InterruptedError,
+} from "./stdlib/builtins.ts";
+import * as constants from "./constants.ts";
 
 /** Python's `_UnixSelectorEventLoop`: the selector loop plus Unix signal handling. */
 export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
@@ -261,6 +276,26 @@ export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
     return true;
   }
 
+  /** @internal Python's `_make_read_pipe_transport`. */
+  override _make_read_pipe_transport(
+    pipe: PipeFile,
+    protocol: Protocol,
+    waiter: Future<null> | null = null,
+    extra: Record<string, unknown> | null = null,
+  ): _UnixReadPipeTransport {
+    return new _UnixReadPipeTransport(this, pipe, protocol, waiter, extra);
+  }
+
+  /** @internal Python's `_make_write_pipe_transport`. */
+  override _make_write_pipe_transport(
+    pipe: PipeFile,
+    protocol: Protocol,
+    waiter: Future<null> | null = null,
+    extra: Record<string, unknown> | null = null,
+  ): _UnixWritePipeTransport {
+    return new _UnixWritePipeTransport(this, pipe, protocol, waiter, extra);
+  }
+
   /** @internal */
   _check_signal(sig: unknown): void {
     if (typeof sig !== "number" || !Number.isInteger(sig)) {
@@ -292,3 +327,445 @@ export class _UnixDefaultEventLoopPolicy extends _BaseDefaultEventLoopPolicy {
 export const _DefaultEventLoopPolicy: typeof _UnixDefaultEventLoopPolicy = _UnixDefaultEventLoopPolicy;
 
 _set_default_loop_factory((): AbstractEventLoop => new _UnixSelectorEventLoop());
+
+// --- pipes ------------------------------------------------------------------------------------
+
+/**
+ * @internal The `os` functions the pipe transports call, through an object so tests can replace
+ * them (CPython's tests patch `os.read`, `os.write`, `os.fstat`, `os.set_blocking`).
+ */
+export const _os: {
+  read: (fd: number, n: number) => Uint8Array;
+  write: (fd: number, data: Uint8Array) => number;
+  fstat: (fd: number) => { st_mode: number };
+  set_blocking: (fd: number, blocking: boolean) => void;
+} = { read: os.read, write: os.write, fstat: os.fstat, set_blocking: os.set_blocking };
+
+type PipeLoop = BaseSelectorEventLoop;
+
+/**
+ * Python's `_UnixReadPipeTransport`: reads a pipe (or a socket, or a character device) with
+ * `os.read` when the selector says it is readable, and gives the data to the protocol.
+ */
+export class _UnixReadPipeTransport extends ReadTransport {
+  /** The most read in one go. */
+  max_size = 256 * 1024;
+  /** @internal */
+  _loop: PipeLoop | null;
+  /** @internal */
+  _pipe: PipeFile | null;
+  /** @internal */
+  _fileno: number | null;
+  /** @internal */
+  _protocol: Protocol | null;
+  /** @internal */
+  _closing = false;
+  /** @internal */
+  _paused = false;
+
+  /** Wraps `pipe`; `ValueError` if it is not a pipe, socket or character device. */
+  constructor(
+    loop: PipeLoop,
+    pipe: PipeFile,
+    protocol: Protocol,
+    waiter: Future<null> | null = null,
+    extra: Record<string, unknown> | null = null,
+  ) {
+    super(extra);
+    this._extra.pipe = pipe;
+    this._loop = loop;
+    this._pipe = pipe;
+    this._fileno = pipe.fileno();
+    this._protocol = protocol;
+    const mode = _os.fstat(this._fileno).st_mode;
+    if (!(os.S_ISFIFO(mode) || os.S_ISSOCK(mode) || os.S_ISCHR(mode))) {
+      this._pipe = null;
+      this._fileno = null;
+      this._protocol = null;
+      throw new ValueError("Pipe transport is for pipes/sockets only.");
+    }
+    _os.set_blocking(this._fileno, false);
+    this._loop.call_soon(protocol.connection_made.bind(protocol), this as unknown as Transport);
+    // Reading starts once connection_made() has run.
+    this._loop.call_soon(this._add_reader.bind(this), this._fileno, this._read_ready);
+    // The waiter too is woken after connection_made().
+    if (waiter !== null) this._loop.call_soon(_set_result_unless_cancelled, waiter, null);
+  }
+
+  /** @internal Bound once, so the loop's reader is this same function (tests compare it). */
+  readonly _read_ready = (): void => this.__read_ready();
+
+  /** @internal */
+  _add_reader(fd: number, callback: AnyFn): void {
+    if (!this.is_reading()) return;
+    this._loop!._add_reader(fd, callback);
+  }
+
+  /** Whether data is being read (not paused, not closing). */
+  override is_reading(): boolean {
+    return !this._paused && !this._closing;
+  }
+
+  /** Python's repr: `<_UnixReadPipeTransport fd=0 polling>`. */
+  __repr__(): string {
+    const info: string[] = [this.constructor.name];
+    if (this._pipe === null) info.push("closed");
+    else if (this._closing) info.push("closing");
+    info.push(`fd=${this._fileno}`);
+    const selector = (this._loop as { _selector?: DefaultSelector | null } | null)?._selector ?? null;
+    if (this._pipe !== null && selector !== null) {
+      info.push(_test_selector_event(selector, this._fileno!, EVENT_READ) ? "polling" : "idle");
+    } else if (this._pipe !== null) {
+      info.push("open");
+    } else {
+      info.push("closed");
+    }
+    return `<${info.join(" ")}>`;
+  }
+
+  /** Python's `str()`: the repr. */
+  override toString(): string {
+    return this.__repr__();
+  }
+
+  private __read_ready(): void {
+    let data: Uint8Array;
+    try {
+      data = _os.read(this._fileno!, this.max_size);
+    } catch (exc) {
+      if (exc instanceof BlockingIOError || exc instanceof InterruptedError) return;
+      if (exc instanceof OSError) {
+        this._fatal_error(exc, "Fatal read error on pipe transport");
+        return;
+      }
+      throw exc;
+    }
+    if (data.length) {
+      this._protocol!.data_received(data);
+    } else {
+      if (this._loop!.get_debug()) logger.info(`${this.__repr__()} was closed by peer`);
+      this._closing = true;
+      this._loop!._remove_reader(this._fileno!);
+      const protocol = this._protocol!;
+      this._loop!.call_soon(() => protocol.eof_received());
+      this._loop!.call_soon(this._call_connection_lost.bind(this), null);
+    }
+  }
+
+  /** Stops reading until `resume_reading()`. */
+  override pause_reading(): void {
+    if (!this.is_reading()) return;
+    this._paused = true;
+    this._loop!._remove_reader(this._fileno!);
+    if (this._loop!.get_debug()) logger.debug(`${this.__repr__()} pauses reading`);
+  }
+
+  /** Reads again. */
+  override resume_reading(): void {
+    if (this._closing || !this._paused) return;
+    this._paused = false;
+    this._loop!._add_reader(this._fileno!, this._read_ready);
+    if (this._loop!.get_debug()) logger.debug(`${this.__repr__()} resumes reading`);
+  }
+
+  /** Replaces the protocol. */
+  override set_protocol(protocol: BaseProtocol): void {
+    this._protocol = protocol as Protocol;
+  }
+
+  /** The protocol. */
+  override get_protocol(): BaseProtocol {
+    return this._protocol!;
+  }
+
+  /** Whether the transport is closing or closed. */
+  override is_closing(): boolean {
+    return this._closing;
+  }
+
+  /** Closes the transport: reading stops, `connection_lost(null)` is called soon. */
+  override close(): void {
+    if (!this._closing) this._close(null);
+  }
+
+  /** @internal */
+  _fatal_error(exc: unknown, message = "Fatal error on pipe transport"): void {
+    if (exc instanceof OSError && exc.errno === errno.EIO) {
+      if (this._loop!.get_debug()) logger.debug(`${this.__repr__()}: ${message}`);
+    } else {
+      this._loop!.call_exception_handler({
+        message,
+        exception: exc as Error,
+        transport: this,
+        protocol: this._protocol,
+      });
+    }
+    this._close(exc);
+  }
+
+  /** @internal */
+  _close(exc: unknown): void {
+    this._closing = true;
+    this._loop!._remove_reader(this._fileno!);
+    this._loop!.call_soon(this._call_connection_lost.bind(this), exc);
+  }
+
+  /** @internal */
+  _call_connection_lost(exc: unknown): void {
+    try {
+      this._protocol!.connection_lost(exc as Error | null);
+    } finally {
+      this._pipe!.close();
+      this._pipe = null;
+      this._protocol = null;
+      this._loop = null;
+    }
+  }
+}
+
+/**
+ * Python's `_UnixWritePipeTransport`: writes to a pipe (or a socket, or a character device) with
+ * `os.write`, buffering what the pipe does not take, with flow control.
+ */
+export class _UnixWritePipeTransport extends _FlowControlMixin {
+  /** @internal */
+  override _loop: PipeLoop | null;
+  /** @internal */
+  _pipe: PipeFile | null;
+  /** @internal */
+  _fileno: number | null;
+  /** @internal */
+  override _protocol: Protocol | null;
+  /** @internal The bytes not written yet (chunks, in order). */
+  _buffer: Uint8Array[] = [];
+  /** @internal Their total size. */
+  _buffer_size = 0;
+  /** @internal */
+  _conn_lost = 0;
+  /** @internal Set by close() and write_eof(). */
+  _closing = false;
+
+  /** Wraps `pipe`; `ValueError` if it is not a pipe, socket or character device. */
+  constructor(
+    loop: PipeLoop,
+    pipe: PipeFile,
+    protocol: Protocol,
+    waiter: Future<null> | null = null,
+    extra: Record<string, unknown> | null = null,
+  ) {
+    super(extra, loop);
+    this._loop = loop;
+    this._extra.pipe = pipe;
+    this._pipe = pipe;
+    this._fileno = pipe.fileno();
+    this._protocol = protocol;
+    const mode = _os.fstat(this._fileno).st_mode;
+    const is_char = os.S_ISCHR(mode);
+    const is_fifo = os.S_ISFIFO(mode);
+    const is_socket = os.S_ISSOCK(mode);
+    if (!(is_char || is_fifo || is_socket)) {
+      this._pipe = null;
+      this._fileno = null;
+      this._protocol = null;
+      throw new ValueError("Pipe transport is only for pipes, sockets and character devices");
+    }
+    _os.set_blocking(this._fileno, false);
+    this._loop.call_soon(protocol.connection_made.bind(protocol), this as unknown as Transport);
+    // Watching a pipe's write end for readability is how its reader closing is noticed.
+    if (is_socket || is_fifo) {
+      this._loop.call_soon(this._loop._add_reader.bind(this._loop), this._fileno, this._read_ready);
+    }
+    if (waiter !== null) this._loop.call_soon(_set_result_unless_cancelled, waiter, null);
+  }
+
+  /** @internal Bound once, so the loop's callbacks are these same functions (tests compare them). */
+  readonly _read_ready = (): void => this.__read_ready();
+  /** @internal */
+  readonly _write_ready = (): void => this.__write_ready();
+
+  /** Python's repr: `<_UnixWritePipeTransport fd=1 idle bufsize=0>`. */
+  __repr__(): string {
+    const info: string[] = [this.constructor.name];
+    if (this._pipe === null) info.push("closed");
+    else if (this._closing) info.push("closing");
+    info.push(`fd=${this._fileno}`);
+    const selector = (this._loop as { _selector?: DefaultSelector | null } | null)?._selector ?? null;
+    if (this._pipe !== null && selector !== null) {
+      info.push(_test_selector_event(selector, this._fileno!, EVENT_WRITE) ? "polling" : "idle");
+      info.push(`bufsize=${this.get_write_buffer_size()}`);
+    } else if (this._pipe !== null) {
+      info.push("open");
+    } else {
+      info.push("closed");
+    }
+    return `<${info.join(" ")}>`;
+  }
+
+  /** Python's `str()`: the repr. */
+  override toString(): string {
+    return this.__repr__();
+  }
+
+  /** The number of bytes buffered. */
+  override get_write_buffer_size(): number {
+    return this._buffer_size;
+  }
+
+  private __read_ready(): void {
+    // The reading end was closed.
+    if (this._loop!.get_debug()) logger.info(`${this.__repr__()} was closed by peer`);
+    if (this._buffer_size) this._close(new BrokenPipeError());
+    else this._close();
+  }
+
+  /** Writes `data`: now if the pipe takes it, else buffered (the protocol is paused past the high-water mark). */
+  override write(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw new AssertionError(repr(data));
+    if (!data.length) return;
+    if (this._conn_lost || this._closing) {
+      if (this._conn_lost >= constants.LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
+        logger.warning("pipe closed by peer or os.write(pipe, data) raised exception.");
+      }
+      this._conn_lost += 1;
+      return;
+    }
+    if (!this._buffer_size) {
+      // Try to write it at once.
+      let n: number;
+      try {
+        n = _os.write(this._fileno!, data);
+      } catch (exc) {
+        if (exc instanceof BlockingIOError || exc instanceof InterruptedError) {
+          n = 0;
+        } else {
+          if (_is_exit(exc)) throw exc;
+          this._conn_lost += 1;
+          this._fatal_error(exc, "Fatal write error on pipe transport");
+          return;
+        }
+      }
+      if (n === data.length) return;
+      if (n > 0) data = data.subarray(n);
+      this._loop!._add_writer(this._fileno!, this._write_ready);
+    }
+    // The caller may reuse its array: keep a copy, as bytes are immutable in Python.
+    this._buffer.push(data.slice());
+    this._buffer_size += data.length;
+    this._maybe_pause_protocol();
+  }
+
+  private __write_ready(): void {
+    if (!this._buffer_size) throw new AssertionError("Data should not be empty");
+    // One os.write of the whole buffer, as CPython's: the chunks are joined if there are several.
+    const data = this._buffer.length === 1 ? this._buffer[0] : concat(this._buffer);
+    let n: number;
+    try {
+      n = _os.write(this._fileno!, data);
+    } catch (exc) {
+      if (exc instanceof BlockingIOError || exc instanceof InterruptedError) return;
+      if (_is_exit(exc)) throw exc;
+      this._buffer = [];
+      this._buffer_size = 0;
+      this._conn_lost += 1;
+      // Removed here: _fatal_error() does not, with the buffer empty.
+      this._loop!._remove_writer(this._fileno!);
+      this._fatal_error(exc, "Fatal write error on pipe transport");
+      return;
+    }
+    if (n === data.length) {
+      this._buffer = [];
+      this._buffer_size = 0;
+      this._loop!._remove_writer(this._fileno!);
+      this._maybe_resume_protocol(); // May append to the buffer.
+      if (this._closing) {
+        this._loop!._remove_reader(this._fileno!);
+        this._call_connection_lost(null);
+      }
+      return;
+    }
+    if (n > 0) {
+      this._buffer = [data.subarray(n)];
+      this._buffer_size = data.length - n;
+    } else if (this._buffer.length > 1) {
+      this._buffer = [data];
+    }
+  }
+
+  /** Pipes can be half-closed: `true`. */
+  override can_write_eof(): boolean {
+    return true;
+  }
+
+  /** Closes the pipe once the buffered data is written. */
+  override write_eof(): void {
+    if (this._closing) return;
+    if (this._pipe === null) throw new AssertionError();
+    this._closing = true;
+    if (!this._buffer_size) {
+      this._loop!._remove_reader(this._fileno!);
+      this._loop!.call_soon(this._call_connection_lost.bind(this), null);
+    }
+  }
+
+  /** Replaces the protocol. */
+  override set_protocol(protocol: BaseProtocol): void {
+    this._protocol = protocol as Protocol;
+  }
+
+  /** The protocol. */
+  override get_protocol(): BaseProtocol {
+    return this._protocol!;
+  }
+
+  /** Whether the transport is closing or closed. */
+  override is_closing(): boolean {
+    return this._closing;
+  }
+
+  /** Closes the transport once the buffered data is written (`write_eof()`). */
+  override close(): void {
+    if (this._pipe !== null && !this._closing) this.write_eof();
+  }
+
+  /** Closes now; buffered data is dropped. */
+  override abort(): void {
+    this._close(null);
+  }
+
+  /** @internal */
+  _fatal_error(exc: unknown, message = "Fatal error on pipe transport"): void {
+    if (exc instanceof OSError) {
+      if (this._loop!.get_debug()) logger.debug(`${this.__repr__()}: ${message}`);
+    } else {
+      this._loop!.call_exception_handler({
+        message,
+        exception: exc as Error,
+        transport: this,
+        protocol: this._protocol,
+      });
+    }
+    this._close(exc);
+  }
+
+  /** @internal */
+  _close(exc: unknown = null): void {
+    this._closing = true;
+    if (this._buffer_size) this._loop!._remove_writer(this._fileno!);
+    this._buffer = [];
+    this._buffer_size = 0;
+    this._loop!._remove_reader(this._fileno!);
+    this._loop!.call_soon(this._call_connection_lost.bind(this), exc);
+  }
+
+  /** @internal */
+  _call_connection_lost(exc: unknown): void {
+    try {
+      this._protocol!.connection_lost(exc as Error | null);
+    } finally {
+      this._pipe!.close();
+      this._pipe = null;
+      this._protocol = null;
+      this._loop = null;
+    }
+  }
+}

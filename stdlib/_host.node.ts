@@ -23,9 +23,11 @@ export interface OpenResources {
   sockets: number;
   /** Host listeners open. */
   listeners: number;
+  /** Standard streams opened for pipe transports (`stdlib/sys.ts`) and not closed. */
+  pipes: number;
 }
 
-let counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0 };
+let counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0, pipes: 0 };
 
 /**
  * @internal Makes this module count its resources in `shared` (the Deno host, `_host.ts`, uses
@@ -779,4 +781,124 @@ export function file_close(h: number): void {
   } catch (e) {
     throw host_error(e);
   }
+}
+
+// The standard streams, for `stdlib/sys.ts` (pipe transports), as in `_host.ts`.
+
+/** What kind of file a standard stream is (`fstat`'s file type). */
+export type StdioKind = "fifo" | "chr" | "sock" | "reg" | "other";
+
+/**
+ * One of the process's standard streams: 0 is read (`start`/`pause`/`resume` deliver to a sink),
+ * 1 and 2 are written (`write` writes all of the array, in order).
+ */
+export interface HostStdio {
+  /** The file type. */
+  readonly kind: StdioKind;
+  /** Starts pushing reads to `sink` (stdin). */
+  start(sink: StreamSink): void;
+  /** Stops reading. */
+  pause(): void;
+  /** Reads again. */
+  resume(): void;
+  /** Writes all of `data` (the stream owns it); `done` is called once it is written (stdout, stderr). */
+  write(data: Uint8Array, done: (err: HostError | null) => void): void;
+  /** Closes the stream (no call to the sink after this). */
+  close(): void;
+}
+
+/** The file type of descriptor `fd`, from `fstat`. */
+export function fd_kind(fd: number): StdioKind {
+  try {
+    const st = fs.fstatSync(fd);
+    return st.isFIFO()
+      ? "fifo"
+      : st.isCharacterDevice()
+      ? "chr"
+      : st.isSocket()
+      ? "sock"
+      : st.isFile()
+      ? "reg"
+      : "other";
+  } catch {
+    return "other";
+  }
+}
+
+// Node's own stream objects for the standard streams (process.stdin and the others): written
+// through them, output keeps its order with console.log's.
+class NodeStdio implements HostStdio {
+  readonly kind: StdioKind;
+  private _closed = false;
+  private _sink: StreamSink | null = null;
+  private readonly _on_data = (chunk: Buffer | string) => {
+    if (this._closed) return;
+    const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    this._sink!.on_data(new Uint8Array(b.buffer, b.byteOffset, b.length));
+  };
+  private readonly _on_end = () => {
+    if (!this._closed) this._sink!.on_eof();
+  };
+  private readonly _on_error = (e: unknown) => {
+    if (!this._closed && this._sink !== null) this._sink.on_error(host_error(e));
+  };
+
+  constructor(private readonly _fd: 0 | 1 | 2) {
+    this.kind = fd_kind(_fd);
+    counts.pipes++;
+  }
+
+  private get _stream(): NodeJS.ReadStream | NodeJS.WriteStream {
+    return this._fd === 0 ? process.stdin : this._fd === 1 ? process.stdout : process.stderr;
+  }
+
+  start(sink: StreamSink): void {
+    this._sink = sink;
+    const s = process.stdin;
+    s.on("data", this._on_data);
+    s.on("end", this._on_end);
+    s.on("error", this._on_error);
+    s.resume();
+  }
+
+  pause(): void {
+    if (this._sink !== null) process.stdin.pause();
+  }
+
+  resume(): void {
+    if (this._sink !== null && !this._closed) process.stdin.resume();
+  }
+
+  write(data: Uint8Array, done: (err: HostError | null) => void): void {
+    const s = this._stream as NodeJS.WriteStream;
+    if (this._closed) {
+      done(new HostError("EBADF", "Bad file descriptor"));
+      return;
+    }
+    // A broken pipe is also emitted as an 'error' event: handled here, reported through `done`.
+    if (s.listenerCount("error") === 0) s.on("error", this._on_error);
+    s.write(data, (err) => done(err ? host_error(err) : null));
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    counts.pipes--;
+    const s = this._stream;
+    if (this._fd === 0) {
+      const r = s as NodeJS.ReadStream;
+      r.off("data", this._on_data);
+      r.off("end", this._on_end);
+      r.off("error", this._on_error);
+      r.destroy();
+    } else {
+      (s as NodeJS.WriteStream).off("error", this._on_error);
+      (s as NodeJS.WriteStream).end();
+    }
+  }
+}
+
+/** The host side of standard stream `fd`. */
+export function stdio(fd: 0 | 1 | 2): HostStdio {
+  return new NodeStdio(fd);
 }

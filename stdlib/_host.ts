@@ -20,11 +20,15 @@ export interface OpenResources {
   sockets: number;
   /** Host listeners open. */
   listeners: number;
+  /** Standard streams opened for pipe transports (`stdlib/sys.ts`) and not closed. */
+  pipes: number;
 }
 
+import * as fs from "node:fs";
+import { concat } from "./_bytes.ts";
 import { _share_counts, tcp_connect as node_tcp_connect } from "./_host.node.ts";
 
-const counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0 };
+const counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0, pipes: 0 };
 // The Node host's TCP connect serves what Deno.connect cannot do (a chosen local address); its
 // sockets are counted here.
 _share_counts(counts);
@@ -890,4 +894,148 @@ export function file_close(h: number): void {
   } catch (e) {
     throw host_error(e);
   }
+}
+
+// The standard streams, for `stdlib/sys.ts` (pipe transports: `loop.connect_read_pipe(f,
+// sys.stdin)`, `loop.connect_write_pipe(f, sys.stdout)`).
+
+/** What kind of file a standard stream is (`fstat`'s file type). */
+export type StdioKind = "fifo" | "chr" | "sock" | "reg" | "other";
+
+/**
+ * One of the process's standard streams: 0 is read (`start`/`pause`/`resume` deliver to a sink,
+ * one host read in flight), 1 and 2 are written (`write` writes all of the array, in order).
+ */
+export interface HostStdio {
+  /** The file type. */
+  readonly kind: StdioKind;
+  /** Starts pushing reads to `sink` (stdin). */
+  start(sink: StreamSink): void;
+  /** Stops reading after the read in flight. */
+  pause(): void;
+  /** Reads again. */
+  resume(): void;
+  /** Writes all of `data` (the stream owns it); `done` is called once it is written (stdout, stderr). */
+  write(data: Uint8Array, done: (err: HostError | null) => void): void;
+  /** Closes the stream (a read in flight ends without a call to the sink). */
+  close(): void;
+}
+
+/** The file type of descriptor `fd`, from `fstat` (node:fs serves it on Deno too). */
+export function fd_kind(fd: number): StdioKind {
+  try {
+    const st = fs.fstatSync(fd);
+    return st.isFIFO()
+      ? "fifo"
+      : st.isCharacterDevice()
+      ? "chr"
+      : st.isSocket()
+      ? "sock"
+      : st.isFile()
+      ? "reg"
+      : "other";
+  } catch {
+    return "other";
+  }
+}
+
+const STDIO_READ_SIZE = 64 * 1024;
+
+class DenoStdio implements HostStdio {
+  readonly kind: StdioKind;
+  private _sink: StreamSink | null = null;
+  private _reading = false;
+  private _paused = false;
+  private _closed = false;
+  private _queue: [Uint8Array, (err: HostError | null) => void][] = [];
+  private _writing = false;
+
+  constructor(private readonly _fd: 0 | 1 | 2) {
+    this.kind = fd_kind(_fd);
+    counts.pipes++;
+  }
+
+  start(sink: StreamSink): void {
+    this._sink = sink;
+    this._read();
+  }
+
+  pause(): void {
+    this._paused = true;
+  }
+
+  resume(): void {
+    if (!this._paused) return;
+    this._paused = false;
+    if (this._sink !== null) this._read();
+  }
+
+  private _read(): void {
+    if (this._reading || this._closed || this._paused) return;
+    this._reading = true;
+    const buf = new Uint8Array(STDIO_READ_SIZE);
+    Deno.stdin.read(buf).then(
+      (n) => {
+        this._reading = false;
+        if (this._closed) return;
+        if (n === null) {
+          this._sink!.on_eof();
+          return;
+        }
+        this._sink!.on_data(buf.subarray(0, n));
+        this._read();
+      },
+      (e) => {
+        this._reading = false;
+        if (!this._closed) this._sink!.on_error(host_error(e));
+      },
+    );
+  }
+
+  write(data: Uint8Array, done: (err: HostError | null) => void): void {
+    this._queue.push([data, done]);
+    if (!this._writing) {
+      this._writing = true;
+      this._pump();
+    }
+  }
+
+  // Writes what is queued, joined into one array (a host write to a standard stream costs a
+  // hop to a blocking thread, ~0.2 ms here: one per line would crawl), then what was queued
+  // meanwhile. A host write may take part of the array: the rest is written next.
+  private _pump(): void {
+    const out = this._fd === 1 ? Deno.stdout : Deno.stderr;
+    const batch = this._queue;
+    this._queue = [];
+    const data = batch.length === 1 ? batch[0][0] : concat(batch.map(([d]) => d));
+    const finish = (err: HostError | null) => {
+      for (const [, done] of batch) done(err);
+      if (this._queue.length > 0) this._pump();
+      else this._writing = false;
+    };
+    const write_rest = (rest: Uint8Array): void => {
+      if (this._closed) return finish(new HostError("EBADF", "Bad file descriptor"));
+      out.write(rest).then(
+        (n) => (n < rest.length ? write_rest(rest.subarray(n)) : finish(null)),
+        (e) => finish(host_error(e)),
+      );
+    };
+    write_rest(data);
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    counts.pipes--;
+    try {
+      (this._fd === 0 ? Deno.stdin : this._fd === 1 ? Deno.stdout : Deno.stderr).close();
+    } catch {
+      // Already closed by someone else.
+    }
+  }
+}
+
+/** The host side of standard stream `fd`. */
+export function stdio(fd: 0 | 1 | 2): HostStdio {
+  return new DenoStdio(fd);
 }

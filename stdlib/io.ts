@@ -23,6 +23,7 @@ import * as host from "./_host.ts";
 import type { FileFlags } from "./_host.ts";
 import { _os_error } from "./socket.ts";
 import { repr } from "./_repr.ts";
+import { concat } from "./_bytes.ts";
 
 /** `io.SEEK_SET`: from the start. */
 export const SEEK_SET = 0;
@@ -270,18 +271,6 @@ export class FileIO {
       : "BufferedWriter";
     return `<_io.${kind} name=${repr(this.name)}>`;
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** A text file over UTF-8 (Python's `TextIOWrapper`, with `encoding="utf-8"`). */

@@ -68,6 +68,7 @@ import {
   V6ONLY_SUPPORTED,
 } from "./_host.ts";
 import { _alloc_fd, _fd_table, type DefaultSelector, EVENT_READ, EVENT_WRITE } from "./selectors.ts";
+import { S_IFSOCK } from "./os.ts";
 import { repr, tuple } from "./_repr.ts";
 import { _ssl_error } from "./ssl.ts";
 import { type HostDatagram, udp_bind } from "./_dgram.ts";
@@ -488,6 +489,21 @@ export class socket {
   /** Python's file descriptor number: -1 once closed. */
   fileno(): number {
     return this._fd;
+  }
+
+  /** @internal `os.read(fd, n)` on this socket's number: `recv(n)`. */
+  _os_read(n: number): Uint8Array {
+    return this.recv(n);
+  }
+
+  /** @internal `os.write(fd, data)` on this socket's number: `send(data)`. */
+  _os_write(data: Uint8Array): number {
+    return this.send(data);
+  }
+
+  /** @internal `os.fstat(fd).st_mode` of a socket. */
+  _st_mode(): number {
+    return S_IFSOCK;
   }
 
   /** @internal For the selector: what a non-blocking call would do now. */
