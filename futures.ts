@@ -10,10 +10,19 @@
 
 import { _CANCELLED, _FINISHED, _future_repr, _PENDING, type FutureState, isfuture } from "./base_futures.ts";
 import { CancelledError, InvalidStateError } from "./exceptions.ts";
-import { type AbstractEventLoop, type ExceptionContext, get_event_loop } from "./events.ts";
+import {
+  _callback_failed,
+  type AbstractEventLoop,
+  type AnyFn,
+  type ExceptionContext,
+  get_event_loop,
+  Handle,
+} from "./events.ts";
 import {
   _context_from_data,
   _current_data,
+  _run_in1,
+  _run_in_data1,
   Context,
   type ContextVar,
   copy_context,
@@ -65,10 +74,19 @@ const _unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
 /** @internal The loop methods the future uses on its hot path (BaseEventLoop has them). */
 interface FastLoop {
   _call_soon?(cb: DoneCallback, args: unknown[], ctx: Context | null): unknown;
+  _add_callback?(handle: unknown): void;
   _check_closed(): void;
+  _debug: boolean;
   call_soon: unknown;
   _native_call_soon?: unknown;
 }
+
+/**
+ * @internal Marks a `_run` method that, called on a done future, runs the done callback kept in
+ * `_callback0` (Future's own, and Task's): only a future whose `_run` is such a method is queued as
+ * the handle of its callback (a subclass with a `_run` of its own is not).
+ */
+export const _runs_done_callback: unique symbol = Symbol("asyncio.runs_done_callback");
 
 /**
  * @internal A task waiting on a future, as the future's callback list holds it: the entry
@@ -274,8 +292,21 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     // The loop's own path (what CPython's C Future does): no argument parsing per callback.
     loop._check_closed();
     if (callback0 !== null) {
-      if (callback0 === _task_wakeup) (context0 as _Waker)._schedule_wakeup(this);
-      else this.__schedule_fast(loop, callback0, context0!, [this]);
+      if (callback0 === _task_wakeup) {
+        (context0 as _Waker)._schedule_wakeup(this);
+      } else if (
+        callbacks === null && !loop._debug &&
+        (this._run as { [_runs_done_callback]?: true })[_runs_done_callback] === true
+      ) {
+        // The only callback: the future itself waits in the ready queue as the handle that runs
+        // it (no Handle, no argument list), keeping it in `_callback0` until then; a done future
+        // has no callback list to show or remove from, so nothing else sees it there.
+        this._callback0 = callback0;
+        this._context0 = context0;
+        loop._add_callback!(this);
+      } else {
+        this.__schedule_fast(loop, callback0, context0!, [this]);
+      }
     }
     if (callbacks !== null) {
       const args = [this];
@@ -373,6 +404,8 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
 
   /** Removes every instance of `fn` from the callbacks; returns how many were removed. */
   remove_done_callback(fn: DoneCallback<this>): number {
+    // (a done future's callbacks were all scheduled: its list is empty)
+    if (this._state !== _PENDING) return 0;
     let cleared0 = 0;
     if (this._callback0 !== null && this._callback0 === fn) {
       this._callback0 = null;
@@ -392,8 +425,34 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
   /** @internal The callbacks, for reprs. */
   _callback_list(): readonly (readonly [unknown, unknown])[] {
     // (the second item is a Context, the variables of one, or a waiting task)
+    if (this._state !== _PENDING) return [];
     const rest = this._callbacks ?? [];
     return this._callback0 === null ? rest : [[this._callback0, this._context0], ...rest];
+  }
+
+  /**
+   * @internal Handle protocol, for a done future queued as the handle of its only done callback
+   * (see __schedule_callbacks): runs it, in its context, as the Handle it stands for would.
+   */
+  _run(): void {
+    this._run_done_callback();
+  }
+
+  /** @internal Runs the done callback kept in `_callback0` (see `_run`). */
+  _run_done_callback(): void {
+    const callback = this._callback0!;
+    const ctx = this._context0 as Context | CtxData;
+    this._callback0 = null;
+    this._context0 = null;
+    try {
+      if (ctx instanceof Context) _run_in1(ctx, callback, this);
+      else _run_in_data1(ctx, callback, this);
+    } catch (exc) {
+      // The report names the Handle the callback would have had.
+      const handle = new Handle(callback as AnyFn, [this], this._loop, ctx instanceof Context ? ctx : null);
+      if (!(ctx instanceof Context)) handle._ctx_data = ctx;
+      _callback_failed(handle, this._loop, callback, [this], exc, null);
+    }
   }
 
   /** Sets the result; `InvalidStateError` if the future is done. */
@@ -507,6 +566,9 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
 }
 
 Future.prototype._report_by_copy = false;
+// Handle protocol (a done future queued as the handle of its callback is never a cancelled one).
+(Future.prototype as unknown as { _cancelled: boolean })._cancelled = false;
+(Future.prototype._run as { [_runs_done_callback]?: true })[_runs_done_callback] = true;
 Future.prototype._source_traceback = null;
 Future.prototype._cancel_message = null;
 Future.prototype._cancelled_exc = null;

@@ -41,6 +41,7 @@ import {
 import { CancelledError, InvalidStateError, TimeoutError } from "./exceptions.ts";
 import {
   _get_loop,
+  _runs_done_callback,
   _set_result_unless_cancelled,
   _task_wakeup,
   type _Waker,
@@ -476,8 +477,15 @@ export class Task<T = unknown> extends Future<T> {
     (this._loop as unknown as LoopInternals)._add_callback(this as unknown as Handle);
   }
 
-  /** @internal Handle protocol: runs the scheduled step (or wake-up) in the task's context. */
-  _run(): void {
+  /**
+   * @internal Handle protocol: runs the scheduled step (or wake-up) in the task's context; a done
+   * task is queued only as the handle of its done callback (see Future's `_run`).
+   */
+  override _run(): void {
+    if (this._state !== _PENDING) {
+      this._run_done_callback();
+      return;
+    }
     const fut = this._wake_fut;
     if (fut !== null) {
       try {
@@ -558,6 +566,7 @@ interface LoopInternals {
 
 // A task's "never retrieved" report holds a copy of its exception (see Future.set_exception).
 Task.prototype._report_by_copy = true;
+(Task.prototype._run as { [_runs_done_callback]?: true })[_runs_done_callback] = true;
 // Set in debug mode only, and for tasks awaiting a Future subclass: prototype defaults keep every
 // task two fields smaller (see Future's fields).
 Task.prototype._registration = null;
@@ -567,8 +576,6 @@ Task.prototype._num_cancels_requested = 0;
 Task.prototype._must_cancel = false;
 (Task.prototype as unknown as { __name: null }).__name = null;
 (Task.prototype as unknown as { _step_exc: null })._step_exc = null;
-// Never set: a task queued as its own handle is never a cancelled one.
-(Task.prototype as unknown as { _cancelled: boolean })._cancelled = false;
 
 /** Python's `_PyTask`: the same class. */
 export const _PyTask: typeof Task = Task;

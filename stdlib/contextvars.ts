@@ -213,6 +213,25 @@ export function _run_in_data(
   }
 }
 
+/**
+ * @internal `fn(arg)` in a copy of a context that holds `data` (a one-shot callback: the copy is
+ * the scratch context unless it is in use, and what the callback sets is dropped with it).
+ */
+export function _run_in_data1<A>(
+  data: ReadonlyMap<ContextVar<unknown>, unknown>,
+  fn: (a: A) => unknown,
+  arg: A,
+): void {
+  let ctx = _scratch;
+  if (ctx._entered) ctx = new Context();
+  ctx._data = data as VarMap;
+  try {
+    _run_in1(ctx, fn, arg);
+  } finally {
+    ctx._data = EMPTY;
+  }
+}
+
 /** Python's `contextvars.copy_context()`: a copy of the current context. */
 export function copy_context(): Context {
   return _current.copy();

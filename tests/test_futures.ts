@@ -24,6 +24,7 @@ import * as asyncio from "../mod.ts";
 import { _copy_future_state, _set_result_unless_cancelled } from "../futures.ts";
 import { RuntimeError, StopIteration, ValueError } from "../stdlib/builtins.ts";
 import { repr } from "../stdlib/_repr.ts";
+import { ContextVar } from "../stdlib/contextvars.ts";
 import { capture_logs, gc_collect, run_briefly, TestCase, type TestLoop } from "./utils.ts";
 
 function _fakefunc(f: unknown) {
@@ -635,6 +636,47 @@ describe("FutureDoneCallbackTests", () => {
     await run_briefly(loop);
     assert.deepEqual(bag, [100]);
     assert.equal(f.exception(), exc);
+  });
+
+  // Not in CPython: outside debug mode, a future (or task) with a single done callback is queued as
+  // that callback's handle (see Future._run). What CPython's Handle would do must still hold: the
+  // callback runs in the context it was added in, an exception in it reaches the loop's handler
+  // with a Handle naming the callback, and a future's callbacks can no longer be removed once it
+  // is done (they are scheduled), both for a plain future and for a task.
+  test("test_single_callback_handle_semantics", async () => {
+    const v = new ContextVar<string>("v", { default: "outer" });
+    const contexts: unknown[] = [];
+    loop.set_exception_handler((_loop, context) => contexts.push(context));
+    const seen: string[] = [];
+    const boom = new RuntimeError("boom");
+    const raising = (_f: unknown) => {
+      seen.push(`raising ${v.get()}`);
+      throw boom;
+    };
+    const f = _new_future();
+    const token = v.set("inner");
+    f.add_done_callback(raising);
+    v.reset(token);
+    f.set_result("x");
+    assert.equal(f.remove_done_callback(raising), 0);
+    assert.equal(loop._ready.length, 1);
+    await run_briefly(loop);
+    assert.deepEqual(seen, ["raising inner"]);
+    assert.equal(contexts.length, 1);
+    const ctx = contexts[0] as asyncio.ExceptionContext;
+    assert.match(String(ctx.message), /^Exception in callback raising\(/);
+    assert.equal(ctx.exception, boom);
+    assert.ok(ctx.handle instanceof asyncio.Handle);
+    // A task: its single callback runs once, after the task is done, as it would from a Handle.
+    // deno-lint-ignore require-yield
+    function* coro() {
+      return "t";
+    }
+    const t = loop.create_task(coro());
+    t.add_done_callback((task) => seen.push(`task ${(task as asyncio.Task<string>).result()}`));
+    await loop.run_until_complete(t);
+    await run_briefly(loop);
+    assert.deepEqual(seen, ["raising inner", "task t"]);
   });
 
   test("test_remove_done_callback", async () => {
