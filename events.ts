@@ -11,7 +11,7 @@ import {
   _current_data,
   _run_in,
   _run_in_data,
-  type Context,
+  Context,
   type ContextVar,
 } from "./stdlib/contextvars.ts";
 import {
@@ -113,13 +113,12 @@ export class Handle {
   /** @internal The repr frozen when a handle is cancelled in debug mode. */
   declare _repr: string | null;
   /**
-   * @internal The context, or `null` until someone asks for it: a handle scheduled without a
-   * context runs in a copy of the current one, kept as its variables (`_ctx_data`) and made into
-   * a Context object only on demand.
+   * @internal The context, or the variables of the context copy the callback runs in: a handle
+   * scheduled without a context runs in a copy of the current one, kept as its variables and made
+   * into a Context object only if someone asks for it (one field for both: a million handles
+   * waiting to run are 8 MB less for the garbage collector to move).
    */
-  _context: Context | null;
-  /** @internal The variables of the (not yet made) context copy. */
-  _ctx_data: ReadonlyMap<ContextVar<unknown>, unknown> | null = null;
+  _context: Context | ReadonlyMap<ContextVar<unknown>, unknown>;
 
   /** Python's `Handle(callback, args, loop, context=None)`. */
   constructor(
@@ -128,12 +127,7 @@ export class Handle {
     loop: AbstractEventLoop,
     context: Context | null = null,
   ) {
-    if (context === null || context === undefined) {
-      this._context = null;
-      this._ctx_data = _current_data();
-    } else {
-      this._context = context;
-    }
+    this._context = context === null || context === undefined ? _current_data() : context;
     this._loop = loop;
     this._callback = callback;
     this._args = args;
@@ -164,7 +158,8 @@ export class Handle {
 
   /** The context the callback runs in. */
   get_context(): Context {
-    return this._context ??= _context_from_data(this._ctx_data as ReadonlyMap<ContextVar<unknown>, unknown>);
+    const ctx = this._context;
+    return ctx instanceof Context ? ctx : (this._context = _context_from_data(ctx));
   }
 
   /** Keeps the callback from running (if it has not run yet). */
@@ -185,7 +180,8 @@ export class Handle {
   /** @internal Runs the callback in its context; an exception goes to the loop's handler. */
   _run(): void {
     try {
-      if (this._context !== null) _run_in(this._context, this._callback as AnyFn, this._args as unknown[]);
+      const ctx = this._context;
+      if (ctx instanceof Context) _run_in(ctx, this._callback as AnyFn, this._args as unknown[]);
       else _run_in_data(this, this._callback as AnyFn, this._args as unknown[]);
     } catch (exc) {
       _callback_failed(this, this._loop, this._callback, this._args ?? [], exc, this._source_traceback);

@@ -327,8 +327,8 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
   ) {
     if (ctx instanceof Context) loop._call_soon!(callback, args, ctx);
     else {
-      const h = loop._call_soon!(callback, args, null) as { _ctx_data: CtxData };
-      h._ctx_data = ctx as CtxData;
+      const h = loop._call_soon!(callback, args, null) as { _context: CtxData };
+      h._context = ctx as CtxData;
     }
   }
 
@@ -449,8 +449,8 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
       else _run_in_data1(ctx, callback, this);
     } catch (exc) {
       // The report names the Handle the callback would have had.
-      const handle = new Handle(callback as AnyFn, [this], this._loop, ctx instanceof Context ? ctx : null);
-      if (!(ctx instanceof Context)) handle._ctx_data = ctx;
+      const handle = new Handle(callback as AnyFn, [this], this._loop, null);
+      handle._context = ctx;
       _callback_failed(handle, this._loop, callback, [this], exc, null);
     }
   }

@@ -193,22 +193,22 @@ export function _context_from_data(data: ReadonlyMap<ContextVar<unknown>, unknow
 const _scratch = new Context();
 
 /**
- * @internal Runs `fn(...args)` in a copy of the context whose variables are `holder._ctx_data`,
+ * @internal Runs `fn(...args)` in a copy of the context whose variables are `holder._context`,
  * without making a Context object for it (most callbacks never look at their context). The
  * variables as the callback left them are stored back, for a context made later on demand.
  */
 export function _run_in_data(
-  holder: { _ctx_data: ReadonlyMap<ContextVar<unknown>, unknown> | null },
+  holder: { _context: Context | ReadonlyMap<ContextVar<unknown>, unknown> },
   fn: (...a: never[]) => unknown,
   args: readonly unknown[],
 ): void {
   let ctx = _scratch;
   if (ctx._entered) ctx = new Context();
-  ctx._data = holder._ctx_data as VarMap;
+  ctx._data = holder._context as VarMap;
   try {
     _run_in(ctx, fn, args);
   } finally {
-    holder._ctx_data = ctx._data;
+    holder._context = ctx._data;
     ctx._data = EMPTY;
   }
 }
