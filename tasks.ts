@@ -171,10 +171,11 @@ export class Task<T = unknown> extends Future<T> {
   _ll_prev: Task<unknown> | null = null;
   /** @internal (A task is in its loop's list when it has a previous one or is the head.) */
   _ll_next: Task<unknown> | null = null;
-  /** @internal The name, once made (the default one is made when first asked for). */
-  declare private __name: string | null;
-  /** @internal The number of the default name `Task-N`. */
-  private _name_number = 0;
+  /**
+   * @internal The name, or the number N of the default name `Task-N` until that is first asked for
+   * (as CPython's C Task keeps it; one field for both).
+   */
+  private __name: string | number;
   /** @internal */
   declare _num_cancels_requested: number;
   /** @internal */
@@ -198,8 +199,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     const name = options?.name;
     // The default name `Task-N` is made when first asked for (as CPython's C Task does).
-    if (name === null || name === undefined) this._name_number = ++_task_name_counter;
-    else this._name = String(name);
+    this.__name = name === null || name === undefined ? ++_task_name_counter : String(name);
     this._coro = coro;
     this._context = options?.context ?? copy_context();
     if (options?.eager_start && this._loop.is_running()) {
@@ -227,7 +227,8 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal The name (made on first use). */
   get _name(): string {
-    return this.__name ??= `Task-${this._name_number}`;
+    const name = this.__name;
+    return typeof name === "string" ? name : (this.__name = `Task-${name}`);
   }
   set _name(value: string) {
     this.__name = value;
@@ -571,10 +572,9 @@ Task.prototype._report_by_copy = true;
 // task two fields smaller (see Future's fields).
 Task.prototype._registration = null;
 (Task.prototype as unknown as { _wakeup_cb: null })._wakeup_cb = null;
-// Set on a task that is cancelled, named, or stepped with an exception to throw in.
+// Set on a task that is cancelled, or stepped with an exception to throw in.
 Task.prototype._num_cancels_requested = 0;
 Task.prototype._must_cancel = false;
-(Task.prototype as unknown as { __name: null }).__name = null;
 (Task.prototype as unknown as { _step_exc: null })._step_exc = null;
 
 /** Python's `_PyTask`: the same class. */
