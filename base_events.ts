@@ -32,6 +32,7 @@ import {
   Handle,
   type PipeFile,
   type SendfileFile,
+  type SubprocessLoopOptions,
   type TaskFactory,
   type TaskOptions,
   TimerHandle,
@@ -53,9 +54,11 @@ import {
   type BaseTransport,
   type DatagramTransport,
   type ReadTransport,
+  type SubprocessTransport,
   type Transport,
   type WriteTransport,
 } from "./transports.ts";
+import { PIPE, STDOUT } from "./stdlib/subprocess.ts";
 import { _SendfileMode, SENDFILE_FALLBACK_READBUFFER_SIZE } from "./constants.ts";
 import { TransportSocket } from "./trsock.ts";
 import { _ssl_timeouts, type SSLOption } from "./sslproto.ts";
@@ -908,6 +911,113 @@ export class BaseEventLoop extends AbstractEventLoop {
     return [transport, protocol];
   }
 
+  /** @internal Logs (debug mode) how a child's streams are connected. */
+  _log_subprocess(msg: string, stdin: number | null, stdout: number | null, stderr: number | null): void {
+    const info = [msg];
+    if (stdin !== null) info.push(`stdin=${_format_pipe(stdin)}`);
+    if (stdout !== null && stderr === STDOUT) {
+      info.push(`stdout=stderr=${_format_pipe(stdout)}`);
+    } else {
+      if (stdout !== null) info.push(`stdout=${_format_pipe(stdout)}`);
+      if (stderr !== null) info.push(`stderr=${_format_pipe(stderr)}`);
+    }
+    logger.debug(info.join(" "));
+  }
+
+  /** Python's `subprocess_shell(protocol_factory, cmd, ...)`: runs `cmd` with `/bin/sh -c`. */
+  override *subprocess_shell<P extends BaseProtocol>(
+    protocol_factory: () => P,
+    cmd: string,
+    options: SubprocessLoopOptions = {},
+  ): Coroutine<[SubprocessTransport, P]> {
+    const {
+      stdin = PIPE,
+      stdout = PIPE,
+      stderr = PIPE,
+      universal_newlines = false,
+      shell = true,
+      bufsize = 0,
+      encoding = null,
+      errors = null,
+      text = null,
+      ...kwargs
+    } = options;
+    if (typeof cmd !== "string") throw new ValueError("cmd must be a string");
+    if (universal_newlines) throw new ValueError("universal_newlines must be False");
+    if (!shell) throw new ValueError("shell must be True");
+    if (bufsize !== 0) throw new ValueError("bufsize must be 0");
+    if (text) throw new ValueError("text must be False");
+    if (encoding !== null) throw new ValueError("encoding must be None");
+    if (errors !== null) throw new ValueError("errors must be None");
+    const protocol = protocol_factory();
+    let debug_log: string | null = null;
+    if (this._debug) {
+      // (not the arguments: they may hold secrets, and be long)
+      debug_log = `run shell command ${repr(cmd)}`;
+      this._log_subprocess(debug_log, stdin, stdout, stderr);
+    }
+    const transport = yield* this._make_subprocess_transport(
+      protocol,
+      cmd,
+      true,
+      stdin,
+      stdout,
+      stderr,
+      bufsize,
+      kwargs,
+    );
+    if (this._debug && debug_log !== null) logger.info(`${debug_log}: ${repr(transport)}`);
+    return [transport, protocol];
+  }
+
+  /** Python's `subprocess_exec(protocol_factory, program, *args, ...)`: options last. */
+  override *subprocess_exec<P extends BaseProtocol>(
+    protocol_factory: () => P,
+    program: string,
+    ...args: (string | SubprocessLoopOptions)[]
+  ): Coroutine<[SubprocessTransport, P]> {
+    const last = args[args.length - 1];
+    const options = last !== null && typeof last === "object" ? args.pop() as SubprocessLoopOptions : {};
+    const {
+      stdin = PIPE,
+      stdout = PIPE,
+      stderr = PIPE,
+      universal_newlines = false,
+      shell = false,
+      bufsize = 0,
+      encoding = null,
+      errors = null,
+      text = null,
+      ...kwargs
+    } = options;
+    if (universal_newlines) throw new ValueError("universal_newlines must be False");
+    if (shell) throw new ValueError("shell must be False");
+    if (bufsize !== 0) throw new ValueError("bufsize must be 0");
+    if (text) throw new ValueError("text must be False");
+    if (encoding !== null) throw new ValueError("encoding must be None");
+    if (errors !== null) throw new ValueError("errors must be None");
+    const popen_args = [program, ...(args as string[])];
+    const protocol = protocol_factory();
+    let debug_log: string | null = null;
+    if (this._debug) {
+      // (not the arguments: they may hold secrets, and be long)
+      debug_log = `execute program ${repr(program)}`;
+      this._log_subprocess(debug_log, stdin, stdout, stderr);
+    }
+    const transport = yield* this._make_subprocess_transport(
+      protocol,
+      popen_args,
+      false,
+      stdin,
+      stdout,
+      stderr,
+      bufsize,
+      kwargs,
+    );
+    if (this._debug && debug_log !== null) logger.info(`${debug_log}: ${repr(transport)}`);
+    return [transport, protocol];
+  }
+
   /**
    * Upgrades the connection of `transport` to TLS and returns the new transport, which `protocol`
    * should use from now on (its `connection_made` is not called again). The old transport stops:
@@ -1208,9 +1318,18 @@ export class BaseEventLoop extends AbstractEventLoop {
     throw new NotImplementedError();
   }
 
-  /** @internal Makes a subprocess transport. */
+  /** @internal Makes a subprocess transport (the Unix loop does). */
   // deno-lint-ignore require-yield
-  *_make_subprocess_transport(..._args: unknown[]): Coroutine<unknown> {
+  *_make_subprocess_transport(
+    _protocol: BaseProtocol,
+    _args: string | string[],
+    _shell: boolean,
+    _stdin: number | null,
+    _stdout: number | null,
+    _stderr: number | null,
+    _bufsize: number,
+    _kwargs: Record<string, unknown>,
+  ): Coroutine<SubprocessTransport> {
     throw new NotImplementedError();
   }
 
@@ -1887,6 +2006,13 @@ function _pop_call_options(args: unknown[]): Context | null {
   for (const k in last as object) if (k !== "context") return null;
   args.length = n - 1;
   return (last as CallOptions).context ?? null;
+}
+
+/** How `_log_subprocess` shows a stream. */
+function _format_pipe(fd: number): string {
+  if (fd === PIPE) return "<pipe>";
+  if (fd === STDOUT) return "<stdout>";
+  return repr(fd);
 }
 
 /** Emits the ResourceWarning CPython gives for a loop collected while open. */

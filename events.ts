@@ -28,7 +28,13 @@ import type { Future } from "./futures.ts";
 import type { Task } from "./tasks.ts";
 import type { Awaitable, Coroutine } from "./coroutines.ts";
 import type { BaseProtocol } from "./protocols.ts";
-import type { DatagramTransport, ReadTransport, Transport, WriteTransport } from "./transports.ts";
+import type {
+  DatagramTransport,
+  ReadTransport,
+  SubprocessTransport,
+  Transport,
+  WriteTransport,
+} from "./transports.ts";
 import type { TransportSocket } from "./trsock.ts";
 import type { Address, AddrInfo, socket } from "./stdlib/socket.ts";
 import type { SSLOption } from "./sslproto.ts";
@@ -438,6 +444,39 @@ export abstract class AbstractServer {
 }
 
 /**
+ * The options of `loop.subprocess_exec()`/`subprocess_shell()` (Python's keyword arguments): the
+ * streams (`PIPE` by default; `DEVNULL`, `STDOUT` for stderr, or `null` to inherit), the
+ * arguments CPython checks (`universal_newlines`, `shell`, `bufsize`, `text`, `encoding`,
+ * `errors`), and `Popen`'s `cwd`, `env` and `close_fds`.
+ */
+export interface SubprocessLoopOptions {
+  /** The child's stdin. */
+  stdin?: number | null;
+  /** The child's stdout. */
+  stdout?: number | null;
+  /** The child's stderr. */
+  stderr?: number | null;
+  /** Must be false. */
+  universal_newlines?: boolean;
+  /** Must be false for `subprocess_exec`, true for `subprocess_shell`. */
+  shell?: boolean;
+  /** Must be 0. */
+  bufsize?: number;
+  /** Must be null. */
+  encoding?: string | null;
+  /** Must be null. */
+  errors?: string | null;
+  /** Must be false. */
+  text?: boolean | null;
+  /** The child's working directory. */
+  cwd?: string | null;
+  /** The child's whole environment. */
+  env?: Record<string, string> | null;
+  /** Accepted, without effect: a child gets its three standard streams and no other descriptor. */
+  close_fds?: boolean;
+}
+
+/**
  * A file object a pipe transport takes (`loop.connect_read_pipe`, `loop.connect_write_pipe`):
  * `sys.stdin`, `sys.stdout`, `sys.stderr` of `stdlib/sys.ts`, or a socket. The transport closes it.
  */
@@ -603,16 +642,20 @@ export class AbstractEventLoop {
   ): Coroutine<[WriteTransport, P]> {
     throw new NotImplementedError();
   }
-  /** Python's `subprocess_shell(protocol_factory, cmd, ...)`: subprocesses are not ported yet. */
-  subprocess_shell(
-    _protocol_factory: () => BaseProtocol,
-    _cmd: unknown,
-    _options?: object,
-  ): Coroutine<unknown> {
+  /** Python's `subprocess_shell(protocol_factory, cmd, ...)`: runs `cmd` with `/bin/sh -c`. */
+  subprocess_shell<P extends BaseProtocol>(
+    _protocol_factory: () => P,
+    _cmd: string,
+    _options?: SubprocessLoopOptions,
+  ): Coroutine<[SubprocessTransport, P]> {
     throw new NotImplementedError();
   }
-  /** Python's `subprocess_exec(protocol_factory, *args, ...)`: subprocesses are not ported yet. */
-  subprocess_exec(_protocol_factory: () => BaseProtocol, ..._args: unknown[]): Coroutine<unknown> {
+  /** Python's `subprocess_exec(protocol_factory, program, *args, ...)`: options last. */
+  subprocess_exec<P extends BaseProtocol>(
+    _protocol_factory: () => P,
+    _program: string,
+    ..._args: (string | SubprocessLoopOptions)[]
+  ): Coroutine<[SubprocessTransport, P]> {
     throw new NotImplementedError();
   }
   /** Opens a TCP connection; `[transport, protocol]`. */

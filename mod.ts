@@ -194,6 +194,7 @@ export type {
   CreateServerOptions,
   PipeFile,
   SendfileFile,
+  SubprocessLoopOptions,
 } from "./events.ts";
 export type { SSLOption } from "./sslproto.ts";
 export {
@@ -209,3 +210,13 @@ export {
   StreamReaderProtocol,
   StreamWriter,
 } from "./streams.ts";
+export {
+  create_subprocess_exec,
+  create_subprocess_shell,
+  Process,
+  type SubprocessOptions,
+  SubprocessStreamProtocol,
+} from "./subprocess.ts";
+/** Python's `asyncio.subprocess`: `PIPE`, `STDOUT`, `DEVNULL`, `Process`, and the functions. */
+export * as subprocess from "./subprocess.ts";
+export { BaseSubprocessTransport } from "./base_subprocess.ts";

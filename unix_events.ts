@@ -49,6 +49,10 @@ import {
   InterruptedError,
 } from "./stdlib/builtins.ts";
 import * as constants from "./constants.ts";
+import { BaseSubprocessTransport, type SubprocessStartArgs } from "./base_subprocess.ts";
+import { Popen } from "./stdlib/subprocess.ts";
+import { wrap_promise } from "./futures.ts";
+import type { SubprocessProtocol } from "./protocols.ts";
 
 /** Python's `_UnixSelectorEventLoop`: the selector loop plus Unix signal handling. */
 export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
@@ -294,6 +298,57 @@ export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
     extra: Record<string, unknown> | null = null,
   ): _UnixWritePipeTransport {
     return new _UnixWritePipeTransport(this, pipe, protocol, waiter, extra);
+  }
+
+  /**
+   * @internal Python's `_make_subprocess_transport`: starts the child; the host tells when it
+   * exits (in CPython, a child watcher), which reaches the transport through `call_soon_threadsafe`.
+   */
+  override *_make_subprocess_transport(
+    protocol: BaseProtocol,
+    args: string | string[],
+    shell: boolean,
+    stdin: number | null,
+    stdout: number | null,
+    stderr: number | null,
+    bufsize: number,
+    kwargs: Record<string, unknown>,
+    extra: Record<string, unknown> | null = null,
+  ): Coroutine<_UnixSubprocessTransport> {
+    const waiter = this.create_future<null>();
+    const transp = new _UnixSubprocessTransport(
+      this,
+      protocol as SubprocessProtocol,
+      { args, shell, stdin, stdout, stderr, bufsize, kwargs },
+      waiter,
+      extra,
+    );
+    const proc = transp._proc!;
+    proc._exited.then((returncode) => {
+      if (this.is_closed()) {
+        logger.warning(`Loop ${repr(this)} that handles pid ${proc.pid} is closed`);
+      } else {
+        this.call_soon_threadsafe(
+          (rc: number) => this._child_watcher_callback(proc.pid, rc, transp),
+          returncode,
+        );
+      }
+    });
+    try {
+      yield* waiter;
+    } catch (e) {
+      if (_is_exit(e)) throw e;
+      transp.close();
+      // (a child that did not start has no exit to wait for)
+      if (!proc._start_failed) yield* transp._wait();
+      throw e;
+    }
+    return transp;
+  }
+
+  /** @internal The child `pid` of `transp` exited with `returncode`. */
+  _child_watcher_callback(_pid: number, returncode: number, transp: _UnixSubprocessTransport): void {
+    transp._process_exited(returncode);
   }
 
   /** @internal */
@@ -767,5 +822,36 @@ export class _UnixWritePipeTransport extends _FlowControlMixin {
       this._protocol = null;
       this._loop = null;
     }
+  }
+}
+
+// --- subprocesses -----------------------------------------------------------------------------
+
+/** Python's `_UnixSubprocessTransport`: the child is a host process (`stdlib/subprocess.ts`). */
+export class _UnixSubprocessTransport extends BaseSubprocessTransport {
+  /** @internal Starts the child (`Popen`). */
+  override _start(start: SubprocessStartArgs): void {
+    this._proc = new Popen(start.args, {
+      shell: start.shell,
+      stdin: start.stdin,
+      stdout: start.stdout,
+      stderr: start.stderr,
+      ...start.kwargs,
+    });
+  }
+
+  /**
+   * @internal Connects the pipes once the host says the child runs (Node tells only then whether
+   * it could start; `_start` knows at once on Deno).
+   */
+  override *_connect_pipes(waiter: Future<null> | null): Coroutine<void> {
+    try {
+      yield* wrap_promise(this._proc!._started, { loop: this._loop! });
+    } catch (exc) {
+      if (_is_exit(exc)) throw exc;
+      if (waiter !== null && !waiter.cancelled()) waiter.set_exception(exc as Error);
+      return;
+    }
+    yield* super._connect_pipes(waiter);
   }
 }

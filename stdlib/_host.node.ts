@@ -11,6 +11,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import * as dns from "node:dns";
 import * as fs from "node:fs";
+import * as child_process from "node:child_process";
 import { Buffer } from "node:buffer";
 
 /** Counts of host resources the port holds open now. */
@@ -23,11 +24,13 @@ export interface OpenResources {
   sockets: number;
   /** Host listeners open. */
   listeners: number;
-  /** Standard streams opened for pipe transports (`stdlib/sys.ts`) and not closed. */
+  /** Pipes (standard streams, children's pipes) opened for pipe transports and not closed. */
   pipes: number;
+  /** Child processes started and not yet exited. */
+  children: number;
 }
 
-let counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0, pipes: 0 };
+let counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0, pipes: 0, children: 0 };
 
 /**
  * @internal Makes this module count its resources in `shared` (the Deno host, `_host.ts`, uses
@@ -792,7 +795,7 @@ export type StdioKind = "fifo" | "chr" | "sock" | "reg" | "other";
  * One of the process's standard streams: 0 is read (`start`/`pause`/`resume` deliver to a sink),
  * 1 and 2 are written (`write` writes all of the array, in order).
  */
-export interface HostStdio {
+export interface HostPipe {
   /** The file type. */
   readonly kind: StdioKind;
   /** Starts pushing reads to `sink` (stdin). */
@@ -827,7 +830,7 @@ export function fd_kind(fd: number): StdioKind {
 
 // Node's own stream objects for the standard streams (process.stdin and the others): written
 // through them, output keeps its order with console.log's.
-class NodeStdio implements HostStdio {
+class NodeStdio implements HostPipe {
   readonly kind: StdioKind;
   private _closed = false;
   private _sink: StreamSink | null = null;
@@ -899,6 +902,199 @@ class NodeStdio implements HostStdio {
 }
 
 /** The host side of standard stream `fd`. */
-export function stdio(fd: 0 | 1 | 2): HostStdio {
+export function stdio(fd: 0 | 1 | 2): HostPipe {
   return new NodeStdio(fd);
+}
+
+// Child processes, for `stdlib/subprocess.ts`, as in `_host.ts`.
+
+/** What a child's standard stream is connected to. */
+export type StdioSpec = "pipe" | "inherit" | "null";
+
+/** How {@linkcode spawn} starts a child. */
+export interface SpawnOptions {
+  /** The working directory (`null`: this process's). */
+  cwd: string | null;
+  /** The whole environment (`null`: this process's). */
+  env: Record<string, string> | null;
+  /** The child's stdin. */
+  stdin: StdioSpec;
+  /** The child's stdout. */
+  stdout: StdioSpec;
+  /** The child's stderr; `"stdout"` sends it where stdout goes. */
+  stderr: StdioSpec | "stdout";
+}
+
+/** A child process. */
+export interface HostChild {
+  /** Its process id. */
+  readonly pid: number;
+  /** The write end of its stdin, its stdout's and its stderr's read ends (the ones that are pipes). */
+  readonly stdin: HostPipe | null;
+  /** (see `stdin`) */
+  readonly stdout: HostPipe | null;
+  /** (see `stdin`) */
+  readonly stderr: HostPipe | null;
+  /** Settles once the child runs, or with the error that kept it from starting. */
+  readonly started: Promise<void>;
+  /** Its exit: an exit code, or the number of the signal that ended it. */
+  readonly exited: Promise<{ code: number | null; signal: number | null }>;
+  /** Sends signal `sig` (`HostError` `ESRCH` once it has exited). */
+  kill(sig: number): void;
+}
+
+/** Linux's signal numbers, for the hosts that name signals. */
+export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
+  ...SIGNALS,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGSTOP: 19,
+  SIGTSTP: 20,
+  SIGTTIN: 21,
+  SIGTTOU: 22,
+  SIGXCPU: 24,
+  SIGXFSZ: 25,
+  SIGVTALRM: 26,
+  SIGPROF: 27,
+  SIGIO: 29,
+  SIGPWR: 30,
+  SIGSYS: 31,
+};
+
+/** The name of signal number `sig` (`HostError` `EINVAL` for an unknown one). */
+export function signal_name(sig: number): string {
+  for (const [name, n] of Object.entries(SIGNAL_NUMBERS)) if (n === sig) return name;
+  throw new HostError("EINVAL", `Invalid argument: unknown signal ${sig}`);
+}
+
+// A child's pipe on Node: a stream, read or written. Several readables are read as one (a
+// child's stderr sent where its stdout goes: the host cannot give both the same pipe). The
+// readables are listened to from the start, paused: Node discards what a child's stream holds when
+// the child exits if nothing listens to it yet.
+class NodeChildPipe implements HostPipe {
+  // (libuv makes a child's pipes with socketpair())
+  readonly kind: StdioKind = "sock";
+  private _sink: StreamSink | null = null;
+  // What arrived before start(), and the ends seen then.
+  private _early: Uint8Array[] = [];
+  private _open: number;
+  private _closed = false;
+  private readonly _on_error = (e: unknown) => {
+    if (!this._closed && this._sink !== null) this._sink.on_error(host_error(e));
+  };
+
+  constructor(
+    private readonly _readables: NodeJS.ReadableStream[],
+    private readonly _writable: NodeJS.WritableStream | null,
+  ) {
+    counts.pipes++;
+    this._open = _readables.length;
+    for (const r of _readables) {
+      r.on("data", (chunk: Buffer | string) => {
+        if (this._closed) return;
+        const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        const data = new Uint8Array(b.buffer, b.byteOffset, b.length);
+        if (this._sink === null) this._early.push(data);
+        else this._sink.on_data(data);
+      });
+      r.on("end", () => {
+        if (--this._open === 0 && !this._closed && this._sink !== null) this._sink.on_eof();
+      });
+      r.pause();
+    }
+    // A broken pipe is also emitted as an 'error' event: handled, reported through the callbacks.
+    for (const s of [..._readables, ...(_writable ? [_writable] : [])]) {
+      (s as unknown as { on(e: string, f: (e: unknown) => void): void }).on("error", this._on_error);
+    }
+  }
+
+  start(sink: StreamSink): void {
+    this._sink = sink;
+    for (const data of this._early.splice(0)) sink.on_data(data);
+    if (this._open === 0) sink.on_eof();
+    else this.resume();
+  }
+
+  pause(): void {
+    for (const r of this._readables) r.pause();
+  }
+
+  resume(): void {
+    if (this._sink !== null && !this._closed) { for (const r of this._readables) r.resume(); }
+  }
+
+  write(data: Uint8Array, done: (err: HostError | null) => void): void {
+    if (this._closed || this._writable === null) {
+      done(new HostError("EBADF", "Bad file descriptor"));
+      return;
+    }
+    this._writable.write(data, (err?: Error | null) => done(err ? host_error(err) : null));
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    counts.pipes--;
+    for (const r of this._readables) (r as unknown as { destroy(): void }).destroy();
+    // Ending a write end is its EOF for the child (after the writes queued before it).
+    this._writable?.end();
+  }
+}
+
+/** Starts `program` with `args`; `started` rejects if it cannot be (`ENOENT`, `EACCES`...). */
+export function spawn(program: string, args: string[], opts: SpawnOptions): HostChild {
+  const stdio = (
+    s: StdioSpec | "stdout",
+  ) => (s === "pipe" || s === "stdout" ? "pipe" : s === "null" ? "ignore" : s);
+  let child: child_process.ChildProcess;
+  try {
+    child = child_process.spawn(program, args, {
+      cwd: opts.cwd ?? undefined,
+      env: opts.env ?? undefined,
+      stdio: [
+        stdio(opts.stdin),
+        opts.stderr === "stdout" && opts.stdout !== "pipe" ? "pipe" : stdio(opts.stdout),
+        stdio(opts.stderr),
+      ],
+    });
+  } catch (e) {
+    throw host_error(e);
+  }
+  const started = new Promise<void>((resolve, reject) => {
+    child.once("spawn", () => resolve());
+    child.once("error", (e) => reject(host_error(e)));
+  });
+  const exited = new Promise<{ code: number | null; signal: number | null }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      counts.children--;
+      resolve({
+        code: signal === null ? code : null,
+        signal: signal === null ? null : SIGNAL_NUMBERS[signal] ?? 0,
+      });
+    });
+  });
+  counts.children++;
+  // A child that could not start never exits: it is not counted.
+  started.catch(() => counts.children--);
+  const outs = opts.stdout === "pipe" ? [child.stdout!] : [];
+  if (opts.stderr === "stdout") outs.push(child.stderr!);
+  return {
+    pid: child.pid ?? -1,
+    stdin: opts.stdin === "pipe" ? new NodeChildPipe([], child.stdin!) : null,
+    stdout: outs.length ? new NodeChildPipe(outs, null) : null,
+    stderr: opts.stderr === "pipe" ? new NodeChildPipe([child.stderr!], null) : null,
+    started,
+    exited,
+    kill(sig: number) {
+      const name = signal_name(sig);
+      if (child.exitCode !== null || child.signalCode !== null || !child.kill(name as NodeJS.Signals)) {
+        throw new HostError("ESRCH", "No such process");
+      }
+    },
+  };
 }

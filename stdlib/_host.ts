@@ -20,15 +20,17 @@ export interface OpenResources {
   sockets: number;
   /** Host listeners open. */
   listeners: number;
-  /** Standard streams opened for pipe transports (`stdlib/sys.ts`) and not closed. */
+  /** Pipes (standard streams, children's pipes) opened for pipe transports and not closed. */
   pipes: number;
+  /** Child processes started and not yet exited. */
+  children: number;
 }
 
 import * as fs from "node:fs";
 import { concat } from "./_bytes.ts";
 import { _share_counts, tcp_connect as node_tcp_connect } from "./_host.node.ts";
 
-const counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0, pipes: 0 };
+const counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0, pipes: 0, children: 0 };
 // The Node host's TCP connect serves what Deno.connect cannot do (a chosen local address); its
 // sockets are counted here.
 _share_counts(counts);
@@ -906,7 +908,7 @@ export type StdioKind = "fifo" | "chr" | "sock" | "reg" | "other";
  * One of the process's standard streams: 0 is read (`start`/`pause`/`resume` deliver to a sink,
  * one host read in flight), 1 and 2 are written (`write` writes all of the array, in order).
  */
-export interface HostStdio {
+export interface HostPipe {
   /** The file type. */
   readonly kind: StdioKind;
   /** Starts pushing reads to `sink` (stdin). */
@@ -941,7 +943,7 @@ export function fd_kind(fd: number): StdioKind {
 
 const STDIO_READ_SIZE = 64 * 1024;
 
-class DenoStdio implements HostStdio {
+class DenoStdio implements HostPipe {
   readonly kind: StdioKind;
   private _sink: StreamSink | null = null;
   private _reading = false;
@@ -1036,6 +1038,190 @@ class DenoStdio implements HostStdio {
 }
 
 /** The host side of standard stream `fd`. */
-export function stdio(fd: 0 | 1 | 2): HostStdio {
+export function stdio(fd: 0 | 1 | 2): HostPipe {
   return new DenoStdio(fd);
+}
+
+// Child processes, for `stdlib/subprocess.ts` (`asyncio.create_subprocess_exec` and the others).
+
+/** What a child's standard stream is connected to. */
+export type StdioSpec = "pipe" | "inherit" | "null";
+
+/** How {@linkcode spawn} starts a child. */
+export interface SpawnOptions {
+  /** The working directory (`null`: this process's). */
+  cwd: string | null;
+  /** The whole environment (`null`: this process's). */
+  env: Record<string, string> | null;
+  /** The child's stdin. */
+  stdin: StdioSpec;
+  /** The child's stdout. */
+  stdout: StdioSpec;
+  /** The child's stderr; `"stdout"` sends it where stdout goes. */
+  stderr: StdioSpec | "stdout";
+}
+
+/** A child process. */
+export interface HostChild {
+  /** Its process id. */
+  readonly pid: number;
+  /** The write end of its stdin, its stdout's and its stderr's read ends (the ones that are pipes). */
+  readonly stdin: HostPipe | null;
+  /** (see `stdin`) */
+  readonly stdout: HostPipe | null;
+  /** (see `stdin`) */
+  readonly stderr: HostPipe | null;
+  /** Settles once the child runs, or with the error that kept it from starting. */
+  readonly started: Promise<void>;
+  /** Its exit: an exit code, or the number of the signal that ended it. */
+  readonly exited: Promise<{ code: number | null; signal: number | null }>;
+  /** Sends signal `sig` (`HostError` `ESRCH` once it has exited). */
+  kill(sig: number): void;
+}
+
+/** Linux's signal numbers, for the hosts that name signals. */
+export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
+  ...SIGNALS,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGSTOP: 19,
+  SIGTSTP: 20,
+  SIGTTIN: 21,
+  SIGTTOU: 22,
+  SIGXCPU: 24,
+  SIGXFSZ: 25,
+  SIGVTALRM: 26,
+  SIGPROF: 27,
+  SIGIO: 29,
+  SIGPWR: 30,
+  SIGSYS: 31,
+};
+
+/** The name of signal number `sig` (`HostError` `EINVAL` for an unknown one). */
+export function signal_name(sig: number): string {
+  for (const [name, n] of Object.entries(SIGNAL_NUMBERS)) if (n === sig) return name;
+  throw new HostError("EINVAL", `Invalid argument: unknown signal ${sig}`);
+}
+
+// A child's pipe on Deno: a web stream, read or written. `merge` reads two streams as one (a
+// child's stderr sent where its stdout goes: the host cannot give both the same pipe).
+class DenoChildPipe implements HostPipe {
+  readonly kind: StdioKind = "fifo";
+  private _sink: StreamSink | null = null;
+  // The readers not at their end yet, and those with a read in flight.
+  private _readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
+  private _in_flight = new Set<ReadableStreamDefaultReader<Uint8Array>>();
+  private _paused = false;
+  private _closed = false;
+  private _writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
+
+  constructor(readable: ReadableStream<Uint8Array>[] | null, writable: WritableStream<Uint8Array> | null) {
+    counts.pipes++;
+    if (readable !== null) this._readers = readable.map((r) => r.getReader());
+    if (writable !== null) this._writer = writable.getWriter();
+  }
+
+  start(sink: StreamSink): void {
+    this._sink = sink;
+    for (const r of this._readers) this._read(r);
+  }
+
+  pause(): void {
+    this._paused = true;
+  }
+
+  resume(): void {
+    if (!this._paused) return;
+    this._paused = false;
+    if (this._sink !== null) { for (const r of this._readers) this._read(r); }
+  }
+
+  private _read(r: ReadableStreamDefaultReader<Uint8Array>): void {
+    if (this._closed || this._paused || this._in_flight.has(r)) return;
+    this._in_flight.add(r);
+    r.read().then(
+      ({ value, done }) => {
+        this._in_flight.delete(r);
+        if (this._closed) return;
+        if (done) {
+          this._readers = this._readers.filter((x) => x !== r);
+          if (this._readers.length === 0) this._sink!.on_eof();
+          return;
+        }
+        this._sink!.on_data(value);
+        this._read(r);
+      },
+      (e) => {
+        this._in_flight.delete(r);
+        if (!this._closed) this._sink!.on_error(host_error(e));
+      },
+    );
+  }
+
+  write(data: Uint8Array, done: (err: HostError | null) => void): void {
+    if (this._closed || this._writer === null) {
+      done(new HostError("EBADF", "Bad file descriptor"));
+      return;
+    }
+    this._writer.write(data).then(() => done(null), (e) => done(host_error(e)));
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    counts.pipes--;
+    for (const r of this._readers) r.cancel().catch(() => {});
+    // Closing a write end is its EOF for the child (after the writes queued before it).
+    this._writer?.close().catch(() => {});
+  }
+}
+
+/** Starts `program` with `args` (`HostError` if it cannot be: `ENOENT`, `EACCES`...). */
+export function spawn(program: string, args: string[], opts: SpawnOptions): HostChild {
+  const piped = (s: StdioSpec | "stdout") => (s === "pipe" || s === "stdout" ? "piped" : s);
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(program, {
+      args,
+      cwd: opts.cwd ?? undefined,
+      env: opts.env ?? undefined,
+      clearEnv: opts.env !== null,
+      stdin: piped(opts.stdin),
+      stdout: opts.stderr === "stdout" && opts.stdout !== "pipe" ? "piped" : piped(opts.stdout),
+      stderr: piped(opts.stderr),
+    }).spawn();
+  } catch (e) {
+    throw host_error(e);
+  }
+  counts.children++;
+  const stdout_streams = opts.stdout === "pipe" ? [child.stdout] : [];
+  if (opts.stderr === "stdout") stdout_streams.push(child.stderr);
+  const exited = child.status.then((s) => {
+    counts.children--;
+    return {
+      code: s.signal === null ? s.code : null,
+      signal: s.signal === null ? null : SIGNAL_NUMBERS[s.signal] ?? 0,
+    };
+  });
+  return {
+    pid: child.pid,
+    stdin: opts.stdin === "pipe" ? new DenoChildPipe(null, child.stdin) : null,
+    stdout: stdout_streams.length ? new DenoChildPipe(stdout_streams, null) : null,
+    stderr: opts.stderr === "pipe" ? new DenoChildPipe([child.stderr], null) : null,
+    started: Promise.resolve(),
+    exited,
+    kill(sig: number) {
+      try {
+        child.kill(signal_name(sig) as Deno.Signal);
+      } catch (e) {
+        if (e instanceof HostError) throw e;
+        throw new HostError("ESRCH", "No such process");
+      }
+    },
+  };
 }

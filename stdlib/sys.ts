@@ -26,204 +26,27 @@
  * @module
  */
 
-import { BlockingIOError, errno, OSError } from "./builtins.ts";
-import { _fd_table, type DefaultSelector, EVENT_READ, EVENT_WRITE } from "./selectors.ts";
-import { type FdObject, S_IFCHR, S_IFIFO, S_IFREG, S_IFSOCK } from "./os.ts";
-import { fd_kind, type HostStdio, stdio as host_stdio } from "./_host.ts";
-import { _os_error } from "./socket.ts";
-import { concat } from "./_bytes.ts";
+import { fd_kind, stdio as host_stdio } from "./_host.ts";
+import { PipeStream } from "./_pipe.ts";
 
-// How many bytes may wait in a stream's receive buffer before the host reads are paused, and how
-// many may be in flight to the host before `os.write` says it would block.
-const BUFFER_LIMIT = 256 * 1024;
+export { PipeStream };
 
-const MODES: Record<string, number> = { fifo: S_IFIFO, chr: S_IFCHR, sock: S_IFSOCK, reg: S_IFREG, other: 0 };
+/** A standard stream (see {@linkcode PipeStream}). */
+export type StdStream = PipeStream;
 
-/** A standard stream: a file object with a number, readable (stdin) or writable (stdout, stderr). */
-export class StdStream implements FdObject {
-  /** `"<stdin>"`, `"<stdout>"` or `"<stderr>"`. */
-  readonly name: string;
-  /** `"r"` for stdin, `"w"` for the others. */
-  readonly mode: "r" | "w";
-  private _fd: number;
-  private _host: HostStdio | null = null;
-  private _selector: DefaultSelector | null = null;
-  // Reading: what arrived and was not read yet, and how the host read ended.
-  private _rbuf: Uint8Array[] = [];
-  private _rsize = 0;
-  private _eof = false;
-  private _rerr: OSError | null = null;
-  private _read_started = false;
-  private _host_paused = false;
-  // Writing: bytes handed to the host and not yet written, and the error a write met.
-  private _wpending = 0;
-  private _werr: OSError | null = null;
-
-  /** @internal Made once per number, by this module. */
-  constructor(fd: 0 | 1 | 2) {
-    this._fd = fd;
-    this.name = ["<stdin>", "<stdout>", "<stderr>"][fd];
-    this.mode = fd === 0 ? "r" : "w";
-    _fd_table.set(fd, this);
-  }
-
-  /** The descriptor number: -1 once closed (as a closed socket's). */
-  fileno(): number {
-    return this._fd;
-  }
-
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this._fd < 0;
-  }
-
-  /** Whether the stream is a terminal (a character device: `/dev/null` counts too). */
-  isatty(): boolean {
-    return this._fd >= 0 && this._st_mode() === S_IFCHR;
-  }
-
-  /**
-   * Closes the stream: the number is freed and the host's standard stream closed, once the writes
-   * in flight are done (what `os.write` took is written, as the kernel would).
-   */
-  close(): void {
-    if (this._fd < 0) return;
-    _fd_table.delete(this._fd);
-    this._fd = -1;
-    this._rbuf = [];
-    this._rsize = 0;
-    if (this._wpending === 0) this._close_host();
-  }
-
-  private _close_host(): void {
-    this._host?.close();
-    this._host = null;
-  }
-
-  private _get_host(): HostStdio {
-    if (this._fd < 0) throw new OSError(errno.EBADF, "Bad file descriptor");
-    return this._host ??= host_stdio(this._fd as 0 | 1 | 2);
-  }
-
-  /** @internal `os.fstat(fd).st_mode`: the file type the host reports. */
-  _st_mode(): number {
-    if (this._fd < 0) throw new OSError(errno.EBADF, "Bad file descriptor");
-    return MODES[this._host?.kind ?? fd_kind(this._fd)];
-  }
-
-  /** @internal For the selector: what a non-blocking read or write would do now. */
-  _readiness(): number {
-    if (this._fd < 0) return 0;
-    if (this.mode === "r") return this._rsize > 0 || this._eof || this._rerr !== null ? EVENT_READ : 0;
-    // A write end whose peer is gone polls readable too, as a pipe's does (POLLERR).
-    if (this._werr !== null) return EVENT_WRITE | EVENT_READ;
-    return this._wpending < BUFFER_LIMIT ? EVENT_WRITE : 0;
-  }
-
-  /** @internal */
-  _attach_selector(selector: DefaultSelector | null, events = 0): void {
-    this._selector = selector;
-    if ((events & EVENT_READ) && this.mode === "r") this._start_reading();
-  }
-
-  private _notify(): void {
-    if (this._selector !== null && this._fd >= 0) this._selector._notify(this._fd);
-  }
-
-  private _start_reading(): void {
-    if (this._read_started || this._fd < 0) return;
-    this._read_started = true;
-    const host = this._get_host();
-    host.start({
-      on_data: (chunk) => {
-        if (this._fd < 0) return;
-        const was = this._rsize;
-        this._rbuf.push(chunk);
-        this._rsize += chunk.length;
-        if (this._rsize >= BUFFER_LIMIT && !this._host_paused) {
-          this._host_paused = true;
-          host.pause();
-        }
-        if (was === 0) this._notify();
-      },
-      on_eof: () => {
-        this._eof = true;
-        this._notify();
-      },
-      on_error: (err) => {
-        this._rerr = _os_error(err);
-        this._notify();
-      },
-    });
-  }
-
-  /** @internal `os.read(fd, n)`: what arrived (up to `n` bytes), `b""` at EOF, else `BlockingIOError`. */
-  _os_read(n: number): Uint8Array {
-    if (this._fd < 0) throw new OSError(errno.EBADF, "Bad file descriptor");
-    if (this.mode !== "r") throw new OSError(errno.EBADF, "Bad file descriptor");
-    this._start_reading();
-    if (this._rsize === 0) {
-      if (this._rerr !== null) throw this._rerr;
-      if (this._eof || n === 0) return new Uint8Array(0);
-      throw new BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable");
-    }
-    let out: Uint8Array;
-    const first = this._rbuf[0];
-    if (first.length <= n) {
-      // Whole chunks, joined if there are several that fit.
-      let size = 0, k = 0;
-      while (k < this._rbuf.length && size + this._rbuf[k].length <= n) size += this._rbuf[k++].length;
-      out = k === 1 ? first : concat(this._rbuf.slice(0, k));
-      this._rbuf.splice(0, k);
-    } else {
-      out = first.slice(0, n);
-      this._rbuf[0] = first.subarray(n);
-    }
-    this._rsize -= out.length;
-    if (this._host_paused && this._rsize < BUFFER_LIMIT) {
-      this._host_paused = false;
-      this._host!.resume();
-    }
-    return out;
-  }
-
-  /** @internal `os.write(fd, data)`: how many bytes were taken, else `BlockingIOError`. */
-  _os_write(data: Uint8Array): number {
-    if (this._fd < 0 || this.mode !== "w") throw new OSError(errno.EBADF, "Bad file descriptor");
-    if (this._werr !== null) throw this._werr;
-    if (data.length === 0) return 0;
-    const room = BUFFER_LIMIT - this._wpending;
-    if (room <= 0) throw new BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable");
-    const n = Math.min(room, data.length);
-    // The caller may reuse its array: the host gets a copy.
-    const chunk = data.slice(0, n);
-    this._wpending += n;
-    this._get_host().write(chunk, (err) => {
-      const was_full = this._wpending >= BUFFER_LIMIT;
-      this._wpending -= n;
-      if (this._fd < 0) {
-        if (this._wpending === 0) this._close_host();
-        return;
-      }
-      if (err !== null) {
-        if (this._werr === null) this._werr = _os_error(err);
-        this._notify();
-      } else if (was_full && this._wpending < BUFFER_LIMIT) {
-        this._notify();
-      }
-    });
-    return n;
-  }
-
-  /** Python's repr. */
-  toString(): string {
-    return `<StdStream name='${this.name}' mode='${this.mode}'${this.closed ? " closed" : ""}>`;
-  }
+function std_stream(fd: 0 | 1 | 2): PipeStream {
+  return new PipeStream(
+    fd,
+    ["<stdin>", "<stdout>", "<stderr>"][fd],
+    fd === 0 ? "r" : "w",
+    () => host_stdio(fd),
+    () => fd_kind(fd),
+  );
 }
 
 /** Python's `sys.stdin`: the process's standard input (descriptor 0). */
-export const stdin: StdStream = new StdStream(0);
+export const stdin: StdStream = std_stream(0);
 /** Python's `sys.stdout`: the process's standard output (descriptor 1). */
-export const stdout: StdStream = new StdStream(1);
+export const stdout: StdStream = std_stream(1);
 /** Python's `sys.stderr`: the process's standard error (descriptor 2). */
-export const stderr: StdStream = new StdStream(2);
+export const stderr: StdStream = std_stream(2);

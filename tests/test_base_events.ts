@@ -114,7 +114,8 @@ describe("BaseEventLoopTests", () => {
     assert.throws(() => loop._write_to_self(), asyncio_NotImplemented);
     assert.throws(() => loop._make_read_pipe_transport(), asyncio_NotImplemented);
     assert.throws(() => loop._make_write_pipe_transport(), asyncio_NotImplemented);
-    const gen = loop._make_subprocess_transport();
+    const m = null as never;
+    const gen = loop._make_subprocess_transport(m, m, m, m, m, m, m, m);
     assert.throws(() => gen.next(), asyncio_NotImplemented);
   });
 

@@ -18,7 +18,8 @@
 //   The pipe tests use a socket pair where CPython uses os.pipe(), which does not exist here (the
 //   pipe transports take sockets, as CPython's do).
 //   Not ported: test_create_datagram_endpoint_ipv6 (IPv6 is not configured on the CI machines), the
-//   pty tests (no os.openpty()), the subprocess and signal-delivery tests, test_create_server_dual_stack
+//   pty tests (no os.openpty()), the signal-delivery tests, SubprocessTestsMixin (not yet: the same
+//   API is tested by test_subprocess.ts), test_create_server_dual_stack
 //   and test_create_server_multiple_hosts_ipv6 (IPv6 is not configured on the CI machines),
 //   test_create_server_trsock's dup()/get_inheritable() (there is no descriptor to duplicate), and
 //   test_server_close's blocking connect() raising ConnectionRefusedError (a blocking connect

@@ -7,7 +7,8 @@
 //   Node): Deno has no server-side TLS upgrade and puts TLS on TCP connections only (see README).
 //   CPython's `dummy_ssl_context()` (no verification) is a context trusting the test CA: Deno
 //   cannot turn verification off. Certificates are made with the `openssl` command at test time.
-// - test_read_all_from_pipe_reader: its writer is a subprocess, and subprocesses are not ported.
+// - test_read_all_from_pipe_reader: its writer is a child given a pipe with `pass_fds`, and a child
+//   gets no descriptor but its standard streams here.
 // - test_IncompleteReadError_pickleable, test_LimitOverrunError_pickleable: pickle is Python's.
 // - test_loop_is_closed_resource_warnings: it deletes the writer from inside a coroutine of the
 //   loop it closes; a JavaScript generator keeps its locals alive until it ends, so the writer

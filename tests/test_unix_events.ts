@@ -13,7 +13,8 @@
 // - test_create_unix_server_bind_error: it patches the `socket` module.
 // - The rest of SelectorEventLoopUnixSockSendfileTests: they drive `os.sendfile()`, which the hosts
 //   do not have (the loop reports it, as test_sock_sendfile_not_available checks).
-// - The child watcher tests, PolicyTests' watcher parts, TestFork: subprocesses and fork().
+// - The child watcher tests, PolicyTests' watcher parts: the host reports a child's exit here
+//   (test_subprocess.ts tests subprocesses). TestFork: there is no fork().
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";

@@ -73,7 +73,8 @@ export class TestCase {
     assert.equal(r.signals, 0, "a signal listener is still installed after the test");
     assert.equal(r.sockets, 0, "a host connection is still open after the test");
     assert.equal(r.listeners, 0, "a host listener is still open after the test");
-    assert.equal(r.pipes, 0, "a standard stream opened for a pipe transport is still open after the test");
+    assert.equal(r.pipes, 0, "a pipe opened for a pipe transport is still open after the test");
+    assert.equal(r.children, 0, "a child process is still running after the test");
   }
 
   /** Registers a cleanup. */
