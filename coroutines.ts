@@ -245,7 +245,7 @@ export function _set_plain_form(
  * What {@linkcode async_with} returns: a coroutine object written by hand, that does what this
  * generator would do, step for step:
  *
- * ```ts
+ * ```ts ignore
  * function* async_with(cm, body) {
  *   // (the two protocol checks)
  *   const value = yield* cm.__aenter__();

@@ -18,8 +18,8 @@
 //   The pipe tests use a socket pair where CPython uses os.pipe(), which does not exist here (the
 //   pipe transports take sockets, as CPython's do).
 //   Not ported: test_create_datagram_endpoint_ipv6 (IPv6 is not configured on the CI machines), the
-//   pty tests (no os.openpty()), the signal-delivery tests, SubprocessTestsMixin (not yet: the same
-//   API is tested by test_subprocess.ts), test_create_server_dual_stack
+//   pty tests (no os.openpty()), the signal-delivery tests, SubprocessTestsMixin's
+//   test_subprocess_wait_no_same_group (no `start_new_session`), test_create_server_dual_stack
 //   and test_create_server_multiple_hosts_ipv6 (IPv6 is not configured on the CI machines),
 //   test_create_server_trsock's dup()/get_inheritable() (there is no descriptor to duplicate), and
 //   test_server_close's blocking connect() raising ConnectionRefusedError (a blocking connect
@@ -55,6 +55,10 @@ import {
   ValueError,
 } from "../stdlib/builtins.ts";
 import { repr } from "../stdlib/_repr.ts";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { SIGHUP, SIGKILL, SIGTERM } from "../stdlib/signal.ts";
+import { STDOUT } from "../subprocess.ts";
 import {
   capture_warnings,
   make_certs,
@@ -1834,5 +1838,275 @@ describe("EventLoopNetworkTests", () => {
     rsock.close();
     await loop.run_until_complete(proto.done!);
     assert.equal(proto.state, "CLOSED");
+  });
+});
+
+// SubprocessTestsMixin. CPython's helper programs echo.py, echo2.py and echo3.py are given to
+// `python3 -c` (or $PYTHON); skipped where there is none. test_subprocess_wait_no_same_group is not
+// ported: `start_new_session` is not an option here (see stdlib/subprocess.ts).
+const PYTHON = process.env.PYTHON ?? "python3";
+const HAVE_PYTHON = (() => {
+  try {
+    return spawnSync(PYTHON, ["-c", "pass"], { stdio: "ignore" }).status === 0;
+  } catch {
+    return false;
+  }
+})();
+const ECHO_PY = [
+  "import os",
+  "while True:",
+  "    buf = os.read(0, 1024)",
+  "    if not buf:",
+  "        break",
+  "    os.write(1, buf)",
+].join("\n");
+const ECHO2_PY = [
+  "import os",
+  "buf = os.read(0, 1024)",
+  "os.write(1, b'OUT:'+buf)",
+  "os.write(2, b'ERR:'+buf)",
+].join(
+  "\n",
+);
+const ECHO3_PY = [
+  "import os",
+  "while True:",
+  "    buf = os.read(0, 1024)",
+  "    if not buf:",
+  "        break",
+  "    try:",
+  "        os.write(1, b'OUT:'+buf)",
+  "    except OSError as ex:",
+  "        os.write(2, b'ERR:' + ex.__class__.__name__.encode('ascii'))",
+].join("\n");
+
+class MySubprocessProtocol extends asyncio.SubprocessProtocol {
+  state = "INITIAL";
+  transport: asyncio.SubprocessTransport | null = null;
+  connected: asyncio.Future<null>;
+  completed: asyncio.Future<null>;
+  disconnects: asyncio.Future<null>[];
+  data: Record<number, string> = { 1: "", 2: "" };
+  returncode: number | null = null;
+  got_data: Record<number, asyncio.Event> = { 1: new asyncio.Event(), 2: new asyncio.Event() };
+  constructor(loop: asyncio.AbstractEventLoop) {
+    super();
+    this.connected = loop.create_future();
+    this.completed = loop.create_future();
+    this.disconnects = [0, 1, 2].map(() => loop.create_future<null>());
+  }
+  _assert_state(expected: string) {
+    if (this.state !== expected) throw new Error(`state: ${this.state}, expected: ${expected}`);
+  }
+  override connection_made(transport: asyncio.BaseTransport) {
+    this.transport = transport as asyncio.SubprocessTransport;
+    this._assert_state("INITIAL");
+    this.state = "CONNECTED";
+    this.connected.set_result(null);
+  }
+  override connection_lost(_exc: Error | null) {
+    this._assert_state("CONNECTED");
+    this.state = "CLOSED";
+    this.completed.set_result(null);
+  }
+  override pipe_data_received(fd: number, data: Uint8Array) {
+    this._assert_state("CONNECTED");
+    this.data[fd] += new TextDecoder().decode(data);
+    this.got_data[fd].set();
+  }
+  override pipe_connection_lost(fd: number, exc: Error | null) {
+    this._assert_state("CONNECTED");
+    if (exc) this.disconnects[fd].set_exception(exc);
+    else this.disconnects[fd].set_result(null);
+  }
+  override process_exited() {
+    this._assert_state("CONNECTED");
+    this.returncode = this.transport!.get_returncode();
+  }
+}
+
+describe("SubprocessTestsMixin", { skip: HAVE_PYTHON ? false : `no ${PYTHON}` }, () => {
+  let tc: TestCase;
+  let loop: asyncio.AbstractEventLoop;
+  const run = <T>(coro: asyncio.Coroutine<T> | asyncio.Future<T>): Promise<T> =>
+    loop.run_until_complete(coro);
+  const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+  beforeEach(() => {
+    tc = new TestCase();
+    tc.setUp();
+    loop = new asyncio.SelectorEventLoop();
+    tc.set_event_loop(loop);
+    asyncio.set_event_loop(loop);
+  });
+  afterEach(async () => {
+    if (!loop.is_closed()) await run_briefly(loop);
+    await tc.tearDown();
+  });
+
+  const exec = (code: string, options: asyncio.SubprocessLoopOptions = {}) =>
+    run(loop.subprocess_exec(() => new MySubprocessProtocol(loop), PYTHON, "-c", code, options));
+  const pipe = (t: asyncio.SubprocessTransport, fd: number) => t.get_pipe_transport(fd) as asyncio.Transport;
+
+  test("test_subprocess_exec", async () => {
+    const [transp, proto] = await exec(ECHO_PY);
+    assert.ok(proto instanceof MySubprocessProtocol);
+    await run(proto.connected);
+    assert.equal(proto.state, "CONNECTED");
+    pipe(transp, 0).write(enc("Python The Winner"));
+    await run(proto.got_data[1].wait());
+    transp.close();
+    await run(proto.completed);
+    assert.equal(proto.returncode, -SIGKILL);
+    assert.equal(proto.data[1], "Python The Winner");
+  });
+
+  test("test_subprocess_interactive", async () => {
+    const [transp, proto] = await exec(ECHO_PY);
+    await run(proto.connected);
+    assert.equal(proto.state, "CONNECTED");
+    const stdin = pipe(transp, 0);
+    stdin.write(enc("Python "));
+    await run(proto.got_data[1].wait());
+    proto.got_data[1].clear();
+    assert.equal(proto.data[1], "Python ");
+    stdin.write(enc("The Winner"));
+    await run(proto.got_data[1].wait());
+    assert.equal(proto.data[1], "Python The Winner");
+    transp.close();
+    await run(proto.completed);
+    assert.equal(proto.returncode, -SIGKILL);
+  });
+
+  test("test_subprocess_shell", async () => {
+    const [transp, proto] = await run(
+      loop.subprocess_shell(() => new MySubprocessProtocol(loop), "echo Python"),
+    );
+    await run(proto.connected);
+    transp.get_pipe_transport(0)!.close();
+    await run(proto.completed);
+    assert.equal(proto.returncode, 0);
+    assert.ok(proto.disconnects.every((f) => f.done()));
+    assert.equal(proto.data[1].replace(/[\r\n]+$/, ""), "Python");
+    assert.equal(proto.data[2], "");
+    transp.close();
+  });
+
+  test("test_subprocess_exitcode", async () => {
+    const [transp, proto] = await run(
+      loop.subprocess_shell(() => new MySubprocessProtocol(loop), "exit 7", {
+        stdin: null,
+        stdout: null,
+        stderr: null,
+      }),
+    );
+    await run(proto.completed);
+    assert.equal(proto.returncode, 7);
+    transp.close();
+  });
+
+  test("test_subprocess_close_after_finish", async () => {
+    const [transp, proto] = await run(
+      loop.subprocess_shell(() => new MySubprocessProtocol(loop), "exit 7", {
+        stdin: null,
+        stdout: null,
+        stderr: null,
+      }),
+    );
+    assert.equal(transp.get_pipe_transport(0), null);
+    assert.equal(transp.get_pipe_transport(1), null);
+    assert.equal(transp.get_pipe_transport(2), null);
+    await run(proto.completed);
+    assert.equal(proto.returncode, 7);
+    assert.equal(transp.close(), undefined);
+  });
+
+  test("test_subprocess_kill", async () => {
+    const [transp, proto] = await exec(ECHO_PY);
+    await run(proto.connected);
+    transp.kill();
+    await run(proto.completed);
+    assert.equal(proto.returncode, -SIGKILL);
+    transp.close();
+  });
+
+  test("test_subprocess_terminate", async () => {
+    const [transp, proto] = await exec(ECHO_PY);
+    await run(proto.connected);
+    transp.terminate();
+    await run(proto.completed);
+    assert.equal(proto.returncode, -SIGTERM);
+    transp.close();
+  });
+
+  test("test_subprocess_send_signal", async () => {
+    const [transp, proto] = await exec(ECHO_PY);
+    await run(proto.connected);
+    transp.send_signal(SIGHUP);
+    await run(proto.completed);
+    assert.equal(proto.returncode, -SIGHUP);
+    transp.close();
+  });
+
+  test("test_subprocess_stderr", async () => {
+    const [transp, proto] = await exec(ECHO2_PY);
+    await run(proto.connected);
+    pipe(transp, 0).write(enc("test"));
+    await run(proto.completed);
+    transp.close();
+    assert.equal(proto.data[1], "OUT:test");
+    assert.ok(proto.data[2].startsWith("ERR:test"), proto.data[2]);
+    assert.equal(proto.returncode, 0);
+  });
+
+  test("test_subprocess_stderr_redirect_to_stdout", async () => {
+    const [transp, proto] = await exec(ECHO2_PY, { stderr: STDOUT });
+    await run(proto.connected);
+    const stdin = pipe(transp, 0);
+    assert.notEqual(transp.get_pipe_transport(1), null);
+    assert.equal(transp.get_pipe_transport(2), null);
+    stdin.write(enc("test"));
+    await run(proto.completed);
+    // (CPython checks the order, OUT then ERR: the port reads the two streams into one pipe, each
+    // chunk whole, their interleaving kept only approximately; see stdlib/subprocess.ts)
+    const data = proto.data[1];
+    assert.ok(data.startsWith("OUT:testERR:test") || data.startsWith("ERR:testOUT:test"), data);
+    assert.equal(proto.data[2], "");
+    transp.close();
+    assert.equal(proto.returncode, 0);
+  });
+
+  test("test_subprocess_close_client_stream", async () => {
+    const [transp, proto] = await exec(ECHO3_PY);
+    await run(proto.connected);
+    const stdin = pipe(transp, 0);
+    const stdout = pipe(transp, 1);
+    stdin.write(enc("test"));
+    await run(proto.got_data[1].wait());
+    assert.equal(proto.data[1], "OUT:test");
+    stdout.close();
+    await run(proto.disconnects[1]);
+    stdin.write(enc("xxx"));
+    await run(proto.got_data[2].wait());
+    assert.equal(proto.data[2], "ERR:BrokenPipeError");
+    transp.close();
+    await run(proto.completed);
+    assert.equal(proto.returncode, -SIGKILL);
+  });
+
+  test("test_subprocess_exec_invalid_args", async () => {
+    const connect = (options: asyncio.SubprocessLoopOptions) =>
+      run(loop.subprocess_exec(() => new asyncio.SubprocessProtocol(), "pwd", options));
+    await assert.rejects(connect({ universal_newlines: true }), ValueError);
+    await assert.rejects(connect({ bufsize: 4096 }), ValueError);
+    await assert.rejects(connect({ shell: true }), ValueError);
+  });
+
+  test("test_subprocess_shell_invalid_args", async () => {
+    const connect = (cmd: unknown, options: asyncio.SubprocessLoopOptions = {}) =>
+      run(loop.subprocess_shell(() => new asyncio.SubprocessProtocol(), (cmd ?? "pwd") as string, options));
+    await assert.rejects(connect(["ls", "-l"]), ValueError);
+    await assert.rejects(connect(null, { universal_newlines: true }), ValueError);
+    await assert.rejects(connect(null, { bufsize: 4096 }), ValueError);
+    await assert.rejects(connect(null, { shell: false }), ValueError);
   });
 });
