@@ -977,7 +977,9 @@ export class BaseEventLoop extends AbstractEventLoop {
     ...args: (string | SubprocessLoopOptions)[]
   ): Coroutine<[SubprocessTransport, P]> {
     const last = args[args.length - 1];
-    const options = last !== null && typeof last === "object" ? args.pop() as SubprocessLoopOptions : {};
+    const options = last !== null && typeof last === "object" && !Array.isArray(last)
+      ? args.pop() as SubprocessLoopOptions
+      : {};
     const {
       stdin = PIPE,
       stdout = PIPE,
