@@ -26,9 +26,19 @@ export interface OpenResources {
   children: number;
 }
 
-import * as fs from "node:fs";
 import { concat } from "./_bytes.ts";
-import { _share_counts, tcp_connect as node_tcp_connect } from "./_host.node.ts";
+import {
+  _share_counts,
+  fd_kind,
+  type HostChild,
+  type HostPipe,
+  signal_name,
+  SIGNAL_NUMBERS,
+  type SpawnOptions,
+  type StdioKind,
+  type StdioSpec,
+  tcp_connect as node_tcp_connect,
+} from "./_host.node.ts";
 
 const counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0, pipes: 0, children: 0 };
 // The Node host's TCP connect serves what Deno.connect cannot do (a chosen local address); its
@@ -901,45 +911,9 @@ export function file_close(h: number): void {
 // The standard streams, for `stdlib/sys.ts` (pipe transports: `loop.connect_read_pipe(f,
 // sys.stdin)`, `loop.connect_write_pipe(f, sys.stdout)`).
 
-/** What kind of file a standard stream is (`fstat`'s file type). */
-export type StdioKind = "fifo" | "chr" | "sock" | "reg" | "other";
-
-/**
- * One of the process's standard streams: 0 is read (`start`/`pause`/`resume` deliver to a sink,
- * one host read in flight), 1 and 2 are written (`write` writes all of the array, in order).
- */
-export interface HostPipe {
-  /** The file type. */
-  readonly kind: StdioKind;
-  /** Starts pushing reads to `sink` (stdin). */
-  start(sink: StreamSink): void;
-  /** Stops reading after the read in flight. */
-  pause(): void;
-  /** Reads again. */
-  resume(): void;
-  /** Writes all of `data` (the stream owns it); `done` is called once it is written (stdout, stderr). */
-  write(data: Uint8Array, done: (err: HostError | null) => void): void;
-  /** Closes the stream (a read in flight ends without a call to the sink). */
-  close(): void;
-}
-
-/** The file type of descriptor `fd`, from `fstat` (node:fs serves it on Deno too). */
-export function fd_kind(fd: number): StdioKind {
-  try {
-    const st = fs.fstatSync(fd);
-    return st.isFIFO()
-      ? "fifo"
-      : st.isCharacterDevice()
-      ? "chr"
-      : st.isSocket()
-      ? "sock"
-      : st.isFile()
-      ? "reg"
-      : "other";
-  } catch {
-    return "other";
-  }
-}
+// The types and the file-type probe are the Node host module's (node:fs serves Deno too).
+export { fd_kind };
+export type { HostPipe, StdioKind };
 
 const STDIO_READ_SIZE = 64 * 1024;
 
@@ -1044,69 +1018,9 @@ export function stdio(fd: 0 | 1 | 2): HostPipe {
 
 // Child processes, for `stdlib/subprocess.ts` (`asyncio.create_subprocess_exec` and the others).
 
-/** What a child's standard stream is connected to. */
-export type StdioSpec = "pipe" | "inherit" | "null";
-
-/** How {@linkcode spawn} starts a child. */
-export interface SpawnOptions {
-  /** The working directory (`null`: this process's). */
-  cwd: string | null;
-  /** The whole environment (`null`: this process's). */
-  env: Record<string, string> | null;
-  /** The child's stdin. */
-  stdin: StdioSpec;
-  /** The child's stdout. */
-  stdout: StdioSpec;
-  /** The child's stderr; `"stdout"` sends it where stdout goes. */
-  stderr: StdioSpec | "stdout";
-}
-
-/** A child process. */
-export interface HostChild {
-  /** Its process id. */
-  readonly pid: number;
-  /** The write end of its stdin, its stdout's and its stderr's read ends (the ones that are pipes). */
-  readonly stdin: HostPipe | null;
-  /** (see `stdin`) */
-  readonly stdout: HostPipe | null;
-  /** (see `stdin`) */
-  readonly stderr: HostPipe | null;
-  /** Settles once the child runs, or with the error that kept it from starting. */
-  readonly started: Promise<void>;
-  /** Its exit: an exit code, or the number of the signal that ended it. */
-  readonly exited: Promise<{ code: number | null; signal: number | null }>;
-  /** Sends signal `sig` (`HostError` `ESRCH` once it has exited). */
-  kill(sig: number): void;
-}
-
-/** Linux's signal numbers, for the hosts that name signals. */
-export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
-  ...SIGNALS,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGSEGV: 11,
-  SIGSTOP: 19,
-  SIGTSTP: 20,
-  SIGTTIN: 21,
-  SIGTTOU: 22,
-  SIGXCPU: 24,
-  SIGXFSZ: 25,
-  SIGVTALRM: 26,
-  SIGPROF: 27,
-  SIGIO: 29,
-  SIGPWR: 30,
-  SIGSYS: 31,
-};
-
-/** The name of signal number `sig` (`HostError` `EINVAL` for an unknown one). */
-export function signal_name(sig: number): string {
-  for (const [name, n] of Object.entries(SIGNAL_NUMBERS)) if (n === sig) return name;
-  throw new HostError("EINVAL", `Invalid argument: unknown signal ${sig}`);
-}
+// The types and the signal table are the Node host module's.
+export { signal_name, SIGNAL_NUMBERS };
+export type { HostChild, SpawnOptions, StdioSpec };
 
 // A child's pipe on Deno: a web stream, read or written. `merge` reads two streams as one (a
 // child's stderr sent where its stdout goes: the host cannot give both the same pipe).
