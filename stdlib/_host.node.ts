@@ -828,82 +828,13 @@ export function fd_kind(fd: number): StdioKind {
   }
 }
 
-// Node's own stream objects for the standard streams (process.stdin and the others): written
-// through them, output keeps its order with console.log's.
-class NodeStdio implements HostPipe {
-  readonly kind: StdioKind;
-  private _closed = false;
-  private _sink: StreamSink | null = null;
-  private readonly _on_data = (chunk: Buffer | string) => {
-    if (this._closed) return;
-    const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    this._sink!.on_data(new Uint8Array(b.buffer, b.byteOffset, b.length));
-  };
-  private readonly _on_end = () => {
-    if (!this._closed) this._sink!.on_eof();
-  };
-  private readonly _on_error = (e: unknown) => {
-    if (!this._closed && this._sink !== null) this._sink.on_error(host_error(e));
-  };
-
-  constructor(private readonly _fd: 0 | 1 | 2) {
-    this.kind = fd_kind(_fd);
-    counts.pipes++;
-  }
-
-  private get _stream(): NodeJS.ReadStream | NodeJS.WriteStream {
-    return this._fd === 0 ? process.stdin : this._fd === 1 ? process.stdout : process.stderr;
-  }
-
-  start(sink: StreamSink): void {
-    this._sink = sink;
-    const s = process.stdin;
-    s.on("data", this._on_data);
-    s.on("end", this._on_end);
-    s.on("error", this._on_error);
-    s.resume();
-  }
-
-  pause(): void {
-    if (this._sink !== null) process.stdin.pause();
-  }
-
-  resume(): void {
-    if (this._sink !== null && !this._closed) process.stdin.resume();
-  }
-
-  write(data: Uint8Array, done: (err: HostError | null) => void): void {
-    const s = this._stream as NodeJS.WriteStream;
-    if (this._closed) {
-      done(new HostError("EBADF", "Bad file descriptor"));
-      return;
-    }
-    // A broken pipe is also emitted as an 'error' event: handled here, reported through `done`.
-    if (s.listenerCount("error") === 0) s.on("error", this._on_error);
-    s.write(data, (err) => done(err ? host_error(err) : null));
-  }
-
-  close(): void {
-    if (this._closed) return;
-    this._closed = true;
-    counts.pipes--;
-    const s = this._stream;
-    if (this._fd === 0) {
-      const r = s as NodeJS.ReadStream;
-      r.off("data", this._on_data);
-      r.off("end", this._on_end);
-      r.off("error", this._on_error);
-      r.destroy();
-    } else {
-      (s as NodeJS.WriteStream).off("error", this._on_error);
-      (s as NodeJS.WriteStream).end();
-    }
-  }
-}
-
 /** The host side of standard stream `fd`. */
 export function stdio(fd: 0 | 1 | 2): HostPipe {
-  return new NodeStdio(fd);
+  // Node's own stream objects (process.stdin and the others): written through them, output keeps
+  // its order with console.log's.
+  const kind = fd_kind(fd);
+  if (fd === 0) return new NodeStreamPipe(kind, [process.stdin], null);
+  return new NodeStreamPipe(kind, [], fd === 1 ? process.stdout : process.stderr);
 }
 
 // Child processes, for `stdlib/subprocess.ts`, as in `_host.ts`.
@@ -972,13 +903,11 @@ export function signal_name(sig: number): string {
   throw new HostError("EINVAL", `Invalid argument: unknown signal ${sig}`);
 }
 
-// A child's pipe on Node: a stream, read or written. Several readables are read as one (a
-// child's stderr sent where its stdout goes: the host cannot give both the same pipe). The
-// readables are listened to from the start, paused: Node discards what a child's stream holds when
-// the child exits if nothing listens to it yet.
-class NodeChildPipe implements HostPipe {
-  // (libuv makes a child's pipes with socketpair())
-  readonly kind: StdioKind = "sock";
+// A pipe on Node (a standard stream, a child's pipe): a stream, read or written. Several readables
+// are read as one (a child's stderr sent where its stdout goes: the host cannot give both the same
+// pipe). The readables are listened to from the start, paused: Node discards what a child's stream
+// holds when the child exits if nothing listens to it yet.
+class NodeStreamPipe implements HostPipe {
   private _sink: StreamSink | null = null;
   // What arrived before start(), and the ends seen then.
   private _early: Uint8Array[] = [];
@@ -989,6 +918,7 @@ class NodeChildPipe implements HostPipe {
   };
 
   constructor(
+    readonly kind: StdioKind,
     private readonly _readables: NodeJS.ReadableStream[],
     private readonly _writable: NodeJS.WritableStream | null,
   ) {
@@ -1043,6 +973,10 @@ class NodeChildPipe implements HostPipe {
     for (const r of this._readables) (r as unknown as { destroy(): void }).destroy();
     // Ending a write end is its EOF for the child (after the writes queued before it).
     this._writable?.end();
+    // (errors of the stream after this are no longer this pipe's: process.stdout's go back to Node)
+    for (const st of [...this._readables, ...(this._writable ? [this._writable] : [])]) {
+      (st as unknown as { off(e: string, f: (e: unknown) => void): void }).off("error", this._on_error);
+    }
   }
 }
 
@@ -1085,9 +1019,10 @@ export function spawn(program: string, args: string[], opts: SpawnOptions): Host
   if (opts.stderr === "stdout") outs.push(child.stderr!);
   return {
     pid: child.pid ?? -1,
-    stdin: opts.stdin === "pipe" ? new NodeChildPipe([], child.stdin!) : null,
-    stdout: outs.length ? new NodeChildPipe(outs, null) : null,
-    stderr: opts.stderr === "pipe" ? new NodeChildPipe([child.stderr!], null) : null,
+    // (libuv makes a child's pipes with socketpair())
+    stdin: opts.stdin === "pipe" ? new NodeStreamPipe("sock", [], child.stdin!) : null,
+    stdout: outs.length ? new NodeStreamPipe("sock", outs, null) : null,
+    stderr: opts.stderr === "pipe" ? new NodeStreamPipe("sock", [child.stderr!], null) : null,
     started,
     exited,
     kill(sig: number) {
