@@ -58,7 +58,7 @@ import {
   type Transport,
   type WriteTransport,
 } from "./transports.ts";
-import { PIPE, STDOUT } from "./stdlib/subprocess.ts";
+import { _split_options, PIPE, STDOUT } from "./stdlib/subprocess.ts";
 import { _SendfileMode, SENDFILE_FALLBACK_READBUFFER_SIZE } from "./constants.ts";
 import { TransportSocket } from "./trsock.ts";
 import { _ssl_timeouts, type SSLOption } from "./sslproto.ts";
@@ -976,10 +976,7 @@ export class BaseEventLoop extends AbstractEventLoop {
     program: string,
     ...args: (string | SubprocessLoopOptions)[]
   ): Coroutine<[SubprocessTransport, P]> {
-    const last = args[args.length - 1];
-    const options = last !== null && typeof last === "object" && !Array.isArray(last)
-      ? args.pop() as SubprocessLoopOptions
-      : {};
+    const [argv, options] = _split_options<SubprocessLoopOptions>(args);
     const {
       stdin = PIPE,
       stdout = PIPE,
@@ -998,7 +995,7 @@ export class BaseEventLoop extends AbstractEventLoop {
     if (text) throw new ValueError("text must be False");
     if (encoding !== null) throw new ValueError("encoding must be None");
     if (errors !== null) throw new ValueError("errors must be None");
-    const popen_args = [program, ...(args as string[])];
+    const popen_args = [program, ...argv];
     const protocol = protocol_factory();
     let debug_log: string | null = null;
     if (this._debug) {

@@ -235,10 +235,8 @@ export class BaseSubprocessTransport extends SubprocessTransport {
       }
       if (this._pending_calls === null) throw new AssertionError();
       const protocol = this._protocol!;
-      loop.call_soon(() => protocol.connection_made(this as unknown as Transport));
-      for (const [callback, data] of this._pending_calls) {
-        loop.call_soon(() => callback(...(data as never[])));
-      }
+      loop.call_soon(protocol.connection_made.bind(protocol), this as unknown as Transport);
+      for (const [callback, data] of this._pending_calls) loop.call_soon(callback, ...(data as never[]));
       this._pending_calls = null;
     } catch (exc) {
       if (_is_exit(exc)) throw exc;
@@ -252,20 +250,20 @@ export class BaseSubprocessTransport extends SubprocessTransport {
   /** @internal Calls `cb(...data)` soon, or once the pipes are connected. */
   _call(cb: AnyFn, ...data: unknown[]): void {
     if (this._pending_calls !== null) this._pending_calls.append([cb, data]);
-    else this._loop!.call_soon(() => cb(...(data as never[])));
+    else this._loop!.call_soon(cb, ...(data as never[]));
   }
 
   /** @internal */
   _pipe_connection_lost(fd: number, exc: Error | null): void {
     const protocol = this._protocol!;
-    this._call((f: number, e: Error | null) => protocol.pipe_connection_lost(f, e), fd, exc);
+    this._call(protocol.pipe_connection_lost.bind(protocol), fd, exc);
     this._try_finish();
   }
 
   /** @internal */
   _pipe_data_received(fd: number, data: Uint8Array): void {
     const protocol = this._protocol!;
-    this._call((f: number, d: Uint8Array) => protocol.pipe_data_received(f, d), fd, data);
+    this._call(protocol.pipe_data_received.bind(protocol), fd, data);
   }
 
   /** @internal The child exited with `returncode`. */
@@ -276,7 +274,7 @@ export class BaseSubprocessTransport extends SubprocessTransport {
     this._returncode = returncode;
     if (this._proc!.returncode === null) this._proc!.returncode = returncode;
     const protocol = this._protocol!;
-    this._call(() => protocol.process_exited());
+    this._call(protocol.process_exited.bind(protocol));
     this._try_finish();
   }
 
@@ -301,7 +299,7 @@ export class BaseSubprocessTransport extends SubprocessTransport {
     }
     if ([...this._pipes.values()].every((p) => p !== null && p.disconnected)) {
       this._finished = true;
-      this._call((exc: Error | null) => this._call_connection_lost(exc), null);
+      this._call(this._call_connection_lost.bind(this), null);
     }
   }
 

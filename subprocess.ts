@@ -34,7 +34,7 @@ import type { BaseSubprocessTransport } from "./base_subprocess.ts";
 import { logger } from "./log.ts";
 import { AssertionError, BrokenPipeError, ConnectionResetError } from "./stdlib/builtins.ts";
 import { repr } from "./stdlib/_repr.ts";
-import { DEVNULL, PIPE, STDOUT } from "./stdlib/subprocess.ts";
+import { _split_options, DEVNULL, PIPE, STDOUT } from "./stdlib/subprocess.ts";
 
 export { DEVNULL, PIPE, STDOUT };
 
@@ -283,14 +283,6 @@ export class Process {
   }
 }
 
-function split_options(args: unknown[]): [string[], SubprocessOptions] {
-  const last = args[args.length - 1];
-  if (last !== null && typeof last === "object" && !Array.isArray(last)) {
-    return [args.slice(0, -1) as string[], last as SubprocessOptions];
-  }
-  return [args as string[], {}];
-}
-
 /**
  * Python's `asyncio.create_subprocess_shell(cmd, ...)`: runs `cmd` with `/bin/sh -c`; a
  * {@linkcode Process}.
@@ -314,7 +306,7 @@ export function* create_subprocess_exec(
   program: string,
   ...args: (string | SubprocessOptions)[]
 ): Coroutine<Process> {
-  const [argv, options] = split_options(args);
+  const [argv, options] = _split_options<SubprocessOptions>(args);
   const { limit = _DEFAULT_LIMIT, stdin = null, stdout = null, stderr = null, ...kwds } = options;
   const loop = get_running_loop();
   const [transport, protocol] = yield* loop.subprocess_exec(

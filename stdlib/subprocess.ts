@@ -54,6 +54,18 @@ function spec(value: StdioArg, name: string, allow_stdout: boolean): StdioSpec |
   );
 }
 
+/**
+ * @internal Python's `*args, **kwargs` of `subprocess_exec`/`create_subprocess_exec` in the
+ * port's convention: the arguments, then an options object last (an array is not one).
+ */
+export function _split_options<O extends object>(args: readonly unknown[]): [string[], O] {
+  const last = args[args.length - 1];
+  if (last !== null && typeof last === "object" && !Array.isArray(last)) {
+    return [args.slice(0, -1) as string[], last as O];
+  }
+  return [args as string[], {} as O];
+}
+
 /** The `OSError` Python raises when a child cannot start: with the program as its filename. */
 function _spawn_error(e: HostError, program: string): OSError {
   const err = _os_error(e);

@@ -55,14 +55,14 @@ import {
   ValueError,
 } from "../stdlib/builtins.ts";
 import { repr } from "../stdlib/_repr.ts";
-import { spawnSync } from "node:child_process";
-import process from "node:process";
 import { SIGHUP, SIGKILL, SIGTERM } from "../stdlib/signal.ts";
 import { STDOUT } from "../subprocess.ts";
 import {
   capture_warnings,
+  HAVE_PYTHON,
   make_certs,
   MockCallback,
+  PYTHON,
   run_briefly,
   run_test_server,
   TestCase,
@@ -1844,14 +1844,6 @@ describe("EventLoopNetworkTests", () => {
 // SubprocessTestsMixin. CPython's helper programs echo.py, echo2.py and echo3.py are given to
 // `python3 -c` (or $PYTHON); skipped where there is none. test_subprocess_wait_no_same_group is not
 // ported: `start_new_session` is not an option here (see stdlib/subprocess.ts).
-const PYTHON = process.env.PYTHON ?? "python3";
-const HAVE_PYTHON = (() => {
-  try {
-    return spawnSync(PYTHON, ["-c", "pass"], { stdio: "ignore" }).status === 0;
-  } catch {
-    return false;
-  }
-})();
 const ECHO_PY = [
   "import os",
   "while True:",

@@ -44,7 +44,14 @@ import {
   TypeError,
   ValueError,
 } from "../stdlib/builtins.ts";
-import { MockCallback, type MockCallback as MockFn, run_briefly, TestCase, type TestLoop } from "./utils.ts";
+import {
+  make_test_protocol,
+  MockCallback,
+  type MockCallback as MockFn,
+  run_briefly,
+  TestCase,
+  type TestLoop,
+} from "./utils.ts";
 import { logger, type LogRecord } from "../log.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -82,23 +89,6 @@ class MockSocket {
   reset_mock() {
     for (const m of [this.recv, this.recv_into, this.send, this.shutdown, this.close]) m.reset_mock();
   }
-}
-
-/** CPython's `test_utils.make_test_protocol(cls)`: every callback a mock. */
-function make_test_protocol(buffered = false) {
-  const p = buffered ? new asyncio.BufferedProtocol() : new asyncio.Protocol();
-  const mocks = {
-    connection_made: MockCallback(),
-    connection_lost: MockCallback(),
-    pause_writing: MockCallback(),
-    resume_writing: MockCallback(),
-    data_received: MockCallback(),
-    eof_received: MockCallback(),
-    get_buffer: MockCallback(),
-    buffer_updated: MockCallback(),
-  };
-  Object.assign(p, mocks);
-  return p as unknown as asyncio.Protocol & asyncio.BufferedProtocol & typeof mocks;
 }
 
 const raises = (e: Error) => () => {

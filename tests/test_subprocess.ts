@@ -16,7 +16,6 @@
 //   Windows loops; the host reports a child's exit here.
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import process from "node:process";
 import * as asyncio from "../mod.ts";
 import { BaseSubprocessTransport } from "../base_subprocess.ts";
@@ -25,16 +24,16 @@ import { FileNotFoundError, ProcessLookupError, ValueError } from "../stdlib/bui
 import { SIGHUP, SIGKILL, SIGTERM } from "../stdlib/signal.ts";
 import { repr } from "../stdlib/_repr.ts";
 import type { Popen } from "../stdlib/subprocess.ts";
-import { capture_warnings, MockCallback, run_briefly, TestCase, type TestLoop } from "./utils.ts";
+import {
+  capture_warnings,
+  HAVE_PYTHON,
+  MockCallback,
+  PYTHON,
+  run_briefly,
+  TestCase,
+  type TestLoop,
+} from "./utils.ts";
 
-const PYTHON = process.env.PYTHON ?? "python3";
-const HAVE_PYTHON = (() => {
-  try {
-    return spawnSync(PYTHON, ["-c", "pass"], { stdio: "ignore" }).status === 0;
-  } catch {
-    return false;
-  }
-})();
 const skip = HAVE_PYTHON ? false : `no ${PYTHON} to run the child programs`;
 
 // A program that blocks, and one that copies its input to its output.

@@ -31,12 +31,14 @@ import { stat_path, unlink } from "../stdlib/_host.ts";
 import { type FileIO, open } from "../stdlib/io.ts";
 import {
   capture_logs,
+  make_test_protocol,
   MockCallback,
   run_briefly,
   TestCase,
   type TestLoop,
   unix_socket_path,
 } from "./utils.ts";
+import { concat } from "../stdlib/_bytes.ts";
 import { _os, _UnixReadPipeTransport, _UnixWritePipeTransport } from "../unix_events.ts";
 import type { BaseSelectorEventLoop as PipeLoop } from "../selector_events.ts";
 import * as os from "../stdlib/os.ts";
@@ -264,30 +266,9 @@ function mock_pipe() {
   return { fileno: () => 5, close: MockCallback() };
 }
 
-/** CPython's `test_utils.make_test_protocol(cls)`: every callback a mock. */
-function make_test_protocol() {
-  const p = new asyncio.Protocol();
-  const mocks = {
-    connection_made: MockCallback(),
-    connection_lost: MockCallback(),
-    pause_writing: MockCallback(),
-    resume_writing: MockCallback(),
-    data_received: MockCallback(),
-    eof_received: MockCallback(),
-  };
-  Object.assign(p, mocks);
-  return p as unknown as asyncio.Protocol & typeof mocks;
-}
-
 /** The bytes a write pipe transport holds (CPython's `tr._buffer` bytearray). */
 function buffered(tr: _UnixWritePipeTransport): Uint8Array {
-  const out = new Uint8Array(tr._buffer_size);
-  let off = 0;
-  for (const c of tr._buffer) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return concat(tr._buffer);
 }
 
 /** Sets a write pipe transport's buffer (CPython: `tr._buffer = bytearray(...)`). */

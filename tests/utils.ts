@@ -1,6 +1,7 @@
 // Helpers shared by the ported tests: CPython's test_asyncio/utils.py, in TypeScript.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import process from "node:process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -295,3 +296,32 @@ export function make_certs(): { ca: string; cert: string; key: string } | null {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** CPython's `test_utils.make_test_protocol(cls)`: every callback a mock. */
+export function make_test_protocol(buffered = false) {
+  const p = buffered ? new asyncio.BufferedProtocol() : new asyncio.Protocol();
+  const mocks = {
+    connection_made: MockCallback(),
+    connection_lost: MockCallback(),
+    pause_writing: MockCallback(),
+    resume_writing: MockCallback(),
+    data_received: MockCallback(),
+    eof_received: MockCallback(),
+    get_buffer: MockCallback(),
+    buffer_updated: MockCallback(),
+  };
+  Object.assign(p, mocks);
+  return p as unknown as asyncio.Protocol & asyncio.BufferedProtocol & typeof mocks;
+}
+
+/** The Python that runs CPython's child programs (`$PYTHON`, else `python3`). */
+export const PYTHON: string = process.env.PYTHON ?? "python3";
+
+/** Whether {@linkcode PYTHON} can be run (the subprocess tests are skipped otherwise). */
+export const HAVE_PYTHON: boolean = (() => {
+  try {
+    return spawnSync(PYTHON, ["-c", "pass"], { stdio: "ignore" }).status === 0;
+  } catch {
+    return false;
+  }
+})();
