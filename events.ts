@@ -126,7 +126,10 @@ export class Handle {
    */
   _context: Context | ReadonlyMap<ContextVar<unknown>, unknown>;
 
-  /** Python's `Handle(callback, args, loop, context=None)`. */
+  /**
+   * Python's `Handle(callback, args, loop, context=None)`. (Internally, `context` may also be the
+   * variables of a context copy: they are kept as they are, see `_context`.)
+   */
   constructor(
     callback: AnyFn,
     args: unknown[],

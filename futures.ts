@@ -325,11 +325,9 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     ctx: Context | CtxData | _Waker,
     args: unknown[],
   ) {
-    if (ctx instanceof Context) loop._call_soon!(callback, args, ctx);
-    else {
-      const h = loop._call_soon!(callback, args, null) as { _context: CtxData };
-      h._context = ctx as CtxData;
-    }
+    // (a Handle keeps a Context or the variables of a context copy in the same field: either is
+    // passed as the handle's context)
+    loop._call_soon!(callback, args, ctx as Context);
   }
 
   /** One callback, through a loop's public `call_soon`. */
@@ -449,8 +447,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
       else _run_in_data1(ctx, callback, this);
     } catch (exc) {
       // The report names the Handle the callback would have had.
-      const handle = new Handle(callback as AnyFn, [this], this._loop, null);
-      handle._context = ctx;
+      const handle = new Handle(callback as AnyFn, [this], this._loop, ctx as Context);
       _callback_failed(handle, this._loop, callback, [this], exc, null);
     }
   }
