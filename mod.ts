@@ -161,6 +161,7 @@ export { Barrier, BoundedSemaphore, Condition, Event, Lock, Semaphore } from "./
 export { LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown } from "./queues.ts";
 export { TaskGroup } from "./taskgroups.ts";
 export { staggered_race } from "./staggered.ts";
+export { to_thread } from "./threads.ts";
 export {
   type CallGraphOptions,
   capture_call_graph,
