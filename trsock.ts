@@ -67,6 +67,16 @@ export class TransportSocket {
     throw new TypeError("Cannot serialize asyncio.TransportSocket object");
   }
 
+  /** `socket.dup()`: refused by the emulated socket (`OSError`, see `socket.dup`). */
+  dup(): never {
+    return this._sock.dup();
+  }
+
+  /** `socket.get_inheritable()`: `false`. */
+  get_inheritable(): boolean {
+    return this._sock.get_inheritable();
+  }
+
   /** `socket.shutdown(how)`. */
   shutdown(how: number): void {
     this._sock.shutdown(how);

@@ -562,6 +562,30 @@ export class socket {
     return this._timeout !== 0;
   }
 
+  /**
+   * `get_inheritable()`: always `false`. Python makes sockets non-inheritable; here a child
+   * process cannot inherit one at all (the descriptors are emulated).
+   */
+  get_inheritable(): boolean {
+    this._check_open();
+    return false;
+  }
+
+  /** `set_inheritable(flag)`: only `false` is possible (see `get_inheritable`). */
+  set_inheritable(flag: boolean): void {
+    this._check_open();
+    if (flag) throw oserror("EOPNOTSUPP");
+  }
+
+  /**
+   * `dup()`: not possible. The emulated socket's buffers and host connection belong to this
+   * object; there is no kernel object a second descriptor could share. `OSError` (EOPNOTSUPP).
+   */
+  dup(): never {
+    this._check_open();
+    throw oserror("EOPNOTSUPP");
+  }
+
   /** `settimeout(value)`: recorded only. */
   settimeout(value: number | null): void {
     if (value !== null && value < 0) throw new ValueError("Timeout value out of range");

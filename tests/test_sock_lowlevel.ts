@@ -10,6 +10,9 @@
 // - The Proactor and Windows selector variants: Windows-only.
 // - test_sock_accept's blocking `client.connect()`: a blocking connect cannot block here; it
 //   returns at once and connects in the background (stdlib/socket.ts), which the test allows.
+//
+// Added (at the end): get_inheritable/set_inheritable/dup on an emulated socket, which has no
+// descriptor to duplicate or pass to a child.
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
@@ -534,5 +537,24 @@ describe("SelectorEventLoopTests (test_sock_lowlevel)", () => {
     assert.ok(pr.nbytes > 0);
     tr.close();
     await httpd.close();
+  });
+});
+
+// Not in CPython's suite: what the emulated socket says about descriptor operations it cannot do.
+describe("EmulatedSocketDescriptorTests", () => {
+  test("test_inheritable_and_dup", () => {
+    const s = new socket(AF_INET, SOCK_STREAM);
+    try {
+      assert.equal(s.get_inheritable(), false);
+      s.set_inheritable(false);
+      assert.throws(() => s.set_inheritable(true), (e: unknown) => e instanceof OSError && e.errno === 95);
+      assert.throws(() => s.dup(), (e: unknown) => e instanceof OSError && e.errno === 95);
+      const ts = new asyncio.TransportSocket(s);
+      assert.equal(ts.get_inheritable(), false);
+      assert.throws(() => ts.dup(), (e: unknown) => e instanceof OSError && e.errno === 95);
+    } finally {
+      s.close();
+    }
+    assert.throws(() => s.get_inheritable(), (e: unknown) => e instanceof OSError && e.errno === 9);
   });
 });
