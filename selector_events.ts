@@ -72,6 +72,7 @@ import { logger } from "./log.ts";
 import * as constants from "./constants.ts";
 import type { Coroutine } from "./coroutines.ts";
 import { _ssl_timeouts, type SSLOption } from "./sslproto.ts";
+import { SSLObject } from "./stdlib/ssl.ts";
 import { repr } from "./stdlib/_repr.ts";
 
 import type { AnyFn } from "./events.ts";
@@ -182,7 +183,12 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     const extra: Record<string, unknown> = {
       ...(options.extra ?? {}),
       sslcontext: sslcontext ?? {},
-      ssl_object: null,
+      ssl_object: new SSLObject(
+        info,
+        options.server_side ?? false,
+        options.server_side ? null : options.server_hostname ?? null,
+        sslcontext ?? {},
+      ),
       peercert: info.peercert,
       cipher: info.cipher,
       compression: null,

@@ -11,7 +11,7 @@
 //   sockets become the port's sockets (a blocking connect() connects in the background and
 //   sendall() is queued until it has). The TLS tests are ported with a context trusting the test
 //   CA where CPython turns verification off (Deno cannot), so the peer's certificate is always
-//   verified; without `ssl.SSLObject` the `ssl_object`/`compression` checks do not apply, Deno
+//   verified; `ssl_object` reports what the host's TLS negotiated (its engine methods raise), Deno
 //   reports no `peercert`/`cipher` (checked to be null there), and the `ssl=True` part that mocks
 //   `ssl.create_default_context` is left out (the real default context is checked). The Unix
 //   socket and server-side upgrade TLS tests run on Node only (Deno cannot, see README).
@@ -21,7 +21,8 @@
 //   pty tests (no os.openpty()), the signal-delivery tests, SubprocessTestsMixin's
 //   test_subprocess_wait_no_same_group (no `start_new_session`), test_create_server_dual_stack
 //   and test_create_server_multiple_hosts_ipv6 (IPv6 is not configured on the CI machines),
-//   test_create_server_trsock's dup()/get_inheritable() (there is no descriptor to duplicate), and
+//   test_create_server_trsock's successful dup() (there is no descriptor to duplicate: dup() raises
+//   OSError, which is checked, as is get_inheritable()), and
 //   test_server_close's blocking connect() raising ConnectionRefusedError (a blocking connect
 //   cannot wait here; the refusal is checked through sock_connect()).
 // - test_timeout_rounding counts calls of a replaced `loop._run_once`; run_forever() here runs its
@@ -82,7 +83,7 @@ import {
 } from "../stdlib/socket.ts";
 import { ConnectionRefusedError, errno, OSError } from "../stdlib/builtins.ts";
 import { runtime, SERVER_TLS_UPGRADE, stat_path, unlink } from "../stdlib/_host.ts";
-import { SSLCertVerificationError, SSLError } from "../stdlib/ssl.ts";
+import { SSLCertVerificationError, SSLError, SSLObject } from "../stdlib/ssl.ts";
 
 function noop(..._args: unknown[]) {}
 
@@ -1084,12 +1085,23 @@ describe("EventLoopNetworkTests", () => {
     else assert.notEqual(client.get_extra_info("peername"), null);
     const peercert = client.get_extra_info("peercert") as Record<string, unknown> | null;
     const cipher = client.get_extra_info("cipher") as unknown[] | null;
+    // test SSL object (it reports what the host's TLS negotiated, see stdlib/ssl.ts)
+    const sslobj = client.get_extra_info("ssl_object") as SSLObject | null;
+    assert.ok(sslobj instanceof SSLObject);
+    assert.equal(sslobj.compression(), client.get_extra_info("compression"));
+    assert.deepEqual(sslobj.cipher(), client.get_extra_info("cipher"));
+    assert.deepEqual(sslobj.getpeercert(), client.get_extra_info("peercert"));
+    assert.equal(sslobj.selected_alpn_protocol(), client.get_extra_info("alpn_protocol") ?? null);
+    assert.equal(sslobj.server_side, false);
+    assert.throws(() => sslobj.do_handshake(), NotImplementedError);
     if (runtime === "deno") {
       // Deno reports neither the peer's certificate nor the cipher (see README).
       assert.equal(peercert, null);
       assert.equal(cipher, null);
+      assert.equal(sslobj.version(), null);
       return;
     }
+    assert.equal(sslobj.version(), cipher![1]);
     if (verified) {
       assert.deepEqual(peercert!.subject, [[["commonName", "localhost"]]]);
       assert.deepEqual(peercert!.subjectAltName, [["DNS", "localhost"], ["IP Address", "127.0.0.1"]]);
@@ -1288,6 +1300,9 @@ describe("EventLoopNetworkTests", () => {
     assert.ok(sock instanceof asyncio.TransportSocket);
     const [host] = sock.getsockname() as [string, number];
     assert.equal(host, "0.0.0.0");
+    // CPython duplicates the descriptor; an emulated socket has none to duplicate (see the header).
+    assert.throws(() => sock.dup(), (e: unknown) => e instanceof OSError && e.errno === 95);
+    assert.equal(sock.get_inheritable(), false);
     assert.throws(() => sock.settimeout(1), ValueError);
     sock.settimeout(0);
     assert.equal(sock.gettimeout(), 0);
