@@ -19,6 +19,39 @@ import { BaseExceptionGroup, KeyboardInterrupt, RuntimeError, SystemExit } from 
 import { repr } from "./stdlib/_repr.ts";
 
 /**
+ * @internal A TaskGroup's children that its done callback has not seen yet (CPython's `_tasks`
+ * set): `add` when a child is made, `delete` when its done callback runs, `size` how many are
+ * left. A hash set makes every child cost an insert and a delete (and rehashing as it grows and
+ * shrinks); here the children are kept in an array, a finished one until finished ones are the
+ * majority, when the array is compacted. Iterating gives the children not done yet (what the
+ * group cancels), not those done whose callback is still to run.
+ */
+export class _TaskSet implements Iterable<Task<unknown>> {
+  /** How many children the group still waits for. */
+  size = 0;
+  private _list: Task<unknown>[] = [];
+
+  /** A new child. */
+  add(task: Task<unknown>): void {
+    this._list.push(task);
+    this.size++;
+  }
+
+  /** A child's done callback ran (once per child). */
+  delete(_task: Task<unknown>): void {
+    this.size--;
+    const list = this._list;
+    if (list.length > 32 && list.length > 2 * this.size) this._list = list.filter((t) => !t.done());
+  }
+
+  /** The children not done yet. */
+  *[Symbol.iterator](): Iterator<Task<unknown>> {
+    const list = this._list;
+    for (let i = 0; i < list.length; i++) if (!list[i].done()) yield list[i];
+  }
+}
+
+/**
  * Python's `asyncio.TaskGroup`, entered with `async_with`.
  *
  * Note for JavaScript: a child that catches `CancelledError` with a bare `catch` and does not
@@ -52,7 +85,7 @@ export class TaskGroup {
   /** @internal */
   _parent_cancel_requested = false;
   /** @internal */
-  _tasks: Set<Task<unknown>> = new Set();
+  _tasks: _TaskSet = new _TaskSet();
   /** @internal */
   _errors: unknown[] | null = [];
   /** @internal */
@@ -183,7 +216,7 @@ export class TaskGroup {
   /** @internal Cancels every child not done. */
   _abort(): void {
     this._aborting = true;
-    for (const t of this._tasks) if (!t.done()) t.cancel();
+    for (const t of this._tasks) t.cancel();
   }
 
   /** @internal */

@@ -6,7 +6,8 @@
 // Not ported: test_taskgroup_21 (disabled in CPython too), test_coro_closed_when_tg_closed (it
 // is test_taskgroup_finished run through get_event_loop()). Not read: the tests 3.14 added after
 // 3.13's (this port's reference tree for tests was 3.13's). Plus, as the issue asks, a test CPython
-// does not need: a child that swallows CancelledError with a bare catch.
+// does not need: a child that swallows CancelledError with a bare catch; and a group with many
+// children, most finished before one fails (the group's bookkeeping compacts then).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
@@ -832,5 +833,53 @@ describe("JavaScriptCatchAllTests", () => {
     } finally {
       w.restore();
     }
+  });
+});
+
+describe("ManyChildrenTests", () => {
+  // Not in CPython's suite: the group keeps its children in an array compacted once most are done
+  // (taskgroups.ts's _TaskSet). With many children finishing before one fails, the count of those
+  // left stays exact and the failure still cancels every child still running, none twice.
+  test("test_failure_after_most_children_finished", async () => {
+    const sizes: number[] = [];
+    const cancelled: number[] = [];
+    const main = function* () {
+      let group!: asyncio.TaskGroup;
+      const quick = function* (i: number) {
+        yield* asyncio.sleep(0.01 * (1 + (i % 3)));
+      };
+      const slow = function* (i: number) {
+        try {
+          yield* asyncio.sleep(10);
+        } catch (e) {
+          if (e instanceof asyncio.CancelledError) cancelled.push(i);
+          throw e;
+        }
+      };
+      const watcher = function* () {
+        yield* asyncio.sleep(0.05);
+        sizes.push(group._tasks.size);
+        throw new MyExc("late failure");
+      };
+      try {
+        yield* tg(function* (g) {
+          group = g;
+          for (let i = 0; i < 200; i++) g.create_task(quick(i));
+          for (let i = 0; i < 10; i++) g.create_task(slow(i));
+          g.create_task(watcher());
+          sizes.push(g._tasks.size);
+        });
+      } catch (e) {
+        if (!(e instanceof ExceptionGroup)) throw e;
+        sizes.push(group._tasks.size);
+        return get_error_types(e);
+      }
+      return null;
+    };
+    const types = await run_virtual(main());
+    assert.deepEqual(types, new Set([MyExc]));
+    // 211 children at first; 11 left when the watcher fails (the 10 slow ones and itself); none at the end.
+    assert.deepEqual(sizes, [211, 11, 0]);
+    assert.deepEqual(cancelled.sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
