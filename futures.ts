@@ -342,6 +342,15 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     }
   }
 
+  /** @internal Whether `fn` is one of the done callbacks (added and not run yet). */
+  _has_done_callback(fn: DoneCallback): boolean {
+    if (this._callback0 === fn) return true;
+    const cbs = this._callbacks;
+    if (cbs === null) return false;
+    for (let i = 0; i < cbs.length; i++) if (cbs[i][0] === fn) return true;
+    return false;
+  }
+
   /** @internal Adds a callback entry (the first one goes in `_callback0`, as CPython's C Future). */
   _add_callback_entry(fn: DoneCallback, ctx: Context | CtxData | _Waker): void {
     if (this._callback0 === null && this._callbacks === null) {

@@ -1064,6 +1064,9 @@ export interface GatherOptions {
   return_exceptions?: boolean;
 }
 
+/** Future's own add_done_callback (gather recognises the futures that use it). */
+const _future_add_done_callback = Future.prototype.add_done_callback;
+
 /**
  * Runs the awaitables concurrently; the returned Future resolves to their results, in order. A
  * trailing `{ return_exceptions: true }` gathers exceptions as results. Cancelling the gather
@@ -1154,14 +1157,26 @@ export function gather(...args: unknown[]): _GatheringFuture<unknown[]> {
 
   // An argument given twice is gathered once (CPython's arg_to_fut dict): a few arguments are
   // looked for among the earlier ones, more in a Map (whose making and hashing cost more than a
-  // short scan).
+  // short scan). When every argument is a Future or Task with Future's own add_done_callback, no
+  // code runs while they are gathered (no coroutine is wrapped, no callback is called), so a
+  // pending one given before is recognised by the done callback gather gave it, and only the
+  // done ones are kept in a Set: no Map of every argument.
   const nargs = coros_or_futures.length;
-  const arg_to_fut = nargs > 8 ? new Map<unknown, Future<unknown>>() : null;
+  let all_futures = nargs > 8;
+  for (let i = 0; all_futures && i < nargs; i++) {
+    const a = coros_or_futures[i];
+    if (!(a instanceof Future) || a.add_done_callback !== _future_add_done_callback) all_futures = false;
+  }
+  const arg_to_fut = nargs > 8 && !all_futures ? new Map<unknown, Future<unknown>>() : null;
+  let done_seen: Set<Future<unknown>> | null = null;
   const done_futs: Future<unknown>[] = [];
   for (let i = 0; i < nargs; i++) {
     const arg = coros_or_futures[i];
     let fut: Future<unknown> | undefined;
-    if (arg_to_fut !== null) {
+    if (all_futures) {
+      const f = arg as Future<unknown>;
+      if (f.done() ? done_seen !== null && done_seen.has(f) : f._has_done_callback(_done_callback)) fut = f;
+    } else if (arg_to_fut !== null) {
       fut = arg_to_fut.get(arg);
     } else {
       const first = coros_or_futures.indexOf(arg);
@@ -1173,6 +1188,7 @@ export function gather(...args: unknown[]): _GatheringFuture<unknown[]> {
       if (fut !== arg) (fut as Task<unknown>)._log_destroy_pending = false;
       nfuts += 1;
       if (arg_to_fut !== null) arg_to_fut.set(arg, fut);
+      else if (all_futures && fut.done()) (done_seen ??= new Set()).add(fut);
       if (fut.done()) {
         done_futs.push(fut);
       } else {

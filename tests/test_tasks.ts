@@ -2729,6 +2729,30 @@ describe("GatherTests", () => {
     assert.equal(runs, 2 + 6);
   });
 
+  // Not in CPython: when every argument (more than eight) is a Future or Task, gather recognises a
+  // pending one given before by the done callback it gave it, and a done one by a Set of those.
+  test("test_duplicate_futures_many", async () => {
+    const pending = [new_future(loop), new_future(loop), new_future(loop)];
+    const done = [new_future(loop), new_future(loop)];
+    done[0].set_result("d0");
+    done[1].set_result("d1");
+    const other_cb = () => {};
+    pending[1].add_done_callback(other_cb); // gather's callback is not the first one there
+    const args: asyncio.Future<unknown>[] = [];
+    for (let i = 0; i < 20; i++) args.push(i % 2 === 0 ? pending[i % 3] : done[i % 4 === 1 ? 0 : 1]);
+    const fut = asyncio.gather(...args);
+    // one callback each from gather (plus the other one on pending[1])
+    for (const p of pending) {
+      const n = p._callback_list().filter(([fn]) => fn !== other_cb).length;
+      assert.equal(n, 1);
+    }
+    pending.forEach((p, i) => p.set_result(`p${i}`));
+    const expected = args.map((
+      a,
+    ) => (a === done[0] ? "d0" : a === done[1] ? "d1" : `p${pending.indexOf(a)}`));
+    assert.deepEqual(await loop.run_until_complete(fut), expected);
+  });
+
   test("test_cancellation_broadcast", async () => {
     // Cancelling outer() cancels all children.
     let proof = 0;
