@@ -342,12 +342,15 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     }
   }
 
-  /** @internal Whether `fn` is one of the done callbacks (added and not run yet). */
+  /**
+   * @internal Whether `fn` is one of the done callbacks (added and not run yet). Looked for from
+   * the newest: a caller asking about a callback it added is answered at once.
+   */
   _has_done_callback(fn: DoneCallback): boolean {
     if (this._callback0 === fn) return true;
     const cbs = this._callbacks;
     if (cbs === null) return false;
-    for (let i = 0; i < cbs.length; i++) if (cbs[i][0] === fn) return true;
+    for (let i = cbs.length - 1; i >= 0; i--) if (cbs[i][0] === fn) return true;
     return false;
   }
 
