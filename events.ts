@@ -7,8 +7,8 @@
  */
 
 import {
-  _context_from_data,
   _current_data,
+  _holder_context,
   _run_in,
   _run_in_data,
   Context,
@@ -168,7 +168,7 @@ export class Handle {
   /** The context the callback runs in. */
   get_context(): Context {
     const ctx = this._context;
-    return ctx instanceof Context ? ctx : (this._context = _context_from_data(ctx));
+    return ctx instanceof Context ? ctx : _holder_context(this);
   }
 
   /** Keeps the callback from running (if it has not run yet). */

@@ -94,9 +94,15 @@ export const _runs_done_callback: unique symbol = Symbol("asyncio.runs_done_call
  * spirit, with no bound method per task). When the future is done, the task puts itself in the
  * loop's ready queue as the handle of its wake-up (no closure per task, no Handle per wake-up).
  */
+/** The context a task keeps, for its "exception was never retrieved" report (`null` for a future). */
+function _own_context(fut: Future<unknown>): Context | null {
+  const task = fut as unknown as { get_context?: () => Context };
+  return typeof task.get_context === "function" ? task.get_context() : null;
+}
+
 export interface _Waker {
   /** The context the wake-up runs in. */
-  readonly _context: Context;
+  get_context(): Context;
   /** Schedules the wake-up on the loop (the task is its own handle). */
   _schedule_wakeup(fut: Future<unknown>): void;
   /** The wake-up itself. */
@@ -334,7 +340,9 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
   private __schedule_generic(callback: DoneCallback, ctx: Context | CtxData | _Waker): void {
     if (callback === _task_wakeup) {
       const task = ctx as _Waker;
-      this._loop.call_soon((fut: Future<unknown>) => task.__wakeup(fut), this, { context: task._context });
+      this._loop.call_soon((fut: Future<unknown>) => task.__wakeup(fut), this, {
+        context: task.get_context(),
+      });
     } else {
       this._loop.call_soon(callback, this, {
         context: ctx instanceof Context ? ctx : _context_from_data(ctx as CtxData),
@@ -507,7 +515,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
       message: `${this.constructor.name} exception was never retrieved`,
       exception: stand_in ? _report_copy(exception as Error) : exception,
       exception_ref: stand_in ? new WeakRef(exception as Error) : null,
-      context: (this as { _context?: Context })._context ?? null,
+      context: _own_context(this),
       future: _future_repr(this),
       source_traceback: this._source_traceback,
     }, this);

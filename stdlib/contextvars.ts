@@ -40,6 +40,14 @@ export class Context implements Iterable<ContextVar<unknown>> {
   _prev: Context | null = null;
   /** @internal Whether this context is entered (running) now. */
   _entered = false;
+  /**
+   * @internal While this context stands in for one kept as its variables (see
+   * {@linkcode _run_in_data}): what keeps them, where the Context made for it goes if one is asked
+   * for ({@linkcode _promote}).
+   */
+  _holder: _Holder | null = null;
+  /** @internal The Context made while this one stood in (see {@linkcode _promote}). */
+  _promoted: Context | null = null;
 
   /**
    * Runs `callable(...args)` with this context as the current one and returns its result.
@@ -190,7 +198,95 @@ export function _context_from_data(data: ReadonlyMap<ContextVar<unknown>, unknow
   return c;
 }
 
+/**
+ * @internal What keeps a context as its variables until someone asks for the Context object: a
+ * Handle or a Task (`_context` holds either).
+ */
+export interface _Holder {
+  _context: Context | ReadonlyMap<ContextVar<unknown>, unknown>;
+}
+
 const _scratch = new Context();
+
+/** The holder of a one-shot callback's context: nobody keeps it (see `_run_in_data1`); never written. */
+const _NO_HOLDER: _Holder = { _context: EMPTY };
+
+/**
+ * @internal A context kept as variables (by a Handle, a Task) runs in a stand-in Context: the
+ * scratch one, unless it is in use. Where the Context object itself matters (a Token records it;
+ * `get_context()` returns it), the stand-in is replaced by a Context of its own, given to the
+ * holder, with the same variables and place in the chain of entered contexts: `_promote`. Until
+ * then no Context object is made, which saves one per callback and per task. `_stand_in_enter`
+ * and `_stand_in_exit` are what `_run_in` does, plus that bookkeeping.
+ */
+function _stand_in_enter(holder: _Holder, data: ReadonlyMap<ContextVar<unknown>, unknown>): Context {
+  const ctx = _scratch._entered ? new Context() : _scratch;
+  ctx._data = data as VarMap;
+  ctx._holder = holder;
+  ctx._prev = _current;
+  ctx._entered = true;
+  _current = ctx;
+  return ctx;
+}
+
+/**
+ * Leaves a stand-in: the variables go back to the holder (unless the stand-in was promoted: the
+ * holder has its Context then). Its last map stays in the idle scratch context; the holder keeps
+ * the same one anyway.
+ */
+function _stand_in_exit(ctx: Context, holder: _Holder): void {
+  _current = ctx._prev as Context;
+  ctx._prev = null;
+  ctx._entered = false;
+  ctx._holder = null;
+  const real = ctx._promoted;
+  if (real !== null) {
+    real._entered = false;
+    real._prev = null;
+    ctx._promoted = null;
+  } else if (holder !== _NO_HOLDER && ctx._data !== holder._context) {
+    holder._context = ctx._data;
+  }
+}
+
+/**
+ * @internal Gives the holder of the running stand-in `stand_in` a Context of its own, which
+ * takes the stand-in's place in the chain of entered contexts (as the current one, or as the
+ * previous one of the context entered after it) until the stand-in's run ends.
+ */
+function _promote(stand_in: Context): Context {
+  if (stand_in._promoted !== null) return stand_in._promoted;
+  const real = new Context();
+  real._data = stand_in._data;
+  real._prev = stand_in._prev;
+  real._entered = true;
+  stand_in._promoted = real;
+  if (stand_in._holder !== _NO_HOLDER) stand_in._holder!._context = real;
+  if (_current === stand_in) {
+    _current = real;
+  } else {
+    for (let c: Context | null = _current; c !== null; c = c._prev) {
+      if (c._prev === stand_in) {
+        c._prev = real;
+        break;
+      }
+    }
+  }
+  return real;
+}
+
+/**
+ * @internal The Context of a holder (a Handle, a Task): made from its variables when first asked
+ * for; the running stand-in promoted if the holder's context is entered now.
+ */
+export function _holder_context(holder: _Holder): Context {
+  const ctx = holder._context;
+  if (ctx instanceof Context) return ctx;
+  for (let c: Context | null = _current; c !== null; c = c._prev) {
+    if (c._holder === holder && c._promoted === null) return _promote(c);
+  }
+  return (holder._context = _context_from_data(ctx));
+}
 
 /**
  * @internal Runs `fn(...args)` in a copy of the context whose variables are `holder._context`,
@@ -198,18 +294,35 @@ const _scratch = new Context();
  * variables as the callback left them are stored back, for a context made later on demand.
  */
 export function _run_in_data(
-  holder: { _context: Context | ReadonlyMap<ContextVar<unknown>, unknown> },
+  holder: _Holder,
   fn: (...a: never[]) => unknown,
   args: readonly unknown[],
 ): void {
-  let ctx = _scratch;
-  if (ctx._entered) ctx = new Context();
-  ctx._data = holder._context as VarMap;
+  const ctx = _stand_in_enter(holder, holder._context as VarMap);
   try {
-    _run_in(ctx, fn, args);
+    const f = fn as (...a: unknown[]) => unknown;
+    switch (args.length) {
+      case 0:
+        f();
+        break;
+      case 1:
+        f(args[0]);
+        break;
+      default:
+        f(...args);
+    }
   } finally {
-    holder._context = ctx._data;
-    ctx._data = EMPTY;
+    _stand_in_exit(ctx, holder);
+  }
+}
+
+/** @internal `_run_in_data` with one argument (a task's step). */
+export function _run_in_holder1<A>(holder: _Holder, fn: (a: A) => unknown, arg: A): void {
+  const ctx = _stand_in_enter(holder, holder._context as VarMap);
+  try {
+    fn(arg);
+  } finally {
+    _stand_in_exit(ctx, holder);
   }
 }
 
@@ -222,13 +335,11 @@ export function _run_in_data1<A>(
   fn: (a: A) => unknown,
   arg: A,
 ): void {
-  let ctx = _scratch;
-  if (ctx._entered) ctx = new Context();
-  ctx._data = data as VarMap;
+  const ctx = _stand_in_enter(_NO_HOLDER, data);
   try {
-    _run_in1(ctx, fn, arg);
+    fn(arg);
   } finally {
-    ctx._data = EMPTY;
+    _stand_in_exit(ctx, _NO_HOLDER);
   }
 }
 
@@ -239,7 +350,7 @@ export function copy_context(): Context {
 
 /** @internal The current context itself (not a copy). */
 export function _get_context(): Context {
-  return _current;
+  return _current._holder !== null ? _promote(_current) : _current;
 }
 
 /** Options of {@linkcode ContextVar}'s constructor. */
@@ -288,7 +399,8 @@ export class ContextVar<T> {
 
   /** Sets the variable's value in the current context; the token lets {@linkcode reset} undo it. */
   set(value: T): Token<T> {
-    const ctx = _current;
+    // (a Token records the Context: a stand-in gets one of its own first)
+    const ctx = _current._holder !== null ? _promote(_current) : _current;
     const data = ctx._data;
     const key = this as ContextVar<unknown>;
     const old = data.has(key) ? data.get(key) as T : Token.MISSING;

@@ -7,7 +7,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
-import { ContextVar } from "../stdlib/contextvars.ts";
+import { ContextVar, copy_context, type Token } from "../stdlib/contextvars.ts";
+import { RuntimeError, ValueError } from "../stdlib/builtins.ts";
 
 const precision = new ContextVar<number>("precision", { default: 28 });
 
@@ -45,5 +46,156 @@ describe("DecimalContextTest", () => {
     assert.equal(r2[0], "0.333333");
     assert.equal(r2[1], "0.111111");
     assert.equal(precision.get(), 28);
+  });
+});
+
+// Not in CPython's test_context.py: the port keeps a callback's or a task's context as its
+// variables until the Context object is needed (events.ts, tasks.ts, stdlib/contextvars.ts). These
+// check that this is not observable: a Token, `get_context()` and `Context.run` behave as with
+// the Context object CPython makes for each callback and task.
+describe("ContextKeptAsVariablesTests", () => {
+  const v = new ContextVar<string>("v", { default: "unset" });
+
+  // deno-lint-ignore require-yield
+  function* refused(body: () => void): asyncio.Coroutine<unknown> {
+    try {
+      body();
+    } catch (e) {
+      return e;
+    }
+    return null;
+  }
+
+  test("test_token_from_another_callback_is_refused", async () => {
+    const outcome = await asyncio.run((function* () {
+      const loop = asyncio.get_running_loop();
+      let token!: Token<string>;
+      const seen: unknown[] = [];
+      loop.call_soon(() => {
+        token = v.set("one");
+        const t2 = v.set("two");
+        v.reset(t2);
+        seen.push(v.get());
+      });
+      yield* asyncio.sleep(0);
+      const done = loop.create_future<unknown>();
+      loop.call_soon(() => {
+        try {
+          v.reset(token);
+          done.set_result(null);
+        } catch (e) {
+          done.set_result(e);
+        }
+      });
+      seen.push(yield* done);
+      return seen;
+    })());
+    assert.equal(outcome[0], "one");
+    assert.ok(outcome[1] instanceof ValueError, String(outcome[1]));
+    assert.match(String((outcome[1] as Error).message), /was created in a different Context/);
+  });
+
+  test("test_handle_get_context_inside_its_callback", async () => {
+    const [entered_error, after] = await asyncio.run((function* () {
+      const loop = asyncio.get_running_loop();
+      let entered_error: unknown = null;
+      const done = loop.create_future<null>();
+      const handle: asyncio.Handle = loop.call_soon(() => {
+        v.set("before");
+        const ctx = handle.get_context();
+        try {
+          ctx.run(() => {});
+        } catch (e) {
+          entered_error = e;
+        }
+        v.set("after");
+        done.set_result(null);
+      });
+      yield* done;
+      return [entered_error, handle.get_context().get(v)] as const;
+    })());
+    assert.ok(entered_error instanceof RuntimeError, String(entered_error));
+    assert.match(String((entered_error as Error).message), /cannot enter context: .* is already entered/);
+    assert.equal(after, "after");
+  });
+
+  test("test_task_token_across_steps", async () => {
+    const seen = await asyncio.run((function* () {
+      const seen: string[] = [];
+      yield* asyncio.create_task((function* () {
+        const token = v.set("in task");
+        yield* asyncio.sleep(0);
+        seen.push(v.get());
+        v.reset(token);
+        seen.push(v.get());
+      })());
+      seen.push(v.get());
+      return seen;
+    })());
+    assert.deepEqual(seen, ["in task", "unset", "unset"]);
+  });
+
+  test("test_task_token_from_other_task_is_refused", async () => {
+    const err = await asyncio.run((function* () {
+      let token!: Token<string>;
+      yield* asyncio.create_task((function* () {
+        token = v.set("a");
+        yield* asyncio.sleep(0);
+      })());
+      return yield* asyncio.create_task(refused(() => v.reset(token)));
+    })());
+    assert.ok(err instanceof ValueError, String(err));
+  });
+
+  test("test_task_get_context_while_running", async () => {
+    const [err, same, value] = await asyncio.run((function* () {
+      const task = asyncio.create_task((function* () {
+        v.set("first");
+        const ctx = asyncio.current_task()!.get_context();
+        const err = yield* refused(() => ctx.run(() => {}));
+        yield* asyncio.sleep(0);
+        v.set("second");
+        return [err, ctx === asyncio.current_task()!.get_context(), ctx.get(v)] as const;
+      })());
+      return yield* task;
+    })());
+    assert.ok(err instanceof RuntimeError, String(err));
+    assert.equal(same, true);
+    assert.equal(value, "second");
+  });
+
+  test("test_get_context_from_a_nested_run", async () => {
+    const [inner, outer, from_ctx] = await asyncio.run((function* () {
+      return yield* asyncio.create_task((function* () {
+        v.set("task");
+        const other = copy_context();
+        const task = asyncio.current_task()!;
+        // The task's context is entered, but `other` is the current one when it is asked for.
+        const ctx = other.run(() => {
+          v.set("other");
+          return task.get_context();
+        });
+        const inner = ctx.get(v);
+        v.set("task again");
+        return [inner, v.get(), ctx.get(v)] as const;
+      })());
+    })());
+    assert.equal(inner, "task");
+    assert.equal(outer, "task again");
+    assert.equal(from_ctx, "task again");
+  });
+
+  test("test_task_context_is_a_copy_made_at_creation", async () => {
+    const seen = await asyncio.run((function* () {
+      v.set("at creation");
+      const task = asyncio.create_task((function* () {
+        yield* asyncio.sleep(0);
+        return v.get();
+      })());
+      v.set("later");
+      const got = yield* task;
+      return [got, task.get_context().get(v), v.get()];
+    })());
+    assert.deepEqual(seen, ["at creation", "at creation", "later"]);
   });
 });
