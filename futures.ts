@@ -47,8 +47,11 @@ interface Unretrieved {
   exception: unknown;
   /** The exception itself, when `exception` is a stand-in for it (see _report_copy). */
   exception_ref: WeakRef<object> | null;
-  /** A task's context: the report runs in it, as CPython runs a task's finalizer (gh-96704). */
-  context: Context | null;
+  /**
+   * A task's context, or its variables (see Task's `_context`): the report runs in it, as CPython
+   * runs a task's finalizer (gh-96704).
+   */
+  context: Context | CtxData | null;
   future: string;
   source_traceback: FrameSummary[] | null;
 }
@@ -61,8 +64,11 @@ const _unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
   };
   if (held.source_traceback) context.source_traceback = held.source_traceback;
   try {
-    if (held.context !== null && !held.context._entered) {
-      held.context.run(() => held.loop.call_exception_handler(context));
+    const ctx = held.context === null || held.context instanceof Context
+      ? held.context
+      : _context_from_data(held.context);
+    if (ctx !== null && !ctx._entered) {
+      ctx.run(() => held.loop.call_exception_handler(context));
     } else {
       held.loop.call_exception_handler(context);
     }
@@ -94,12 +100,6 @@ export const _runs_done_callback: unique symbol = Symbol("asyncio.runs_done_call
  * spirit, with no bound method per task). When the future is done, the task puts itself in the
  * loop's ready queue as the handle of its wake-up (no closure per task, no Handle per wake-up).
  */
-/** The context a task keeps, for its "exception was never retrieved" report (`null` for a future). */
-function _own_context(fut: Future<unknown>): Context | null {
-  const task = fut as unknown as { get_context?: () => Context };
-  return typeof task.get_context === "function" ? task.get_context() : null;
-}
-
 export interface _Waker {
   /** The context the wake-up runs in. */
   get_context(): Context;
@@ -515,7 +515,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
       message: `${this.constructor.name} exception was never retrieved`,
       exception: stand_in ? _report_copy(exception as Error) : exception,
       exception_ref: stand_in ? new WeakRef(exception as Error) : null,
-      context: _own_context(this),
+      context: (this as { _context?: Context | CtxData })._context ?? null,
       future: _future_repr(this),
       source_traceback: this._source_traceback,
     }, this);

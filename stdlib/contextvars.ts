@@ -230,11 +230,11 @@ function _stand_in_enter(holder: _Holder, data: ReadonlyMap<ContextVar<unknown>,
 }
 
 /**
- * Leaves a stand-in: the variables go back to the holder (unless the stand-in was promoted: the
- * holder has its Context then). Its last map stays in the idle scratch context; the holder keeps
- * the same one anyway.
+ * Leaves a stand-in. Its variables cannot have changed unless it was promoted (a change is a
+ * `ContextVar.set()`, which promotes it first), so there is nothing to give back to the holder;
+ * its last map stays in the idle scratch context (the holder keeps the same one anyway).
  */
-function _stand_in_exit(ctx: Context, holder: _Holder): void {
+function _stand_in_exit(ctx: Context): void {
   _current = ctx._prev as Context;
   ctx._prev = null;
   ctx._entered = false;
@@ -244,8 +244,6 @@ function _stand_in_exit(ctx: Context, holder: _Holder): void {
     real._entered = false;
     real._prev = null;
     ctx._promoted = null;
-  } else if (holder !== _NO_HOLDER && ctx._data !== holder._context) {
-    holder._context = ctx._data;
   }
 }
 
@@ -290,8 +288,8 @@ export function _holder_context(holder: _Holder): Context {
 
 /**
  * @internal Runs `fn(...args)` in a copy of the context whose variables are `holder._context`,
- * without making a Context object for it (most callbacks never look at their context). The
- * variables as the callback left them are stored back, for a context made later on demand.
+ * without making a Context object for it unless the callback needs one (most never look at
+ * their context; see `_promote`).
  */
 export function _run_in_data(
   holder: _Holder,
@@ -312,7 +310,7 @@ export function _run_in_data(
         f(...args);
     }
   } finally {
-    _stand_in_exit(ctx, holder);
+    _stand_in_exit(ctx);
   }
 }
 
@@ -322,7 +320,7 @@ export function _run_in_holder1<A>(holder: _Holder, fn: (a: A) => unknown, arg: 
   try {
     fn(arg);
   } finally {
-    _stand_in_exit(ctx, holder);
+    _stand_in_exit(ctx);
   }
 }
 
@@ -339,7 +337,7 @@ export function _run_in_data1<A>(
   try {
     fn(arg);
   } finally {
-    _stand_in_exit(ctx, _NO_HOLDER);
+    _stand_in_exit(ctx);
   }
 }
 

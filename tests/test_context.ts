@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
 import { ContextVar, copy_context, type Token } from "../stdlib/contextvars.ts";
 import { RuntimeError, ValueError } from "../stdlib/builtins.ts";
+import { gc_collect } from "./utils.ts";
 
 const precision = new ContextVar<number>("precision", { default: 28 });
 
@@ -183,6 +184,35 @@ describe("ContextKeptAsVariablesTests", () => {
     assert.equal(inner, "task");
     assert.equal(outer, "task again");
     assert.equal(from_ctx, "task again");
+  });
+
+  // CPython runs a task's "exception was never retrieved" report in the task's context (gh-96704);
+  // here the report keeps the task's variables and runs in a Context made of them.
+  test("test_unretrieved_report_runs_in_the_task_context", async (t) => {
+    if (!gc_collect()) return t.skip("needs a host GC hook (--expose-gc)");
+    const seen: string[] = [];
+    const loop = asyncio.new_event_loop();
+    try {
+      loop.set_exception_handler((_loop, context) => {
+        if (/never retrieved/.test(String(context.message))) seen.push(v.get());
+      });
+      (() => {
+        const task = loop.create_task((function* () {
+          v.set("in the failed task");
+          yield* asyncio.sleep(0);
+          throw new ValueError("nobody asks");
+        })());
+        task.add_done_callback(() => loop.stop());
+      })();
+      await loop.run_forever();
+      for (let i = 0; i < 3 && seen.length === 0; i++) {
+        gc_collect();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      loop.close();
+    }
+    assert.deepEqual(seen, ["in the failed task"]);
   });
 
   test("test_task_context_is_a_copy_made_at_creation", async () => {
