@@ -14,7 +14,7 @@ import { _alloc_fd, _fd_table, type DefaultSelector, EVENT_READ, EVENT_WRITE } f
 import { type FdObject, S_IFCHR, S_IFIFO, S_IFREG, S_IFSOCK } from "./os.ts";
 import type { HostPipe, StdioKind } from "./_host.ts";
 import { _os_error } from "./socket.ts";
-import { concat } from "./_bytes.ts";
+import { ChunkQueue } from "./_bytes.ts";
 
 // How many bytes may wait in a stream's receive buffer before the host reads are paused, and how
 // many may be in flight to the host before `os.write` says it would block.
@@ -34,8 +34,7 @@ export class PipeStream implements FdObject {
   private readonly _kind: () => StdioKind;
   private _selector: DefaultSelector | null = null;
   // Reading: what arrived and was not read yet, and how the host read ended.
-  private _rbuf: Uint8Array[] = [];
-  private _rsize = 0;
+  private readonly _rq = new ChunkQueue();
   private _eof = false;
   private _rerr: OSError | null = null;
   private _read_started = false;
@@ -92,8 +91,7 @@ export class PipeStream implements FdObject {
     if (this._fd < 0) return;
     _fd_table.delete(this._fd);
     this._fd = -1;
-    this._rbuf = [];
-    this._rsize = 0;
+    this._rq.clear();
     if (this._wpending === 0) this._close_host();
   }
 
@@ -116,7 +114,7 @@ export class PipeStream implements FdObject {
   /** @internal For the selector: what a non-blocking read or write would do now. */
   _readiness(): number {
     if (this._fd < 0) return 0;
-    if (this.mode === "r") return this._rsize > 0 || this._eof || this._rerr !== null ? EVENT_READ : 0;
+    if (this.mode === "r") return this._rq.size > 0 || this._eof || this._rerr !== null ? EVENT_READ : 0;
     // A write end whose peer is gone polls readable too, as a pipe's does (POLLERR).
     if (this._werr !== null) return EVENT_WRITE | EVENT_READ;
     return this._wpending < BUFFER_LIMIT ? EVENT_WRITE : 0;
@@ -139,10 +137,9 @@ export class PipeStream implements FdObject {
     host.start({
       on_data: (chunk) => {
         if (this._fd < 0) return;
-        const was = this._rsize;
-        this._rbuf.push(chunk);
-        this._rsize += chunk.length;
-        if (this._rsize >= BUFFER_LIMIT && !this._host_paused) {
+        const was = this._rq.size;
+        this._rq.push(chunk);
+        if (this._rq.size >= BUFFER_LIMIT && !this._host_paused) {
           this._host_paused = true;
           host.pause();
         }
@@ -164,25 +161,14 @@ export class PipeStream implements FdObject {
     if (this._fd < 0) throw new OSError(errno.EBADF, "Bad file descriptor");
     if (this.mode !== "r") throw new OSError(errno.EBADF, "Bad file descriptor");
     this._start_reading();
-    if (this._rsize === 0) {
+    if (this._rq.size === 0) {
       if (this._rerr !== null) throw this._rerr;
       if (this._eof || n === 0) return new Uint8Array(0);
       throw new BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable");
     }
-    let out: Uint8Array;
-    const first = this._rbuf[0];
-    if (first.length <= n) {
-      // Whole chunks, joined if there are several that fit.
-      let size = 0, k = 0;
-      while (k < this._rbuf.length && size + this._rbuf[k].length <= n) size += this._rbuf[k++].length;
-      out = k === 1 ? first : concat(this._rbuf.slice(0, k));
-      this._rbuf.splice(0, k);
-    } else {
-      out = first.slice(0, n);
-      this._rbuf[0] = first.subarray(n);
-    }
-    this._rsize -= out.length;
-    if (this._host_paused && this._rsize < BUFFER_LIMIT) {
+    if (n === 0) return new Uint8Array(0);
+    const out = this._rq.take(n);
+    if (this._host_paused && this._rq.size < BUFFER_LIMIT) {
       this._host_paused = false;
       this._host!.resume();
     }

@@ -70,6 +70,7 @@ import {
 import { _alloc_fd, _fd_table, type DefaultSelector, EVENT_READ, EVENT_WRITE } from "./selectors.ts";
 import { S_IFSOCK } from "./os.ts";
 import { repr, tuple } from "./_repr.ts";
+import { ChunkQueue } from "./_bytes.ts";
 import { _ssl_error } from "./ssl.ts";
 import { type HostDatagram, udp_bind } from "./_dgram.ts";
 
@@ -135,8 +136,6 @@ const _wildcard4_ports = new Set<number>();
 
 /** Bytes the receive buffer holds before the socket stops reading from the host. */
 export const RCVBUF = 256 * 1024;
-/** Received chunks at least this large are returned by `recv()` as they are, not joined. */
-const COALESCE = 16 * 1024;
 /** Bytes `send()` accepts beyond what the host has written. */
 export const SNDBUF = 256 * 1024;
 
@@ -282,9 +281,7 @@ export class socket {
   /** @internal The peer's address once connected. */
   protected _peername: Address | null = null;
   // receive side
-  private _rbuf: Uint8Array[] = [];
-  private _rhead = 0;
-  private _rsize = 0;
+  private readonly _rq = new ChunkQueue();
   private _eof = false;
   private _rerr: OSError | null = null;
   private _host_paused = false;
@@ -377,10 +374,9 @@ export class socket {
     stream.start({
       on_data: (chunk) => {
         if (this._shut_rd || this._stream !== stream) return;
-        const was = this._rsize;
-        this._rbuf.push(chunk);
-        this._rsize += chunk.length;
-        if (this._rsize >= this._rcvbuf && !this._host_paused) {
+        const was = this._rq.size;
+        this._rq.push(chunk);
+        if (this._rq.size >= this._rcvbuf && !this._host_paused) {
           this._host_paused = true;
           stream.pause();
         }
@@ -417,21 +413,10 @@ export class socket {
     if (this._rerr !== null || this._werr !== null || this._eof) {
       throw new ConnectionResetError(errno.ECONNRESET, "the connection was lost before the TLS handshake");
     }
-    const blocker = stream.tls_upgrade_blocker(side, this._rsize);
+    const blocker = stream.tls_upgrade_blocker(side, this._rq.size);
     if (blocker !== null) throw new NotImplementedError(`cannot start TLS on this connection: ${blocker}`);
     // Bytes received and not read yet are the peer's first TLS bytes: they go to the host's TLS.
-    let unread: Uint8Array | null = null;
-    if (this._rsize > 0) {
-      unread = new Uint8Array(this._rsize);
-      let at = 0;
-      for (let i = this._rhead; i < this._rbuf.length; i++) {
-        unread.set(this._rbuf[i], at);
-        at += this._rbuf[i].length;
-      }
-      this._rbuf = [];
-      this._rhead = 0;
-      this._rsize = 0;
-    }
+    const unread = this._rq.size > 0 ? this._rq.take_all() : null;
     this._upgrading = true;
     this._host_paused = false;
     let tls_stream: HostStream;
@@ -513,7 +498,7 @@ export class socket {
     if (this._listening) {
       return this._accepted.length > 0 ? EVENT_READ : 0;
     }
-    if (this._rsize > 0 || this._eof || this._rerr !== null || this._shut_rd) ev |= EVENT_READ;
+    if (this._rq.size > 0 || this._eof || this._rerr !== null || this._shut_rd) ev |= EVENT_READ;
     if (this._stream !== null) {
       if (this._wpending < this._sndbuf || this._werr !== null) ev |= EVENT_WRITE;
     } else if (!this._connecting && this._so_error !== 0) {
@@ -882,32 +867,10 @@ export class socket {
   _recv_nb(bufsize: number): Uint8Array | null {
     this._check_open();
     if (bufsize < 0) throw new ValueError("negative buffersize in recv");
-    if (this._rsize === 0) return this._recv_empty();
+    if (this._rq.size === 0) return this._recv_empty();
     if (bufsize === 0) return new Uint8Array(0);
-    const buf = this._rbuf;
-    const first = buf[this._rhead];
-    let out: Uint8Array;
-    if (first.length >= bufsize) {
-      out = first.length === bufsize ? first : first.subarray(0, bufsize);
-      if (first.length === bufsize) this._rhead++;
-      else buf[this._rhead] = first.subarray(bufsize);
-    } else if (this._rhead + 1 === buf.length || first.length >= COALESCE) {
-      out = first;
-      this._rhead++;
-    } else {
-      const n = Math.min(bufsize, this._rsize);
-      out = new Uint8Array(n);
-      let off = 0;
-      while (off < n) {
-        const c = buf[this._rhead];
-        const take = Math.min(c.length, n - off);
-        out.set(take === c.length ? c : c.subarray(0, take), off);
-        off += take;
-        if (take === c.length) this._rhead++;
-        else buf[this._rhead] = c.subarray(take);
-      }
-    }
-    this._consumed(out.length);
+    const out = this._rq.take(bufsize);
+    this._consumed();
     return out;
   }
 
@@ -917,22 +880,13 @@ export class socket {
     if (nbytes < 0) throw new ValueError("negative buffersize in recv_into");
     if (nbytes > buffer.length) throw new ValueError("buffer too small for requested bytes");
     const want = nbytes || buffer.length;
-    if (this._rsize === 0) {
+    if (this._rq.size === 0) {
       if (this._recv_empty() === null) throw WOULD_BLOCK();
       return 0;
     }
-    let off = 0;
-    const buf = this._rbuf;
-    while (off < want && this._rhead < buf.length) {
-      const c = buf[this._rhead];
-      const take = Math.min(c.length, want - off);
-      buffer.set(take === c.length ? c : c.subarray(0, take), off);
-      off += take;
-      if (take === c.length) this._rhead++;
-      else buf[this._rhead] = c.subarray(take);
-    }
-    this._consumed(off);
-    return off;
+    const n = this._rq.take_into(buffer, want);
+    this._consumed();
+    return n;
   }
 
   /** `recv()` with nothing buffered: the pending error, EOF, or `BlockingIOError`. */
@@ -953,17 +907,9 @@ export class socket {
     return null;
   }
 
-  /** `n` bytes were read: compacts the buffer and resumes the host if it was paused. */
-  private _consumed(n: number): void {
-    this._rsize -= n;
-    if (this._rhead === this._rbuf.length) {
-      this._rbuf = [];
-      this._rhead = 0;
-    } else if (this._rhead > 64 && this._rhead * 2 > this._rbuf.length) {
-      this._rbuf = this._rbuf.slice(this._rhead);
-      this._rhead = 0;
-    }
-    if (this._host_paused && this._rsize < this._rcvbuf / 2) {
+  /** Bytes were read: resumes the host if it was paused and the buffer is half empty. */
+  private _consumed(): void {
+    if (this._host_paused && this._rq.size < this._rcvbuf / 2) {
       this._host_paused = false;
       this._stream?.resume();
     }
@@ -1054,9 +1000,7 @@ export class socket {
     if (stream === null) throw oserror("ENOTCONN");
     if (how !== SHUT_WR && !this._shut_rd) {
       this._shut_rd = true;
-      this._rbuf = [];
-      this._rhead = 0;
-      this._rsize = 0;
+      this._rq.clear();
       this._notify();
     }
     if (how !== SHUT_RD && !this._shut_wr) {
@@ -1080,8 +1024,7 @@ export class socket {
     this._listener = null;
     if (this._wildcard4_port >= 0) _wildcard4_ports.delete(this._wildcard4_port);
     this._listening = false;
-    this._rbuf = [];
-    this._rsize = 0;
+    this._rq.clear();
     if (this._upgrading) this._stream?.abort_tls();
     // A TLS stream finishes its pending writes itself when closed (then sends close_notify), with
     // the TLS shutdown timeout: only a plain stream lingers here.

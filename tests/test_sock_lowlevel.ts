@@ -12,7 +12,8 @@
 //   returns at once and connects in the background (stdlib/socket.ts), which the test allows.
 //
 // Added (at the end): get_inheritable/set_inheritable/dup on an emulated socket, which has no
-// descriptor to duplicate or pass to a child.
+// descriptor to duplicate or pass to a child; the receive buffer the emulated socket and pipe ends
+// share, against a plain array, with seeded random chunks and reads.
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
@@ -28,6 +29,7 @@ import {
 } from "../stdlib/socket.ts";
 import { BlockingIOError, ConnectionRefusedError, OSError, ValueError } from "../stdlib/builtins.ts";
 import { unlink } from "../stdlib/_host.ts";
+import { ChunkQueue } from "../stdlib/_bytes.ts";
 import { run_briefly, run_test_server, TestCase, unix_socket_path } from "./utils.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -556,5 +558,60 @@ describe("EmulatedSocketDescriptorTests", () => {
       s.close();
     }
     assert.throws(() => s.get_inheritable(), (e: unknown) => e instanceof OSError && e.errno === 9);
+  });
+});
+
+// Not in CPython's suite: the receive buffer the emulated socket and pipe ends share
+// (stdlib/_bytes.ts's ChunkQueue), against a plain array of the same bytes, with seeded random
+// chunk sizes and reads (take, take_into, take_all), across its compaction.
+describe("ChunkQueueTests", () => {
+  test("test_random_reads_match_the_bytes", () => {
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    // The bytes pushed count up (mod 256) from 0: what is read must continue that count.
+    let read = 0;
+    const check = (bytes: Uint8Array, n = bytes.length) => {
+      for (let i = 0; i < n; i++) assert.equal(bytes[i], (read + i) & 255);
+      read += n;
+    };
+    for (let round = 0; round < 100; round++) {
+      const q = new ChunkQueue();
+      let pushed = 0;
+      read = 0;
+      for (let op = 0; op < 300; op++) {
+        const r = rand(10);
+        if (r < 5) {
+          // a chunk: mostly small, sometimes past the size where reads stop joining
+          const len = rand(4) === 0 ? 16 * 1024 + rand(100) : 1 + rand(200);
+          const c = new Uint8Array(len);
+          for (let i = 0; i < len; i++) c[i] = (pushed + i) & 255;
+          pushed += len;
+          q.push(c);
+        } else if (q.size > 0 && r < 8) {
+          const n = 1 + rand(20000);
+          const out = q.take(n);
+          assert.ok(out.length >= 1 && out.length <= n);
+          check(out);
+        } else if (q.size > 0 && r < 9) {
+          const buf = new Uint8Array(1 + rand(5000));
+          const want = 1 + rand(buf.length);
+          const before = q.size;
+          const k = q.take_into(buf, want);
+          assert.equal(k, Math.min(want, before));
+          check(buf, k);
+        } else if (q.size > 0) {
+          const size = q.size;
+          const all = q.take_all();
+          assert.equal(all.length, size);
+          check(all);
+        }
+        assert.equal(q.size, pushed - read);
+      }
+      while (q.size > 0) check(q.take(1 + rand(3000)));
+      assert.equal(read, pushed);
+    }
   });
 });
