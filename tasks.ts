@@ -62,6 +62,7 @@ import {
   type ContextVar,
 } from "./stdlib/contextvars.ts";
 import {
+  AssertionError,
   KeyboardInterrupt,
   RuntimeError,
   StopAsyncIteration,
@@ -97,9 +98,7 @@ export function task_step(task: Task<unknown>, exc?: unknown): void {
 }
 
 function task_wakeup_run(task: Task<unknown>): void {
-  const fut = task._wake_fut as Future<unknown>;
-  task._wake_fut = null;
-  task.__wakeup(fut);
+  task.__wakeup(task._fut_waiter as Future<unknown>);
 }
 
 function make_wakeup(task: Task<unknown>): (fut: Future<unknown>) => void {
@@ -486,12 +485,14 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal The exception the scheduled step throws in (or `null`). */
   declare private _step_exc: unknown;
 
-  /** @internal The future whose completion the task, queued as its own handle, wakes up on. */
-  _wake_fut: Future<unknown> | null = null;
-
-  /** @internal Queues the task as the handle of its wake-up from `fut` (see _Waker in futures.ts). */
+  /**
+   * @internal Queues the task as the handle of its wake-up from `fut` (see _Waker in futures.ts).
+   * `fut` is the task's `_fut_waiter`: the task registered its wake-up on the future it then
+   * waits for, and only its next step clears that. So `_run` tells a wake-up (`_fut_waiter` set)
+   * from a step (not set), with no field of its own.
+   */
   _schedule_wakeup(fut: Future<unknown>): void {
-    this._wake_fut = fut;
+    if (fut !== this._fut_waiter) throw new AssertionError("a task woken by a future it does not wait for");
     (this._loop as unknown as LoopInternals)._add_callback(this as unknown as Handle);
   }
 
@@ -504,7 +505,7 @@ export class Task<T = unknown> extends Future<T> {
       this._run_done_callback();
       return;
     }
-    const fut = this._wake_fut;
+    const fut = this._fut_waiter;
     const ctx = this._context;
     if (fut !== null) {
       try {
