@@ -211,6 +211,8 @@ export function async_with<T, R>(
 // The phases of an _AsyncWith: not started; awaiting __aenter__; running the body; awaiting
 // __aexit__ after the body returned; awaiting __aexit__ after the body raised; finished.
 const _AW_START = 0, _AW_ENTER = 1, _AW_BODY = 2, _AW_EXIT = 3, _AW_EXIT_EXC = 4, _AW_DONE = 5;
+// (awaiting an `__aenter__`'s wait form: the body then gets `null`)
+const _AW_ENTER_WAIT = 6;
 // How it is resumed: next(), throw(), return().
 const _NEXT = 0, _THROW = 1, _RETURN = 2;
 
@@ -229,8 +231,18 @@ export const _plain_form: unique symbol = Symbol("asyncio.plain_form");
 /** @internal What a {@linkcode _plain_form} returns when the work would suspend. */
 export const _WOULD_SUSPEND: unique symbol = Symbol("asyncio.would_suspend");
 
+/**
+ * @internal Set on an `__aenter__` generator method that has a {@linkcode _plain_form}, when what it
+ * does once that says {@linkcode _WOULD_SUSPEND} is to await another coroutine and return `null`
+ * (the locks' `__aenter__`: `yield* this.acquire(); return null`): {@linkcode async_with} then
+ * awaits the coroutine this returns (`this.acquire()`) and gives the body `null`, instead of
+ * driving the `__aenter__` generator that would await it (one generator fewer per waiter).
+ */
+export const _wait_form: unique symbol = Symbol("asyncio.wait_form");
+
 type _CmMethod = ((this: unknown, ...args: unknown[]) => unknown) & {
   [_plain_form]?: (this: unknown, ...args: unknown[]) => unknown;
+  [_wait_form]?: (this: unknown) => unknown;
 };
 
 /** @internal Gives `method` (a generator method) its plain form; see _plain_form. */
@@ -239,6 +251,14 @@ export function _set_plain_form(
   plain: (this: never, ...args: never[]) => unknown,
 ): void {
   (method as unknown as _CmMethod)[_plain_form] = plain as _CmMethod;
+}
+
+/** @internal Gives an `__aenter__` method its wait form; see {@linkcode _wait_form}. */
+export function _set_wait_form(
+  method: (...args: never[]) => Generator<unknown, unknown, unknown>,
+  wait: (this: never) => unknown,
+): void {
+  (method as unknown as _CmMethod)[_wait_form] = wait as (this: unknown) => unknown;
 }
 
 /**
@@ -356,8 +376,14 @@ class _AsyncWith<T, R> {
         const done = this._begin_body(value as T);
         if (done !== null) return done;
       } else {
-        this._delegate(aenter.call(cm));
-        this._phase = _AW_ENTER;
+        const wait = aenter[_wait_form];
+        if (wait !== undefined) {
+          this._delegate(wait.call(cm));
+          this._phase = _AW_ENTER_WAIT;
+        } else {
+          this._delegate(aenter.call(cm));
+          this._phase = _AW_ENTER;
+        }
       }
     }
     while (true) {
@@ -402,6 +428,8 @@ class _AsyncWith<T, R> {
       arg = undefined;
       const done = phase === _AW_ENTER
         ? this._begin_body(value as T)
+        : phase === _AW_ENTER_WAIT
+        ? this._begin_body(null as T)
         : phase === _AW_BODY
         ? this._begin_exit(value as R)
         : phase === _AW_EXIT

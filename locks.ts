@@ -13,7 +13,7 @@ import { _LoopBoundMixin } from "./mixins.ts";
 import { BrokenBarrierError, CancelledError } from "./exceptions.ts";
 import { RuntimeError, ValueError } from "./stdlib/builtins.ts";
 import type { Future } from "./futures.ts";
-import { _set_plain_form, _WOULD_SUSPEND, async_with, type Coroutine } from "./coroutines.ts";
+import { _set_plain_form, _set_wait_form, _WOULD_SUSPEND, async_with, type Coroutine } from "./coroutines.ts";
 import { hex_id } from "./stdlib/_repr.ts";
 
 /** `<asyncio.locks.NAME object at 0x... [extra]>`, as CPython's reprs of the primitives. */
@@ -58,6 +58,9 @@ export abstract class _ContextManagerMixin extends _LoopBoundMixin {
 }
 _set_plain_form(_ContextManagerMixin.prototype.__aenter__, function (this: _ContextManagerMixin) {
   return this._try_acquire() ? null : _WOULD_SUSPEND;
+});
+_set_wait_form(_ContextManagerMixin.prototype.__aenter__, function (this: _ContextManagerMixin) {
+  return this.acquire();
 });
 _set_plain_form(_ContextManagerMixin.prototype.__aexit__, function (this: _ContextManagerMixin): void {
   this.release();

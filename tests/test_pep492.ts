@@ -19,7 +19,7 @@ import * as asyncio from "../mod.ts";
 import { BaseEventLoop } from "../base_events.ts";
 import { TestCase } from "./utils.ts";
 import { StopAsyncIteration } from "../stdlib/builtins.ts";
-import { _set_plain_form, _WOULD_SUSPEND } from "../coroutines.ts";
+import { _set_plain_form, _set_wait_form, _WOULD_SUSPEND } from "../coroutines.ts";
 
 describe("LockTests", () => {
   const tc = new TestCase();
@@ -250,14 +250,21 @@ describe("CoroutineTests", () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed % n;
     };
-    type Kinds = { enter: number; exit: number; body: number; inline: boolean; plain: boolean };
+    type Kinds = {
+      enter: number;
+      exit: number;
+      body: number;
+      inline: boolean;
+      plain: boolean;
+      wait: boolean;
+    };
     function make(kinds: Kinds, log: string[]) {
       const cm = {
-        *__aenter__(): Generator<unknown, string, unknown> {
+        *__aenter__(): Generator<unknown, string | null, unknown> {
           log.push("aenter");
           if (kinds.enter === 1) log.push(`aenter got ${yield "aenter yield"}`);
           if (kinds.enter === 2) throw "aenter raised";
-          return "v";
+          return kinds.wait ? null : "v";
         },
         *__aexit__(t: unknown, e: unknown): Generator<unknown, boolean, unknown> {
           log.push(`aexit ${t === null ? "None" : `${typeof t === "function" ? t.name : t} ${e}`}`);
@@ -275,8 +282,18 @@ describe("CoroutineTests", () => {
         _set_plain_form(cm.__aexit__, function (t: unknown, e: unknown) {
           return kinds.exit === 1 ? _WOULD_SUSPEND : cm.__aexit__(t, e).next().value;
         });
+        if (kinds.wait) {
+          // The wait form (the locks' acquire()): awaited instead of __aenter__ when that would
+          // suspend; what it returns is dropped, the body gets null (as __aenter__ returns then).
+          _set_wait_form(cm.__aenter__, function* (): Generator<unknown, string, unknown> {
+            log.push("aenter");
+            if (kinds.enter === 1) log.push(`aenter got ${yield "aenter yield"}`);
+            if (kinds.enter === 2) throw "aenter raised";
+            return "dropped";
+          });
+        }
       }
-      function* named(v: string): Generator<unknown, string, unknown> {
+      function* named(v: string | null): Generator<unknown, string, unknown> {
         try {
           log.push(`body ${v}`);
           if (kinds.body === 1) throw new RangeError("body raised");
@@ -297,7 +314,7 @@ describe("CoroutineTests", () => {
       }
       // A fresh closure each time (prepared and resumed through the prototype), or a named one.
       const body = kinds.inline
-        ? function* (v: string): Generator<unknown, string, unknown> {
+        ? function* (v: string | null): Generator<unknown, string, unknown> {
           return yield* named(v);
         }
         : named;
@@ -306,7 +323,14 @@ describe("CoroutineTests", () => {
     const ops = ["next", "next", "next", "throw", "return"] as const;
     let compared = 0;
     for (let n = 0; n < 3000; n++) {
-      const kinds = { enter: rnd(3), exit: rnd(4), body: rnd(4), inline: rnd(2) === 0, plain: rnd(2) === 0 };
+      const kinds = {
+        enter: rnd(3),
+        exit: rnd(4),
+        body: rnd(4),
+        inline: rnd(2) === 0,
+        plain: rnd(2) === 0,
+        wait: rnd(2) === 0,
+      };
       const script: [string, string][] = [];
       for (let k = rnd(9); k >= 0; k--) script.push([ops[rnd(ops.length)], `x${k}`]);
       const traces: string[][] = [];
