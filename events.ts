@@ -9,8 +9,7 @@
 import {
   _current_data,
   _holder_context,
-  _run_in,
-  _run_in_data,
+  _run_in_holder,
   Context,
   type ContextVar,
 } from "./stdlib/contextvars.ts";
@@ -189,9 +188,7 @@ export class Handle {
   /** @internal Runs the callback in its context; an exception goes to the loop's handler. */
   _run(): void {
     try {
-      const ctx = this._context;
-      if (ctx instanceof Context) _run_in(ctx, this._callback as AnyFn, this._args as unknown[]);
-      else _run_in_data(this, this._callback as AnyFn, this._args as unknown[]);
+      _run_in_holder(this, this._callback as AnyFn, this._args as unknown[]);
     } catch (exc) {
       _callback_failed(this, this._loop, this._callback, this._args ?? [], exc, this._source_traceback);
     }

@@ -21,7 +21,6 @@ import {
 import {
   _context_from_data,
   _current_data,
-  _run_in1,
   _run_in_data1,
   Context,
   type ContextVar,
@@ -463,8 +462,7 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
     this._callback0 = null;
     this._context0 = null;
     try {
-      if (ctx instanceof Context) _run_in1(ctx, callback, this);
-      else _run_in_data1(ctx, callback, this);
+      _run_in_data1(ctx, callback, this);
     } catch (exc) {
       // The report names the Handle the callback would have had.
       const handle = new Handle(callback as AnyFn, [this], this._loop, ctx as Context);

@@ -54,9 +54,7 @@ import {
 import {
   _current_data,
   _holder_context,
-  _run_in,
-  _run_in1,
-  _run_in_data,
+  _run_in_holder,
   _run_in_holder1,
   Context,
   type ContextVar,
@@ -335,10 +333,7 @@ export class Task<T = unknown> extends Future<T> {
     try {
       _register_eager_task(this);
       try {
-        const ctx = this._context;
-        const first_step = () => this.__step_run_and_handle_result(null);
-        if (ctx instanceof Context) ctx.run(first_step);
-        else _run_in_data(this, first_step, []);
+        _run_in_holder(this, () => this.__step_run_and_handle_result(null), []);
       } finally {
         _unregister_eager_task(this);
       }
@@ -506,11 +501,9 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     const fut = this._fut_waiter;
-    const ctx = this._context;
     if (fut !== null) {
       try {
-        if (ctx instanceof Context) _run_in1(ctx, task_wakeup_run, this);
-        else _run_in_holder1(this, task_wakeup_run, this);
+        _run_in_holder1(this, task_wakeup_run, this);
       } catch (e) {
         _callback_failed(this, this._loop, _task_wakeup, [fut], e, null);
       }
@@ -519,14 +512,8 @@ export class Task<T = unknown> extends Future<T> {
     const exc = this._step_exc;
     if (exc !== null) this._step_exc = null;
     try {
-      if (exc === null) {
-        if (ctx instanceof Context) _run_in1(ctx, task_step, this);
-        else _run_in_holder1(this, task_step, this);
-      } else if (ctx instanceof Context) {
-        _run_in(ctx, task_step, [this, exc]);
-      } else {
-        _run_in_data(this, task_step, [this, exc]);
-      }
+      if (exc === null) _run_in_holder1(this, task_step, this);
+      else _run_in_holder(this, task_step, [this, exc]);
     } catch (e) {
       _callback_failed(this, this._loop, task_step, [this], e, null);
     }

@@ -42,7 +42,7 @@ export class Context implements Iterable<ContextVar<unknown>> {
   _entered = false;
   /**
    * @internal While this context stands in for one kept as its variables (see
-   * {@linkcode _run_in_data}): what keeps them, where the Context made for it goes if one is asked
+   * {@linkcode _run_in_holder}): what keeps them, where the Context made for it goes if one is asked
    * for ({@linkcode _promote}).
    */
   _holder: _Holder | null = null;
@@ -139,6 +139,21 @@ function check_var(v: unknown): void {
 
 let _current: Context = new Context();
 
+/** `fn(...args)`, without spreading the few arguments callbacks usually have. */
+function _apply(fn: (...a: never[]) => unknown, args: readonly unknown[]): unknown {
+  const f = fn as (...a: unknown[]) => unknown;
+  switch (args.length) {
+    case 0:
+      return f();
+    case 1:
+      return f(args[0]);
+    case 2:
+      return f(args[0], args[1]);
+    default:
+      return f(...args);
+  }
+}
+
 /**
  * @internal `ctx.run(fn, ...args)` without the rest-parameter array: the event loop's hot path
  * (every callback runs in its context).
@@ -151,17 +166,7 @@ export function _run_in(ctx: Context, fn: (...a: never[]) => unknown, args: read
   ctx._entered = true;
   _current = ctx;
   try {
-    const f = fn as (...a: unknown[]) => unknown;
-    switch (args.length) {
-      case 0:
-        return f();
-      case 1:
-        return f(args[0]);
-      case 2:
-        return f(args[0], args[1]);
-      default:
-        return f(...args);
-    }
+    return _apply(fn, args);
   } finally {
     _current = ctx._prev as Context;
     ctx._prev = null;
@@ -287,36 +292,36 @@ export function _holder_context(holder: _Holder): Context {
 }
 
 /**
- * @internal Runs `fn(...args)` in a copy of the context whose variables are `holder._context`,
- * without making a Context object for it unless the callback needs one (most never look at
- * their context; see `_promote`).
+ * @internal Runs `fn(...args)` in `holder._context`: the Context itself if it is one, else a
+ * stand-in for the copy whose variables it holds (no Context object is made unless the callback
+ * needs one: see `_promote`). Handles and tasks run their callbacks and steps through this.
  */
-export function _run_in_data(
+export function _run_in_holder(
   holder: _Holder,
   fn: (...a: never[]) => unknown,
   args: readonly unknown[],
 ): void {
-  const ctx = _stand_in_enter(holder, holder._context as VarMap);
+  const held = holder._context;
+  if (held instanceof Context) {
+    _run_in(held, fn, args);
+    return;
+  }
+  const ctx = _stand_in_enter(holder, held);
   try {
-    const f = fn as (...a: unknown[]) => unknown;
-    switch (args.length) {
-      case 0:
-        f();
-        break;
-      case 1:
-        f(args[0]);
-        break;
-      default:
-        f(...args);
-    }
+    _apply(fn, args);
   } finally {
     _stand_in_exit(ctx);
   }
 }
 
-/** @internal `_run_in_data` with one argument (a task's step). */
+/** @internal `_run_in_holder` with one argument (a task's step). */
 export function _run_in_holder1<A>(holder: _Holder, fn: (a: A) => unknown, arg: A): void {
-  const ctx = _stand_in_enter(holder, holder._context as VarMap);
+  const held = holder._context;
+  if (held instanceof Context) {
+    _run_in1(held, fn, arg);
+    return;
+  }
+  const ctx = _stand_in_enter(holder, held);
   try {
     fn(arg);
   } finally {
@@ -325,15 +330,20 @@ export function _run_in_holder1<A>(holder: _Holder, fn: (a: A) => unknown, arg: 
 }
 
 /**
- * @internal `fn(arg)` in a copy of a context that holds `data` (a one-shot callback: the copy is
- * the scratch context unless it is in use, and what the callback sets is dropped with it).
+ * @internal `fn(arg)` in `context`, or in a copy of a context that holds the variables `context`
+ * (a one-shot callback: the copy is the scratch context unless it is in use, and what the callback
+ * sets is dropped with it).
  */
 export function _run_in_data1<A>(
-  data: ReadonlyMap<ContextVar<unknown>, unknown>,
+  context: Context | ReadonlyMap<ContextVar<unknown>, unknown>,
   fn: (a: A) => unknown,
   arg: A,
 ): void {
-  const ctx = _stand_in_enter(_NO_HOLDER, data);
+  if (context instanceof Context) {
+    _run_in1(context, fn, arg);
+    return;
+  }
+  const ctx = _stand_in_enter(_NO_HOLDER, context);
   try {
     fn(arg);
   } finally {
