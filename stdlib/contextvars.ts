@@ -155,10 +155,10 @@ function _apply(fn: (...a: never[]) => unknown, args: readonly unknown[]): unkno
 }
 
 /**
- * @internal `ctx.run(fn, ...args)` without the rest-parameter array: the event loop's hot path
- * (every callback runs in its context).
+ * `ctx.run(fn, ...args)` without the rest-parameter array: the event loop's hot path (every
+ * callback runs in its context, through `_run_in_holder`).
  */
-export function _run_in(ctx: Context, fn: (...a: never[]) => unknown, args: readonly unknown[]): unknown {
+function _run_in(ctx: Context, fn: (...a: never[]) => unknown, args: readonly unknown[]): unknown {
   if (ctx._entered) {
     throw new RuntimeError(`cannot enter context: ${repr(ctx)} is already entered`);
   }
@@ -174,8 +174,8 @@ export function _run_in(ctx: Context, fn: (...a: never[]) => unknown, args: read
   }
 }
 
-/** @internal {@linkcode _run_in} for a function of one argument (no arguments array). */
-export function _run_in1<A>(ctx: Context, fn: (a: A) => unknown, arg: A): unknown {
+/** `_run_in` for a function of one argument (no arguments array). */
+function _run_in1<A>(ctx: Context, fn: (a: A) => unknown, arg: A): unknown {
   if (ctx._entered) {
     throw new RuntimeError(`cannot enter context: ${repr(ctx)} is already entered`);
   }
