@@ -13,7 +13,15 @@ import { _LoopBoundMixin } from "./mixins.ts";
 import { BrokenBarrierError, CancelledError } from "./exceptions.ts";
 import { RuntimeError, ValueError } from "./stdlib/builtins.ts";
 import type { Future } from "./futures.ts";
-import { _set_plain_form, _set_wait_form, _WOULD_SUSPEND, async_with, type Coroutine } from "./coroutines.ts";
+import {
+  _GeneratorPrototype,
+  _is_coroutine,
+  _set_plain_form,
+  _set_wait_form,
+  _WOULD_SUSPEND,
+  async_with,
+  type Coroutine,
+} from "./coroutines.ts";
 import { hex_id } from "./stdlib/_repr.ts";
 
 /** `<asyncio.locks.NAME object at 0x... [extra]>`, as CPython's reprs of the primitives. */
@@ -113,8 +121,8 @@ export class Lock extends _ContextManagerMixin {
     return this.acquire === Lock.prototype.acquire && this._take_if_free();
   }
 
-  /** Takes the lock if that needs no waiting (free, and no waiter before us). */
-  private _take_if_free(): boolean {
+  /** @internal Takes the lock if that needs no waiting (free, and no waiter before us). */
+  _take_if_free(): boolean {
     if (!this._locked && (this._waiters === null || _all_cancelled(this._waiters))) {
       this._locked = true;
       return true;
@@ -122,26 +130,12 @@ export class Lock extends _ContextManagerMixin {
     return false;
   }
 
-  /** Waits until the lock is free, then takes it; returns `true`. */
-  *acquire(): Coroutine<boolean> {
-    if (this._take_if_free()) return true;
-    if (this._waiters === null) this._waiters = new deque();
-    const fut = this._get_loop().create_future<boolean>();
-    this._waiters.append(fut);
-    try {
-      try {
-        yield* fut;
-      } finally {
-        this._waiters.remove(fut);
-      }
-    } catch (e) {
-      if (e instanceof CancelledError) {
-        if (!this._locked) this._wake_up_first();
-      }
-      throw e;
-    }
-    this._locked = true;
-    return true;
+  /**
+   * Waits until the lock is free, then takes it; returns `true`. (A coroutine object written by
+   * hand, `_LockAcquire`, which shows the generator it stands for.)
+   */
+  acquire(): Coroutine<boolean> {
+    return new _LockAcquire(this) as unknown as Coroutine<boolean>;
   }
 
   /** Frees the lock and wakes the first waiter; `RuntimeError` if it is not held. */
@@ -154,8 +148,8 @@ export class Lock extends _ContextManagerMixin {
     }
   }
 
-  /** Wakes the first waiter, if any. */
-  private _wake_up_first(): void {
+  /** @internal Wakes the first waiter, if any. */
+  _wake_up_first(): void {
     if (!this._waiters || this._waiters.length === 0) return;
     const fut = this._waiters.peekleft();
     if (!fut.done()) fut.set_result(true);
@@ -207,17 +201,12 @@ export class Event extends _LoopBoundMixin {
     this._value = false;
   }
 
-  /** Waits until the flag is set; returns `true`. */
-  *wait(): Coroutine<boolean> {
-    if (this._value) return true;
-    const fut = this._get_loop().create_future<boolean>();
-    this._waiters.append(fut);
-    try {
-      yield* fut;
-      return true;
-    } finally {
-      this._waiters.remove(fut);
-    }
+  /**
+   * Waits until the flag is set; returns `true`. (A coroutine object written by hand,
+   * `_EventWait`, which shows the generator it stands for.)
+   */
+  wait(): Coroutine<boolean> {
+    return new _EventWait(this) as unknown as Coroutine<boolean>;
   }
 }
 
@@ -398,37 +387,19 @@ export class Semaphore extends _ContextManagerMixin {
     return this.acquire === Semaphore.prototype.acquire && this._take_if_free();
   }
 
-  /** Takes a permit if that needs no waiting. */
-  private _take_if_free(): boolean {
+  /** @internal Takes a permit if that needs no waiting. */
+  _take_if_free(): boolean {
     if (this.locked()) return false;
     this._value -= 1;
     return true;
   }
 
-  /** Takes a permit, waiting for one if needed; returns `true`. */
-  *acquire(): Coroutine<boolean> {
-    if (this._take_if_free()) return true;
-    if (this._waiters === null) this._waiters = new deque();
-    const fut = this._get_loop().create_future<boolean>();
-    this._waiters.append(fut);
-    try {
-      try {
-        yield* fut;
-      } finally {
-        this._waiters.remove(fut);
-      }
-    } catch (e) {
-      if (e instanceof CancelledError && fut.done() && !fut.cancelled()) {
-        // Woken and then cancelled: give the permit back.
-        this._value += 1;
-      }
-      throw e;
-    } finally {
-      while (this._value > 0) {
-        if (!this._wake_up_next()) break;
-      }
-    }
-    return true;
+  /**
+   * Takes a permit, waiting for one if needed; returns `true`. (A coroutine object written by
+   * hand, `_SemaphoreAcquire`, which shows the generator it stands for.)
+   */
+  acquire(): Coroutine<boolean> {
+    return new _SemaphoreAcquire(this) as unknown as Coroutine<boolean>;
   }
 
   /** Gives a permit back and wakes the next waiter. */
@@ -437,8 +408,8 @@ export class Semaphore extends _ContextManagerMixin {
     this._wake_up_next();
   }
 
-  /** Wakes the next waiter; `false` if there was none. */
-  private _wake_up_next(): boolean {
+  /** @internal Wakes the next waiter; `false` if there was none. */
+  _wake_up_next(): boolean {
     const waiters = this._waiters;
     if (!waiters || waiters.length === 0) return false;
     for (let i = 0; i < waiters.length; i++) {
@@ -469,6 +440,264 @@ export class BoundedSemaphore extends Semaphore {
     if (this._value >= this._bound_value) throw new ValueError("BoundedSemaphore released too many times");
     super.release();
   }
+}
+
+// How a _WaitCoro is resumed, and where it is.
+const _W_NEXT = 0, _W_THROW = 1, _W_RETURN = 2;
+const _W_START = 0, _W_WAITING = 1, _W_DONE = 2;
+
+/**
+ * @internal A coroutine object written by hand for a wait on one future: `Lock.acquire()`,
+ * `Semaphore.acquire()` and `Event.wait()` return one. Each subclass shows, above it, the
+ * generator method it stands for, which has this shape:
+ *
+ * ```ts ignore
+ * function* wait() {
+ *   const fut = begin();     // null: no need to wait
+ *   if (fut === null) return true;
+ *   // the subclass's try/catch/finally around:
+ *   yield* fut;
+ *   ...
+ * }
+ * ```
+ *
+ * It is resumed as that generator is, and `yield* fut` is delegated as the language does (the
+ * future's own `next`/`throw`/`return`), so a task cannot tell the difference; `_end` is the
+ * code after the `yield*` (the catch and finally blocks included), told how the `yield*` ended.
+ * The reason is memory: with many tasks waiting (a semaphore over 100k tasks) the generator and
+ * its register file were ~270 bytes per waiter, this object is ~40 (the waits run the same code
+ * otherwise). Its prototype chain is the generators' (`iscoroutine()` holds). What it does not
+ * copy: a generator refuses to be resumed from inside its own body ("already running"), which
+ * cannot happen here, as nothing it runs calls back into it.
+ */
+abstract class _WaitCoro {
+  private _phase = _W_START;
+  private _fut: Future<boolean> | null = null;
+
+  /** Does what comes before the `yield*`: the future to wait on, or `null` if none is needed. */
+  protected abstract _begin(): Future<boolean> | null;
+
+  /**
+   * The code after the `yield*`, which ended by `mode`: `_W_NEXT` (the future's result is
+   * `value`), `_W_THROW` (`value` raised), `_W_RETURN` (the coroutine is closed with `value`:
+   * the finally blocks run). Returns what the coroutine returns, or throws.
+   */
+  protected abstract _end(fut: Future<boolean>, mode: number, value: unknown): unknown;
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(value?: unknown): IteratorResult<unknown, boolean> {
+    return this._resume(_W_NEXT, value);
+  }
+
+  throw(e: unknown): IteratorResult<unknown, boolean> {
+    return this._resume(_W_THROW, e);
+  }
+
+  return(value: unknown): IteratorResult<unknown, boolean> {
+    return this._resume(_W_RETURN, value);
+  }
+
+  private _resume(mode: number, arg: unknown): IteratorResult<unknown, boolean> {
+    const phase = this._phase;
+    if (phase === _W_START) {
+      // A generator that has not started finishes on throw() or return() without running.
+      this._phase = _W_DONE;
+      if (mode === _W_THROW) throw arg;
+      if (mode === _W_RETURN) return { value: arg as boolean, done: true };
+      const fut = this._begin();
+      if (fut === null) return { value: true, done: true };
+      this._fut = fut;
+      this._phase = _W_WAITING;
+      mode = _W_NEXT;
+      arg = undefined;
+    } else if (phase === _W_DONE) {
+      if (mode === _W_THROW) throw arg;
+      return { value: (mode === _W_RETURN ? arg : undefined) as boolean, done: true };
+    }
+    const fut = this._fut!;
+    let r: IteratorResult<unknown>;
+    try {
+      r = mode === _W_NEXT ? fut.next() : mode === _W_THROW ? fut.throw(arg) : fut.return(arg as boolean);
+    } catch (e) {
+      this._phase = _W_DONE;
+      this._fut = null;
+      this._end(fut, _W_THROW, e);
+      throw e; // (_end rethrows it; this is for the type checker)
+    }
+    if (!r.done) return r;
+    this._phase = _W_DONE;
+    this._fut = null;
+    return { value: this._end(fut, mode, mode === _W_RETURN ? arg : r.value) as boolean, done: true };
+  }
+}
+Object.setPrototypeOf(_WaitCoro.prototype, _GeneratorPrototype);
+
+/**
+ * @internal What `Lock.acquire()` returns; it stands for:
+ *
+ * ```ts ignore
+ * *acquire() {
+ *   if (this._take_if_free()) return true;
+ *   if (this._waiters === null) this._waiters = new deque();
+ *   const fut = this._get_loop().create_future();
+ *   this._waiters.append(fut);
+ *   try {
+ *     try {
+ *       yield* fut;
+ *     } finally {
+ *       this._waiters.remove(fut);
+ *     }
+ *   } catch (e) {
+ *     // Cancelled: if the lock is free, the next waiter may take it.
+ *     if (e instanceof CancelledError && !this._locked) this._wake_up_first();
+ *     throw e;
+ *   }
+ *   this._locked = true;
+ *   return true;
+ * }
+ * ```
+ */
+class _LockAcquire extends _WaitCoro {
+  constructor(private readonly _lock: Lock) {
+    super();
+  }
+
+  /** The name reprs show. */
+  get __qualname__(): string {
+    return "Lock.acquire";
+  }
+
+  protected _begin(): Future<boolean> | null {
+    const lock = this._lock;
+    if (lock._take_if_free()) return null;
+    if (lock._waiters === null) lock._waiters = new deque();
+    const fut = lock._get_loop().create_future<boolean>();
+    lock._waiters.append(fut);
+    return fut;
+  }
+
+  protected _end(fut: Future<boolean>, mode: number, value: unknown): unknown {
+    const lock = this._lock;
+    lock._waiters!.remove(fut);
+    if (mode === _W_THROW) {
+      if (value instanceof CancelledError && !lock._locked) lock._wake_up_first();
+      throw value;
+    }
+    if (mode === _W_RETURN) return value;
+    lock._locked = true;
+    return true;
+  }
+}
+
+/**
+ * @internal What `Semaphore.acquire()` returns; it stands for:
+ *
+ * ```ts ignore
+ * *acquire() {
+ *   if (this._take_if_free()) return true;
+ *   if (this._waiters === null) this._waiters = new deque();
+ *   const fut = this._get_loop().create_future();
+ *   this._waiters.append(fut);
+ *   try {
+ *     try {
+ *       yield* fut;
+ *     } finally {
+ *       this._waiters.remove(fut);
+ *     }
+ *   } catch (e) {
+ *     // Woken and then cancelled: the permit it was given goes back.
+ *     if (e instanceof CancelledError && fut.done() && !fut.cancelled()) this._value += 1;
+ *     throw e;
+ *   } finally {
+ *     while (this._value > 0) if (!this._wake_up_next()) break;
+ *   }
+ *   return true;
+ * }
+ * ```
+ */
+class _SemaphoreAcquire extends _WaitCoro {
+  constructor(private readonly _sem: Semaphore) {
+    super();
+  }
+
+  /** The name reprs show. */
+  get __qualname__(): string {
+    return "Semaphore.acquire";
+  }
+
+  protected _begin(): Future<boolean> | null {
+    const sem = this._sem;
+    if (sem._take_if_free()) return null;
+    if (sem._waiters === null) sem._waiters = new deque();
+    const fut = sem._get_loop().create_future<boolean>();
+    sem._waiters.append(fut);
+    return fut;
+  }
+
+  protected _end(fut: Future<boolean>, mode: number, value: unknown): unknown {
+    const sem = this._sem;
+    try {
+      sem._waiters!.remove(fut);
+      if (mode === _W_THROW && value instanceof CancelledError && fut.done() && !fut.cancelled()) {
+        sem._value += 1;
+      }
+    } finally {
+      while (sem._value > 0) {
+        if (!sem._wake_up_next()) break;
+      }
+    }
+    if (mode === _W_THROW) throw value;
+    return mode === _W_RETURN ? value : true;
+  }
+}
+
+/**
+ * @internal What `Event.wait()` returns; it stands for:
+ *
+ * ```ts ignore
+ * *wait() {
+ *   if (this._value) return true;
+ *   const fut = this._get_loop().create_future();
+ *   this._waiters.append(fut);
+ *   try {
+ *     yield* fut;
+ *     return true;
+ *   } finally {
+ *     this._waiters.remove(fut);
+ *   }
+ * }
+ * ```
+ */
+class _EventWait extends _WaitCoro {
+  constructor(private readonly _event: Event) {
+    super();
+  }
+
+  /** The name reprs show. */
+  get __qualname__(): string {
+    return "Event.wait";
+  }
+
+  protected _begin(): Future<boolean> | null {
+    const event = this._event;
+    if (event._value) return null;
+    const fut = event._get_loop().create_future<boolean>();
+    event._waiters.append(fut);
+    return fut;
+  }
+
+  protected _end(fut: Future<boolean>, mode: number, value: unknown): unknown {
+    this._event._waiters.remove(fut);
+    if (mode === _W_THROW) throw value;
+    return mode === _W_RETURN ? value : true;
+  }
+}
+
+for (const method of [Lock.prototype.acquire, Semaphore.prototype.acquire, Event.prototype.wait]) {
+  (method as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
 }
 
 /** Python's `_BarrierState`. */

@@ -1371,3 +1371,177 @@ describe("BarrierTests", () => {
     assert.equal(barrier.n_waiting, 0);
   });
 });
+
+// Not in CPython: Lock.acquire(), Semaphore.acquire() and Event.wait() return coroutine objects
+// written by hand (_WaitCoro in locks.ts) that must do what the generators they stand for do.
+// Those generators are written out below as overrides; seeded random scripts resume the
+// coroutine (next, throw, return) and act on the primitive between resumptions (release or set,
+// cancel a waiter, a second waiter), and the traces (what each call returned or raised, and the
+// primitive's state after it) must be the same for the port and the reference.
+describe("HandMadeWaits", () => {
+  class RefLock extends asyncio.Lock {
+    override *acquire(): asyncio.Coroutine<boolean> {
+      if (this._take_if_free()) return true;
+      if (this._waiters === null) this._waiters = new deque();
+      const fut = this._get_loop().create_future<boolean>();
+      this._waiters.append(fut);
+      try {
+        try {
+          yield* fut;
+        } finally {
+          this._waiters.remove(fut);
+        }
+      } catch (e) {
+        if (e instanceof asyncio.CancelledError && !this._locked) this._wake_up_first();
+        throw e;
+      }
+      this._locked = true;
+      return true;
+    }
+  }
+  class RefSemaphore extends asyncio.Semaphore {
+    override *acquire(): asyncio.Coroutine<boolean> {
+      if (this._take_if_free()) return true;
+      if (this._waiters === null) this._waiters = new deque();
+      const fut = this._get_loop().create_future<boolean>();
+      this._waiters.append(fut);
+      try {
+        try {
+          yield* fut;
+        } finally {
+          this._waiters.remove(fut);
+        }
+      } catch (e) {
+        if (e instanceof asyncio.CancelledError && fut.done() && !fut.cancelled()) this._value += 1;
+        throw e;
+      } finally {
+        while (this._value > 0) {
+          if (!this._wake_up_next()) break;
+        }
+      }
+      return true;
+    }
+  }
+  class RefEvent extends asyncio.Event {
+    override *wait(): asyncio.Coroutine<boolean> {
+      if (this._value) return true;
+      const fut = this._get_loop().create_future<boolean>();
+      this._waiters.append(fut);
+      try {
+        yield* fut;
+        return true;
+      } finally {
+        this._waiters.remove(fut);
+      }
+    }
+  }
+  type Prim = asyncio.Lock | asyncio.Semaphore | asyncio.Event;
+  const fut_state = (f: asyncio.Future<boolean>) => f.cancelled() ? "C" : f.done() ? `R${f.result()}` : "P";
+  function state(p: Prim): string {
+    const waiters = p._waiters === null ? "-" : Array.from(p._waiters, fut_state).join("");
+    if (p instanceof asyncio.Lock) return `locked=${p.locked()} waiters=${waiters}`;
+    if (p instanceof asyncio.Semaphore) return `value=${p._value} waiters=${waiters}`;
+    return `set=${p.is_set()} waiters=${waiters}`;
+  }
+  const show = (v: unknown) => v instanceof asyncio.Future ? "<future>" : String(v);
+
+  test("test_waits_match_their_generators", async () => {
+    let seed = 4242;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return (seed >>> 16) % n;
+    };
+    const ops = [
+      "next",
+      "next",
+      "throw CancelledError",
+      "throw Error",
+      "return",
+      "free",
+      "cancel waiter",
+      "second waiter",
+    ];
+    let compared = 0;
+    await asyncio.run(function* () {
+      for (let n = 0; n < 3000; n++) {
+        const kind = rnd(3);
+        const initially = rnd(3);
+        const script: string[] = [];
+        for (let k = rnd(8); k >= 0; k--) script.push(ops[rnd(ops.length)]);
+        const traces: string[][] = [];
+        for (const ref of [false, true]) {
+          const log: string[] = [];
+          let p: Prim;
+          if (kind === 0) {
+            p = ref ? new RefLock() : new asyncio.Lock();
+            if (initially > 0) p._locked = true;
+          } else if (kind === 1) {
+            p = ref
+              ? new RefSemaphore(initially === 0 ? 1 : 0)
+              : new asyncio.Semaphore(initially === 0 ? 1 : 0);
+          } else {
+            p = ref ? new RefEvent() : new asyncio.Event();
+            if (initially === 0) p.set();
+          }
+          const wait = (): asyncio.Coroutine<boolean> => p instanceof asyncio.Event ? p.wait() : p.acquire();
+          const coro = wait();
+          const others: asyncio.Coroutine<boolean>[] = [];
+          for (const op of script) {
+            let out: string;
+            try {
+              if (op === "free") {
+                if (p instanceof asyncio.Event) p.set();
+                else if (p instanceof asyncio.Semaphore) p.release();
+                else if (p.locked()) p.release();
+                out = "done";
+              } else if (op === "cancel waiter") {
+                const w = p._waiters;
+                const fut = w === null ? undefined : Array.from(w).find((f) => !f.done());
+                out = fut === undefined ? "none" : String(fut.cancel());
+              } else if (op === "second waiter") {
+                const other = wait();
+                others.push(other);
+                out = show(other.next().value);
+              } else {
+                const r = op === "next"
+                  ? coro.next(`x${compared}`)
+                  : op === "return"
+                  ? coro.return(false)
+                  : coro.throw(op === "throw Error" ? new Error("boom") : new asyncio.CancelledError("stop"));
+                out = `${show(r.value)} ${r.done}`;
+              }
+            } catch (e) {
+              out = `raised ${(e as Error).constructor.name}: ${(e as Error).message}`;
+            }
+            log.push(`${op} -> ${out} | ${state(p)}`);
+          }
+          for (const other of others) other.return(false);
+          coro.return(false);
+          log.push(`closed | ${state(p)}`);
+          traces.push(log);
+        }
+        assert.deepEqual(traces[0], traces[1], JSON.stringify({ kind, initially, script }));
+        compared += traces[0].length;
+      }
+    }());
+    assert.ok(compared > 10000);
+  });
+
+  test("test_waits_are_coroutines", async () => {
+    await asyncio.run(function* () {
+      const lock = new asyncio.Lock();
+      const sem = new asyncio.Semaphore(0);
+      const ev = new asyncio.Event();
+      for (const coro of [lock.acquire(), sem.acquire(), ev.wait()]) {
+        assert.ok(asyncio.iscoroutine(coro));
+        coro.return(false);
+      }
+      const task = asyncio.create_task(sem.acquire());
+      assert.match(repr(task), /coro=<Semaphore\.acquire\(\) running/);
+      yield* asyncio.sleep(0);
+      task.cancel();
+      yield* assertRaises(asyncio.CancelledError, () => task);
+      assert.equal(sem._waiters!.length, 0);
+    }());
+  });
+});
