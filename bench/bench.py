@@ -1,5 +1,6 @@
 """CPython twins of bench/workloads.ts: the same workloads, the same sizes, the same output
-(one JSON line per workload, the best of --repeat runs)."""
+(one JSON line per workload, the best of --repeat runs, default 3, after --warmup untimed runs,
+default 1)."""
 import asyncio
 import json
 import sys
@@ -315,10 +316,13 @@ def main():
         import uvloop
         RUN = uvloop.run
     repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else 3
+    warmup = int(args[args.index("--warmup") + 1]) if "--warmup" in args else 1
     only = args[args.index("--only") + 1].split(",") if "--only" in args else None
     for name, ops, fn in WORKLOADS:
         if only and name not in only:
             continue
+        for _ in range(warmup):
+            timed(fn)
         best = min(timed(fn) for _ in range(repeat))
         print(json.dumps({"name": name, "seconds": best, "ops_per_sec": ops / best}), flush=True)
 

@@ -8,7 +8,10 @@
  * (`bench/npm_peers.mjs`: async-mutex, p-limit), installed for the run into `.tools/bench-peers/`,
  * and compare them to the port on the same runtime (a ratio above 1 means the package is faster).
  *
- * Options: `--repeat N` (best of N, default 3), `--only a,b`, `--no-node`, `--no-npm-peers`.
+ * Every runtime runs each workload `--warmup N` times untimed (default 1: V8 compiles the hot
+ * paths and sizes its heap on the first run, CPython's figures hardly move), then keeps the best
+ * of `--repeat N` timed runs (default 3). Other options: `--only a,b`, `--no-node`,
+ * `--no-npm-peers`.
  *
  * @module
  */
@@ -16,6 +19,8 @@
 const root = new URL("..", import.meta.url).pathname;
 const args = Deno.args;
 const repeat = args.includes("--repeat") ? args[args.indexOf("--repeat") + 1] : "3";
+const warmup = args.includes("--warmup") ? args[args.indexOf("--warmup") + 1] : "1";
+const timing = ["--repeat", repeat, "--warmup", warmup];
 const only = args.includes("--only") ? ["--only", args[args.indexOf("--only") + 1]] : [];
 
 interface Result {
@@ -62,14 +67,14 @@ const py_version = new TextDecoder().decode(
   (await new Deno.Command(python, { args: ["--version"], stdout: "piped" }).output()).stdout,
 ).trim();
 console.error(`running CPython (${py_version}) ...`);
-const py = await run(python, ["bench/bench.py", "--repeat", repeat, ...only]);
+const py = await run(python, ["bench/bench.py", ...timing, ...only]);
 console.error("running Deno ...");
-const deno = await run(Deno.execPath(), ["run", "-A", "bench/run.ts", "--repeat", repeat, ...only]);
+const deno = await run(Deno.execPath(), ["run", "-A", "bench/run.ts", ...timing, ...only]);
 let node: Map<string, Result> | null = null;
 if (!args.includes("--no-node")) {
   console.error("building the npm package and running Node ...");
   await run(Deno.execPath(), ["run", "-A", "scripts/build_npm.ts", "--no-test"]);
-  node = await run("node", ["npm/esm/bench/run.js", "--repeat", repeat, ...only]);
+  node = await run("node", ["npm/esm/bench/run.js", ...timing, ...only]);
 }
 
 // The npm packages that do the jobs of issue 4's primitives (bench/npm_peers.mjs), installed into
@@ -98,7 +103,7 @@ if (!args.includes("--no-npm-peers")) {
       stderr: "inherit",
     }).output();
     if (!npm.success) throw new Error("npm install failed");
-    const peer_args = ["--repeat", repeat, ...only];
+    const peer_args = [...timing, ...only];
     peers_deno = await run(Deno.execPath(), [
       "run",
       "-A",

@@ -15,6 +15,7 @@ import pLimit from "p-limit";
 
 const args = globalThis.Deno?.args ?? globalThis.process.argv.slice(2);
 const repeat = Number(args[args.indexOf("--repeat") + 1]) || 3;
+const warmup = args.includes("--warmup") ? Number(args[args.indexOf("--warmup") + 1]) : 1;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : null;
 
 const N_TASKS = 100_000;
@@ -76,6 +77,7 @@ const workloads = [
 
 for (const w of workloads) {
   if (only && !only.some((o) => w.name.endsWith(`__${o}`) || w.name === o)) continue;
+  for (let i = 0; i < warmup; i++) await w.run();
   let best = Infinity;
   for (let i = 0; i < repeat; i++) best = Math.min(best, await w.run());
   console.log(JSON.stringify({ name: w.name, seconds: best, ops_per_sec: w.ops / best }));
