@@ -7,11 +7,15 @@
  * those two in place, this file follows CPython's line for line. As in CPython, `add_reader()`
  * and friends take a socket or its number.
  *
- * Not ported: datagram transports (the hosts' UDP is not emulated by `stdlib/socket.ts`), the
- * self-pipe (the loop is woken through the selector), `sendmsg` (there is no scatter write).
- * `_write_send` is kept by name but, like CPython's `_write_sendmsg`, sends buffered chunks until
- * the socket would block, not one chunk per readiness (each `send()` of the emulated socket is a
- * cheap copy, and this saves a loop iteration per chunk).
+ * Not ported: the self-pipe (the loop is woken through the selector), `sendmsg` (there is no
+ * scatter write). `_write_send` is kept by name but, like CPython's `_write_sendmsg`, sends
+ * buffered chunks until the socket would block, not one chunk per readiness (each `send()` of the
+ * emulated socket is cheap, and this saves a loop iteration per chunk).
+ *
+ * As in CPython 3.12 and later, the socket transport's `write()` keeps what it could not send at
+ * once as the caller gave it, without a copy (CPython keeps a `memoryview` of a `bytearray`), so
+ * an array written must not be changed until `drain()` returns; what `send()` takes at once is
+ * copied by the socket, as a kernel would. (The datagram transport copies, as CPython's does.)
  *
  * @module
  */
@@ -1203,7 +1207,10 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     else this.close();
   }
 
-  /** Writes `data`: sent now if it can be, else buffered (the protocol is paused past the high-water mark). */
+  /**
+   * Writes `data`: sent now if it can be (copied by the socket), else kept as it is until it can be
+   * (the array must not change until then: `drain()`), the protocol paused past the high-water mark.
+   */
   override write(data: Uint8Array): void {
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(
@@ -1237,8 +1244,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
       data = data.subarray(n);
       this._loop!._add_writer(this._sock_fd, this._write_ready!);
     }
-    // The caller may reuse its array: keep a copy, as bytes are immutable in Python.
-    this._buffer.push(data.slice());
+    this._buffer.push(data);
     this._buffer_size += data.length;
     this._maybe_pause_protocol();
   }
@@ -1253,7 +1259,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     try {
       while (this._buffer.length) {
         const buffer = this._buffer[0];
-        // The buffer holds the transport's own copies: hand them over.
+        // Handed over without a copy: a buffered array is not to be changed until drained.
         const n = this._sock!._send_nb(buffer, true);
         this._buffer_size -= n;
         if (n !== buffer.length) {
@@ -1304,7 +1310,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     }
     for (const data of list) {
       if (data.length) {
-        this._buffer.push(data.slice());
+        this._buffer.push(data);
         this._buffer_size += data.length;
       }
     }

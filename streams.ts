@@ -377,7 +377,11 @@ export class StreamWriter {
     return this._transport;
   }
 
-  /** Writes `data` (buffered; call `drain()` to wait for room). */
+  /**
+   * Writes `data` (buffered; call `drain()` to wait for room). As in CPython 3.12 and later, what
+   * the socket cannot take at once is kept without a copy until it is sent: do not change an array
+   * after writing it.
+   */
   write(data: Uint8Array): void {
     this._transport.write(data);
   }
@@ -467,8 +471,10 @@ export class StreamWriter {
   }
 
   /**
-   * The writer as a web `WritableStream<Uint8Array>`: each chunk is written, then `drain()`ed;
-   * closing the stream closes the writer (and waits for it), aborting it aborts the transport.
+   * The writer as a web `WritableStream<Uint8Array>`: each chunk is written (a copy: a web stream's
+   * producer may reuse its array once the write settles, while the transport may still hold what
+   * it could not send), then `drain()`ed; closing the stream closes the writer (and waits for it),
+   * aborting it aborts the transport.
    */
   get writable(): WritableStream<Uint8Array> {
     // A Task is a thenable: the stream awaits it as a Promise.
@@ -478,7 +484,7 @@ export class StreamWriter {
     const writer = this;
     return new WritableStream<Uint8Array>({
       write(chunk) {
-        writer.write(chunk);
+        writer.write(chunk.slice());
         return run(writer.drain());
       },
       close() {

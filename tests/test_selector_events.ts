@@ -462,6 +462,22 @@ describe("SelectorSocketTransportTests", () => {
     });
   }
 
+  // Not in CPython as a test, but its behaviour since 3.12: what the socket could not take is kept
+  // as the caller's memory (CPython keeps a memoryview), not copied; writelines() likewise.
+  test("test_write_partial_keeps_the_callers_memory", () => {
+    const data = enc("data");
+    sock.send.return_value = 2;
+    const transport = socket_transport();
+    transport.write(data);
+    assert.equal(transport._buffer[0].buffer, data.buffer);
+    const more = [enc("more"), enc("data")];
+    transport.writelines(more); // which sends at once: "ta", then "mo" (2 bytes a send)
+    assert.equal(transport._buffer.length, 2);
+    assert.deepEqual(transport._buffer[0], enc("re"));
+    assert.equal(transport._buffer[0].buffer, more[0].buffer);
+    assert.equal(transport._buffer[1], more[1]);
+  });
+
   test("test_write_partial_none", () => {
     const data = enc("data");
     sock.send.return_value = 0;

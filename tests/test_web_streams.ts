@@ -64,4 +64,32 @@ describe("WebStreams", () => {
     server.close();
     await loop.run_until_complete(server.wait_closed());
   });
+
+  test("the WritableStream hands the transport a copy of each chunk", async () => {
+    // The transport keeps what the socket could not take without a copy (as CPython does), but a
+    // web stream's producer may reuse its array once a write settled: the WritableStream copies.
+    const loop = asyncio.new_event_loop();
+    tc.set_event_loop(loop);
+    const written: Uint8Array[] = [];
+    const transport = new class extends asyncio.Transport {
+      override write(data: Uint8Array): void {
+        written.push(data);
+      }
+      override is_closing(): boolean {
+        return false;
+      }
+    }();
+    const protocol = new asyncio.StreamReaderProtocol(null, null, loop);
+    const writer = new asyncio.StreamWriter(transport, protocol, null, loop);
+    const w = writer.writable.getWriter();
+    const chunk = new Uint8Array([1, 2, 3]);
+    const running = loop.run_until_complete(asyncio.sleep(0.01));
+    await w.write(chunk);
+    chunk.fill(9); // reused once the write settled
+    await running;
+    assert.equal(written.length, 1);
+    assert.deepEqual(written[0], new Uint8Array([1, 2, 3]));
+    assert.notEqual(written[0].buffer, chunk.buffer);
+    w.releaseLock();
+  });
 });
