@@ -239,22 +239,53 @@ function host_addr_to_py(family: number, a: { hostname: string; port: number } |
 }
 
 // The copies send() makes (the caller may reuse its array while the host writes): small ones are
-// cut from shared slabs, filled one after another and never written again where a copy was cut,
-// since allocating a small array costs microseconds; a slab is dropped once its copies are.
+// cut from shared slabs, one after another, since allocating a small array costs microseconds
+// (zeroed memory, new pages, external memory the garbage collector answers for). The host says
+// when it has written a copy; a slab all of whose copies were written is filled again from its
+// start (its memory stays warm and nothing is allocated), else a new one is taken once it is full
+// and it is dropped with its copies. `_copy_out` leaves the slab it cut from in `_copied_from`.
 const SLAB = 64 * 1024;
-let _slab = new Uint8Array(SLAB);
+
+/** A slab, and how many of the copies cut from it the host has not written yet. */
+interface _Slab {
+  buf: Uint8Array;
+  out: number;
+}
+
+let _slab: _Slab = { buf: new Uint8Array(SLAB), out: 0 };
 let _slab_off = 0;
+// A full slab whose copies have all been written since, kept to be filled again.
+let _spare: _Slab | null = null;
+let _copied_from: _Slab | null = null;
 
 function _copy_out(data: Uint8Array, n: number): Uint8Array {
-  if (n > SLAB / 4) return data.slice(0, n);
+  if (n > SLAB / 4) {
+    _copied_from = null;
+    return data.slice(0, n);
+  }
   if (SLAB - _slab_off < n) {
-    _slab = new Uint8Array(SLAB);
+    if (_slab.out !== 0) {
+      if (_spare !== null) {
+        _slab = _spare;
+        _spare = null;
+      } else {
+        _slab = { buf: new Uint8Array(SLAB), out: 0 };
+      }
+    }
     _slab_off = 0;
   }
-  const out = _slab.subarray(_slab_off, _slab_off + n);
+  const slab = _slab;
+  const out = slab.buf.subarray(_slab_off, _slab_off + n);
   out.set(n === data.length ? data : data.subarray(0, n));
   _slab_off += n;
+  slab.out++;
+  _copied_from = slab;
   return out;
+}
+
+/** The host wrote (or dropped) a copy cut from `slab`. */
+function _copy_written(slab: _Slab): void {
+  if (--slab.out === 0 && slab !== _slab) _spare = slab;
 }
 
 /** Python's `socket.socket`: a non-blocking stream socket over the host (see the module doc). */
@@ -954,9 +985,17 @@ export class socket {
     const room = this._sndbuf - this._wpending;
     if (room <= 0) return 0;
     const n = Math.min(room, data.length);
-    const chunk = owned ? (n === data.length ? data : data.subarray(0, n)) : _copy_out(data, n);
+    let slab: _Slab | null = null;
+    let chunk: Uint8Array;
+    if (owned) {
+      chunk = n === data.length ? data : data.subarray(0, n);
+    } else {
+      chunk = _copy_out(data, n);
+      slab = _copied_from;
+    }
     this._wpending += n;
     stream.write(chunk, (err) => {
+      if (slab !== null) _copy_written(slab);
       const was_full = this._wpending >= this._sndbuf;
       this._wpending -= n;
       if (err !== null && this._werr === null) {
