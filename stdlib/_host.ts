@@ -316,8 +316,15 @@ function deno_addr(a: Deno.Addr): HostAddr {
   return { path: (a as Deno.UnixAddr).path ?? "" };
 }
 
+// Reads fill a buffer one after another (see DenoStream._read). A connection starts with a small
+// one and takes buffers four times bigger, up to READ_SIZE, when a read fills the room it had
+// (more than a quarter of a buffer): a connection that exchanges small messages does not allocate
+// 256 KiB (allocating memory is what a read costs most here), a bulk transfer soon reads 256 KiB
+// at a time.
 const READ_SIZE = 256 * 1024;
-// The least room a read is given (a new buffer is taken below it).
+const FIRST_READ_SIZE = 16 * 1024;
+// The least room a read is given (a new buffer is taken below it): a quarter of the buffer, at
+// most 64 KiB.
 const MIN_READ = 64 * 1024;
 
 /**
@@ -344,7 +351,8 @@ class DenoStream implements HostStream {
   private _reading = false; // a read is in flight
   private _paused = false;
   private _closed = false;
-  private _buf = new Uint8Array(READ_SIZE);
+  private _size = FIRST_READ_SIZE;
+  private _buf: Uint8Array | null = null; // (made by the first read)
   private _off = 0;
   private _queue: [Uint8Array | null, (err: HostError | null) => void][] = [];
   private _writing = false;
@@ -379,8 +387,9 @@ class DenoStream implements HostStream {
   private _read(): void {
     if (this._reading || this._closed || this._paused) return;
     this._reading = true;
+    const buf = this._buf ??= new Uint8Array(this._size);
     const off = this._off;
-    this._conn.read(this._buf.subarray(off)).then(
+    this._conn.read(buf.subarray(off)).then(
       (n) => {
         this._reading = false;
         if (this._closed) return;
@@ -392,10 +401,12 @@ class DenoStream implements HostStream {
         // Reads fill the buffer one after another and each is handed over as a view (no copy, no
         // allocation: a 4 KiB array costs microseconds); the buffer is never written again where
         // a view was handed out, and a new one is taken when little room is left.
-        const chunk = this._buf.subarray(off, off + n);
+        const chunk = buf.subarray(off, off + n);
+        const size = this._size;
+        if (off + n === buf.length && n > size / 4 && size < READ_SIZE) this._size = size * 4;
         this._off = off + n;
-        if (READ_SIZE - this._off < MIN_READ) {
-          this._buf = new Uint8Array(READ_SIZE);
+        if (buf.length - this._off < Math.min(MIN_READ, this._size / 4)) {
+          this._buf = new Uint8Array(this._size);
           this._off = 0;
         }
         sink.on_data(chunk);
