@@ -311,22 +311,29 @@ export class StreamReaderProtocol extends FlowControlMixin {
 
 /**
  * CPython's `StreamWriter.__del__`: a writer collected while its transport is open closes the
- * transport and warns (`ResourceWarning`). The writer is gone by then, so its repr is the one it
- * had when it was made.
+ * transport and warns (`ResourceWarning`). The writer is gone by then: its repr is made from
+ * what it held (its class name, transport and reader), as it would be now, after the close.
  */
 const _unclosed_writers = new FinalizationRegistry<
-  { transport: Transport; loop: AbstractEventLoop; repr: string }
+  { name: string; transport: Transport; reader: StreamReader | null; loop: AbstractEventLoop }
 >(
-  ({ transport, loop, repr }) => {
+  ({ name, transport, reader, loop }) => {
     if (transport.is_closing()) return;
     if (loop.is_closed()) {
       _warn("loop is closed", "ResourceWarning");
     } else {
       transport.close();
-      _warn(`unclosed ${repr}`, "ResourceWarning");
+      _warn(`unclosed ${_writer_repr(name, transport, reader)}`, "ResourceWarning");
     }
   },
 );
+
+/** A StreamWriter's repr, from its class name, transport and reader. */
+function _writer_repr(name: string, transport: Transport, reader: StreamReader | null): string {
+  const info = [name, `transport=${repr(transport)}`];
+  if (reader !== null) info.push(`reader=${repr(reader)}`);
+  return `<${info.join(" ")}>`;
+}
 
 /** Python's `StreamWriter`: writes to a transport, with `drain()` for flow control. */
 export class StreamWriter {
@@ -357,14 +364,12 @@ export class StreamWriter {
     this._loop = loop;
     this._complete_fut = loop.create_future<null>();
     this._complete_fut.set_result(null);
-    _unclosed_writers.register(this, { transport, loop, repr: this.__repr__() });
+    _unclosed_writers.register(this, { name: this.constructor.name, transport, reader, loop });
   }
 
   /** Python's repr. */
   __repr__(): string {
-    const info = [this.constructor.name, `transport=${repr(this._transport)}`];
-    if (this._reader !== null) info.push(`reader=${repr(this._reader)}`);
-    return `<${info.join(" ")}>`;
+    return _writer_repr(this.constructor.name, this._transport, this._reader);
   }
 
   /** Python's repr. */
