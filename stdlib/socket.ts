@@ -243,25 +243,42 @@ function host_addr_to_py(family: number, a: { hostname: string; port: number } |
 // (zeroed memory, new pages, external memory the garbage collector answers for). The host says
 // when it has written a copy; a slab all of whose copies were written is filled again from its
 // start (its memory stays warm and nothing is allocated), else a new one is taken once it is full
-// and it is dropped with its copies. `_copy_out` leaves the slab it cut from in `_copied_from`.
+// and it is dropped with its copies. A larger copy takes a buffer of its own (of the next power
+// of two), kept once written for the next copy of that size (a few per size). `_copy_out` leaves
+// the slab or buffer it used in `_copied_from`.
 const SLAB = 64 * 1024;
+const BIG_COPY_MAX = 1024 * 1024;
+const BIG_FREE_MAX = 4;
 
-/** A slab, and how many of the copies cut from it the host has not written yet. */
+/** A slab (or a larger copy's buffer), and how many of its copies the host has not written yet. */
 interface _Slab {
   buf: Uint8Array;
   out: number;
+  big: boolean;
 }
 
-let _slab: _Slab = { buf: new Uint8Array(SLAB), out: 0 };
+let _slab: _Slab = { buf: new Uint8Array(SLAB), out: 0, big: false };
 let _slab_off = 0;
 // A full slab whose copies have all been written since, kept to be filled again.
 let _spare: _Slab | null = null;
+// Written larger copies' buffers, by size.
+const _big_free = new Map<number, _Slab[]>();
 let _copied_from: _Slab | null = null;
 
 function _copy_out(data: Uint8Array, n: number): Uint8Array {
+  const src = n === data.length ? data : data.subarray(0, n);
   if (n > SLAB / 4) {
-    _copied_from = null;
-    return data.slice(0, n);
+    if (n > BIG_COPY_MAX) {
+      _copied_from = null;
+      return src.slice();
+    }
+    const size = 2 ** Math.ceil(Math.log2(n));
+    const big = _big_free.get(size)?.pop() ?? { buf: new Uint8Array(size), out: 0, big: true };
+    big.out = 1;
+    _copied_from = big;
+    const out = big.buf.subarray(0, n);
+    out.set(src);
+    return out;
   }
   if (SLAB - _slab_off < n) {
     if (_slab.out !== 0) {
@@ -269,23 +286,31 @@ function _copy_out(data: Uint8Array, n: number): Uint8Array {
         _slab = _spare;
         _spare = null;
       } else {
-        _slab = { buf: new Uint8Array(SLAB), out: 0 };
+        _slab = { buf: new Uint8Array(SLAB), out: 0, big: false };
       }
     }
     _slab_off = 0;
   }
   const slab = _slab;
   const out = slab.buf.subarray(_slab_off, _slab_off + n);
-  out.set(n === data.length ? data : data.subarray(0, n));
+  out.set(src);
   _slab_off += n;
   slab.out++;
   _copied_from = slab;
   return out;
 }
 
-/** The host wrote (or dropped) a copy cut from `slab`. */
+/** The host wrote (or dropped) a copy made in `slab`. */
 function _copy_written(slab: _Slab): void {
-  if (--slab.out === 0 && slab !== _slab) _spare = slab;
+  if (--slab.out !== 0) return;
+  if (slab.big) {
+    const size = slab.buf.length;
+    let free = _big_free.get(size);
+    if (free === undefined) _big_free.set(size, free = []);
+    if (free.length < BIG_FREE_MAX) free.push(slab);
+  } else if (slab !== _slab) {
+    _spare = slab;
+  }
 }
 
 /** Python's `socket.socket`: a non-blocking stream socket over the host (see the module doc). */
