@@ -536,6 +536,18 @@ abstract class _WaitCoro {
 Object.setPrototypeOf(_WaitCoro.prototype, _GeneratorPrototype);
 
 /**
+ * What `Lock.acquire()` and `Semaphore.acquire()` do before they wait: take the lock or a permit if
+ * that needs no waiting (`null`), else queue a future to wait on.
+ */
+function _acquire_begin(prim: Lock | Semaphore): Future<boolean> | null {
+  if (prim._take_if_free()) return null;
+  if (prim._waiters === null) prim._waiters = new deque();
+  const fut = prim._get_loop().create_future<boolean>();
+  prim._waiters.append(fut);
+  return fut;
+}
+
+/**
  * @internal What `Lock.acquire()` returns; it stands for:
  *
  * ```ts ignore
@@ -571,12 +583,7 @@ class _LockAcquire extends _WaitCoro {
   }
 
   protected _begin(): Future<boolean> | null {
-    const lock = this._lock;
-    if (lock._take_if_free()) return null;
-    if (lock._waiters === null) lock._waiters = new deque();
-    const fut = lock._get_loop().create_future<boolean>();
-    lock._waiters.append(fut);
-    return fut;
+    return _acquire_begin(this._lock);
   }
 
   protected _end(fut: Future<boolean>, mode: number, value: unknown): unknown {
@@ -629,12 +636,7 @@ class _SemaphoreAcquire extends _WaitCoro {
   }
 
   protected _begin(): Future<boolean> | null {
-    const sem = this._sem;
-    if (sem._take_if_free()) return null;
-    if (sem._waiters === null) sem._waiters = new deque();
-    const fut = sem._get_loop().create_future<boolean>();
-    sem._waiters.append(fut);
-    return fut;
+    return _acquire_begin(this._sem);
   }
 
   protected _end(fut: Future<boolean>, mode: number, value: unknown): unknown {
