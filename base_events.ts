@@ -1416,9 +1416,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * more than {@linkcode IO_BUSY_MS}, it yields to the host after {@linkcode IO_BUDGET_MS} of
    * ready work, so a completion is handled promptly even while a task spins on `sleep(0)`.
    * Otherwise it runs ready work for {@linkcode RUN_BUDGET_MS} between hops, which keeps
-   * loop-bound work fast and costs request/response traffic (which idles often) no hops. (The
-   * loop does not ask after an iteration that handled I/O events the host had just delivered: the
-   * next one runs what they woke first; see `_run_forever_loop`.)
+   * loop-bound work fast and costs request/response traffic (which idles often) no hops.
    */
   _must_hop(
     slice_start: number,
@@ -1456,13 +1454,6 @@ export class BaseEventLoop extends AbstractEventLoop {
     // When the loop last waited on the host with nothing to do.
     let busy_since = slice_start;
     let iterations = 0;
-    // Whether the host ran since the last select (a hop or a wait), and whether the iteration just
-    // run handled I/O events the host delivered then: the next one runs what they woke (a task that
-    // answers a request) before the loop hops again, since the host has nothing new for it yet. One
-    // iteration only: a selector that reports the same readiness every time must not keep the loop
-    // from the host.
-    let host_ran = true;
-    let skip_hop = false;
     try {
       while (true) {
         const timeout = this._run_once_timeout();
@@ -1471,15 +1462,12 @@ export class BaseEventLoop extends AbstractEventLoop {
         // iterations, or at every one while host I/O is in flight or the selector would wait
         // (a selector that answers at once, like a test selector, must not starve the host).
         const io = this._io_in_flight();
-        if (skip_hop) {
-          skip_hop = false;
-        } else if ((++iterations & 15) === 0 || timeout !== 0 || io) {
+        if ((++iterations & 15) === 0 || timeout !== 0 || io) {
           if (this._must_hop(slice_start, performance.now(), busy_since, io)) {
             _set_running_loop(null);
             await hop();
             _set_running_loop(this);
             slice_start = performance.now();
-            host_ran = true;
           }
         }
         let event_list = this._select(timeout);
@@ -1493,10 +1481,7 @@ export class BaseEventLoop extends AbstractEventLoop {
             _set_running_loop(this);
           }
           busy_since = slice_start = performance.now();
-          host_ran = true;
         }
-        skip_hop = host_ran && (event_list as unknown[]).length > 0;
-        host_ran = false;
         this._process_events(event_list as unknown[]);
         this._run_once_ready();
         if (this._has_run_once_end) this._run_once_end();
