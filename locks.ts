@@ -465,7 +465,7 @@ const _W_START = 0, _W_WAITING = 1, _W_DONE = 2;
  * future's own `next`/`throw`/`return`), so a task cannot tell the difference; `_end` is the
  * code after the `yield*` (the catch and finally blocks included), told how the `yield*` ended.
  * The reason is memory: with many tasks waiting (a semaphore over 100k tasks) the generator and
- * its register file were ~270 bytes per waiter, this object is ~40 (the waits run the same code
+ * its register file were ~270 bytes per waiter, this object is 48 (the waits run the same code
  * otherwise). Its prototype chain is the generators' (`iscoroutine()` holds). What it does not
  * copy: a generator refuses to be resumed from inside its own body ("already running"), which
  * cannot happen here, as nothing it runs calls back into it.
