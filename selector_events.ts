@@ -14,8 +14,9 @@
  *
  * As in CPython 3.12 and later, the socket transport's `write()` keeps what it could not send at
  * once as the caller gave it, without a copy (CPython keeps a `memoryview` of a `bytearray`), so
- * an array written must not be changed until `drain()` returns; what `send()` takes at once is
- * copied by the socket, as a kernel would. (The datagram transport copies, as CPython's does.)
+ * an array written must not be changed until it is sent (`get_write_buffer_size()` says how much
+ * waits; `drain()` returning does not mean all of it went); what `send()` takes at once is copied
+ * by the socket, as a kernel would. (The datagram transport copies, as CPython's does.)
  *
  * @module
  */
@@ -1209,7 +1210,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
 
   /**
    * Writes `data`: sent now if it can be (copied by the socket), else kept as it is until it can be
-   * (the array must not change until then: `drain()`), the protocol paused past the high-water mark.
+   * (the array must not change until then), the protocol paused past the high-water mark.
    */
   override write(data: Uint8Array): void {
     if (!(data instanceof Uint8Array)) {
