@@ -236,14 +236,15 @@ function _stand_in_enter(holder: _Holder, data: ReadonlyMap<ContextVar<unknown>,
 
 /**
  * Leaves a stand-in. Its variables cannot have changed unless it was promoted (a change is a
- * `ContextVar.set()`, which promotes it first), so there is nothing to give back to the holder;
- * its last map stays in the idle scratch context (the holder keeps the same one anyway).
+ * `ContextVar.set()`, which promotes it first), so there is nothing to give back to the holder.
+ * The idle scratch context lets go of them (a one-shot callback's were the last reference).
  */
 function _stand_in_exit(ctx: Context): void {
   _current = ctx._prev as Context;
   ctx._prev = null;
   ctx._entered = false;
   ctx._holder = null;
+  ctx._data = EMPTY;
   const real = ctx._promoted;
   if (real !== null) {
     real._entered = false;
