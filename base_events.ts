@@ -613,6 +613,7 @@ export class BaseEventLoop extends AbstractEventLoop {
         );
       }
       sock.setblocking(false);
+      yield* this._bind_settled(sock);
     } else {
       let addr_pairs_info: [[number, number], [Address | null, Address | null]][];
       if (!(local_addr || remote_addr)) {
@@ -660,7 +661,10 @@ export class BaseEventLoop extends AbstractEventLoop {
           if (reuse_port) _set_reuseport(sock);
           if (allow_broadcast) sock.setsockopt(SOL_SOCKET, SO_BROADCAST, 1);
           sock.setblocking(false);
-          if (local_addr) sock.bind(local_address!);
+          if (local_addr) {
+            sock.bind(local_address!);
+            yield* this._bind_settled(sock);
+          }
           if (remote_addr) {
             if (!allow_broadcast) yield* this.sock_connect(sock, remote_address!);
             r_addr = remote_address;
@@ -703,6 +707,17 @@ export class BaseEventLoop extends AbstractEventLoop {
       throw e;
     }
     return [transport, protocol];
+  }
+
+  /**
+   * @internal Where the host binds datagram sockets asynchronously (Bun, `stdlib/_dgram.ts`), waits
+   * for `sock`'s bind and raises its error, as CPython's synchronous `bind()` would have.
+   */
+  *_bind_settled(sock: socket): Coroutine<void> {
+    const settled = sock._bind_settled();
+    if (settled === null) return;
+    yield* wrap_promise(settled, { loop: this });
+    sock._take_bind_error();
   }
 
   /** Starts a TCP server on `host` (a name, an address, a list of them, or `null`/`''` for all) and `port`. */

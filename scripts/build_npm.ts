@@ -1,10 +1,10 @@
 /**
- * Builds the npm package into `npm/` and runs the compiled test suite on Node.
+ * Builds the npm package into `npm/` and runs the compiled test suite on Node and on Bun.
  *
  * The job dnt would do (dnt is not reachable from our registries): copy the sources, swap
  * `stdlib/_host.ts` for `stdlib/_host.node.ts`, compile to ESM JavaScript plus `.d.ts` with the
  * `typescript` package (`rewriteRelativeImportExtensions`, `NodeNext`), write `package.json` (no
- * runtime dependencies), then `node --test` the compiled tests.
+ * runtime dependencies), then `node --test` the compiled tests, and `bun test` them.
  *
  * Usage: `deno task build:npm [--no-test]`
  *
@@ -16,6 +16,7 @@ const out = `${root}npm/`;
 const tools = `${root}.tools/build/`;
 const TS_VERSION = "5.9.3";
 const TYPES_NODE_VERSION = "20.19.25";
+const BUN_VERSION = "1.4.5";
 
 async function run(cmd: string, args: string[], cwd = root): Promise<void> {
   const p = new Deno.Command(cmd, { args, cwd, stdout: "inherit", stderr: "inherit" }).spawn();
@@ -64,6 +65,20 @@ if (!(await exists(`${tools}node_modules/typescript/bin/tsc`))) {
     "--loglevel=error",
     `typescript@${TS_VERSION}`,
     `@types/node@${TYPES_NODE_VERSION}`,
+  ]);
+}
+
+// Bun, for the compiled tests (step 5), installed the same way (its npm package carries the binary).
+const bun = `${tools}node_modules/bun/bin/bun.exe`;
+if (!Deno.args.includes("--no-test") && !(await exists(bun))) {
+  await run("npm", [
+    "install",
+    "--prefix",
+    tools,
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+    `bun@${BUN_VERSION}`,
   ]);
 }
 
@@ -127,7 +142,7 @@ await Deno.copyFile(`${root}README.md`, `${out}README.md`);
 await Deno.copyFile(`${root}LICENSE`, `${out}LICENSE`);
 await Deno.remove(src, { recursive: true });
 
-// 5. The compiled tests, on Node.
+// 5. The compiled tests, on Node, then on Bun (`bun test` runs node:test files).
 if (!Deno.args.includes("--no-test")) {
   const files: string[] = [];
   for await (const e of Deno.readDir(`${out}esm/tests`)) {
@@ -135,4 +150,6 @@ if (!Deno.args.includes("--no-test")) {
   }
   files.sort();
   await run("node", ["--expose-gc", "--test", "--test-concurrency=1", ...files], out);
+  console.log(`\nThe compiled tests on Bun ${BUN_VERSION}:`);
+  await run(bun, ["test", ...files.map((f) => `./${f}`)], out);
 }

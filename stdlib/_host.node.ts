@@ -328,6 +328,19 @@ function tls_info(s: tls.TLSSocket, client: boolean): TlsInfo {
   };
 }
 
+/**
+ * The error of a failed stream write. A write the host drops because the connection is being torn
+ * down (Bun's `ECANCELED` once the peer has gone, a destroyed stream's `ERR_STREAM_DESTROYED`) is
+ * a broken pipe, as the `send()` of a socket whose peer has gone is.
+ */
+function write_error(e: unknown): HostError {
+  const code = (e as { code?: unknown })?.code;
+  if (code === "ECANCELED" || code === "ERR_STREAM_DESTROYED") {
+    return new HostError("EPIPE", String((e as Error).message));
+  }
+  return host_error(e);
+}
+
 class NodeStream implements HostStream {
   readonly local: HostAddr;
   readonly remote: HostAddr;
@@ -401,9 +414,14 @@ class NodeStream implements HostStream {
     return new Promise((resolve, reject) => {
       let t: tls.TLSSocket;
       if (side.client !== undefined) {
+        // SNI carries host names only (RFC 6066): an IP address goes in `host`, which is what the
+        // certificate is checked against then (Node warns about an IP as `servername`; Bun refuses it).
+        const name = side.client.server_hostname || undefined;
+        const is_ip = name !== undefined && net.isIP(name) !== 0;
         t = tls.connect({
           socket: s,
-          servername: side.client.server_hostname || undefined,
+          servername: is_ip ? undefined : name,
+          host: is_ip ? name : undefined,
           ca: side.client.ca_certs,
           ALPNProtocols: side.client.alpn_protocols,
           allowHalfOpen: true,
@@ -453,7 +471,7 @@ class NodeStream implements HostStream {
   }
 
   write(data: Uint8Array, done: (err: HostError | null) => void): void {
-    this._s.write(data, (e) => done(e ? (this._closed ? null : host_error(e)) : null));
+    this._s.write(data, (e) => done(e ? (this._closed ? null : write_error(e)) : null));
   }
 
   shutdown(done: (err: HostError | null) => void): void {
@@ -828,6 +846,9 @@ export function fd_kind(fd: number): StdioKind {
   }
 }
 
+/** Swallows the 'error' events of a stream no longer in use (see `NodeStreamPipe.close`). */
+function ignore_error(): void {}
+
 /** The host side of standard stream `fd`. */
 export function stdio(fd: 0 | 1 | 2): HostPipe {
   // Node's own stream objects (process.stdin and the others): written through them, output keeps
@@ -963,7 +984,7 @@ class NodeStreamPipe implements HostPipe {
       done(new HostError("EBADF", "Bad file descriptor"));
       return;
     }
-    this._writable.write(data, (err?: Error | null) => done(err ? host_error(err) : null));
+    this._writable.write(data, (err?: Error | null) => done(err ? write_error(err) : null));
   }
 
   close(): void {
@@ -973,9 +994,18 @@ class NodeStreamPipe implements HostPipe {
     for (const r of this._readables) (r as unknown as { destroy(): void }).destroy();
     // Ending a write end is its EOF for the child (after the writes queued before it).
     this._writable?.end();
-    // (errors of the stream after this are no longer this pipe's: process.stdout's go back to Node)
+    // Errors of the stream after this are no longer this pipe's: process.stdout's go back to Node,
+    // and a child's pipe's (a broken pipe reported after the close, as Bun does) are dropped, as
+    // CPython drops them once the transport is closed.
     for (const st of [...this._readables, ...(this._writable ? [this._writable] : [])]) {
-      (st as unknown as { off(e: string, f: (e: unknown) => void): void }).off("error", this._on_error);
+      const ev = st as unknown as {
+        on(e: string, f: () => void): void;
+        off(e: string, f: (e: unknown) => void): void;
+      };
+      ev.off("error", this._on_error);
+      if (st !== process.stdin && st !== process.stdout && st !== process.stderr) {
+        ev.on("error", ignore_error);
+      }
     }
   }
 }

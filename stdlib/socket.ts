@@ -699,6 +699,17 @@ export class socket {
     return address as Address;
   }
 
+  /**
+   * @internal `null`: the socket's bind (if any) is complete. A datagram socket on Bun, which binds
+   * asynchronously, gives a promise settled once it is (see `_DatagramSocket`).
+   */
+  _bind_settled(): Promise<void> | null {
+    return null;
+  }
+
+  /** @internal Raises the error an asynchronous bind ended with, if any (see `_bind_settled`). */
+  _take_bind_error(): void {}
+
   /** `getsockname()`: the local address. */
   getsockname(): Address {
     this._check_open();
@@ -1158,6 +1169,20 @@ class _DatagramSocket extends socket {
   private _dpending = 0;
   private _derr: OSError | null = null;
   private _peer: [string, number] | null = null;
+  private _binding: Promise<void> | null = null;
+
+  /**
+   * @internal Where the host binds asynchronously (Bun): settles once the bind completed, after
+   * which a failed bind is the error {@linkcode _take_bind_error} raises. `null` otherwise.
+   */
+  override _bind_settled(): Promise<void> | null {
+    return this._binding;
+  }
+
+  /** @internal Raises the error a bind ended with (see {@linkcode _bind_settled}), if any. */
+  override _take_bind_error(): void {
+    this._take_error();
+  }
 
   private get _ipver(): 4 | 6 {
     return this.family === AF_INET ? 4 : 6;
@@ -1199,6 +1224,20 @@ class _DatagramSocket extends socket {
     }
     this._dg = dg;
     this._sockname = this._py_addr(dg.local.hostname, dg.local.port);
+    if (dg.bound !== null) {
+      // Bun binds asynchronously (_dgram.ts): the port may change if the one chosen was taken, and
+      // an error becomes the socket's pending error, as an asynchronous send error does.
+      this._binding = dg.bound.then((err) => {
+        this._binding = null;
+        if (this._dg !== dg) return;
+        if (err !== null) {
+          this._derr = _os_error(err);
+          this._notify();
+        } else {
+          this._sockname = this._py_addr(dg.local.hostname, dg.local.port);
+        }
+      });
+    }
     if (this._options.get(`${SOL_SOCKET}:${SO_BROADCAST}`)) dg.set_broadcast(true);
     dg.start(
       (data, from) => {

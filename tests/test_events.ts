@@ -1149,13 +1149,16 @@ describe("EventLoopNetworkTests", () => {
 
   test("test_create_ssl_connection", { skip: ssl_skip }, async () => {
     const httpd = await run_test_server(loop, null, server_ssl());
-    const [host, port] = httpd.address as [string, number];
-    await _test_create_ssl_connection(
-      (ssl) => loop.create_connection(() => new HttpProto(loop), host, port, { ssl }),
-      true,
-      httpd.address,
-    );
-    await httpd.close();
+    try {
+      const [host, port] = httpd.address as [string, number];
+      await _test_create_ssl_connection(
+        (ssl) => loop.create_connection(() => new HttpProto(loop), host, port, { ssl }),
+        true,
+        httpd.address,
+      );
+    } finally {
+      await httpd.close();
+    }
   });
 
   test("test_create_ssl_unix_connection", { skip: ssl_skip || server_upgrade_skip }, async () => {

@@ -145,7 +145,11 @@ export async function run_briefly(loop: asyncio.AbstractEventLoop): Promise<void
   }
 }
 
-/** Forces garbage collection where the host allows it (Deno/Node with --expose-gc). */
+/**
+ * Forces garbage collection where the host allows it (Deno/Node with --expose-gc). Not on Bun:
+ * `Bun.gc(true)` exists, but JavaScriptCore scans the stack conservatively, so an object that is
+ * garbage may survive it (the tests that wait for a finalizer failed now and then with it).
+ */
 export function gc_collect(): boolean {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (typeof gc === "function") {
