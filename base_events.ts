@@ -242,6 +242,11 @@ export class BaseEventLoop extends AbstractEventLoop {
   _closed = false;
   /** @internal */
   _stopping = false;
+  /**
+   * @internal Counts the iterations that ran callbacks: code that read the clock can tell whether
+   * it is still in the same one (see `Timeout._enter`).
+   */
+  _iteration = 0;
   /** @internal The ready queue. */
   _ready: deque<Handle> = new deque<Handle>();
   /** @internal The timer heap. */
@@ -1938,6 +1943,7 @@ export class BaseEventLoop extends AbstractEventLoop {
    * handles that are ready now (not those they schedule).
    */
   _run_once_ready(): void {
+    this._iteration++;
     const scheduled = this._scheduled;
     if (scheduled.length > 0) {
       const end_time = this.time() + this._clock_resolution;

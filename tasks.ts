@@ -673,7 +673,7 @@ function _release_waiter(waiter: Future<unknown>): void {
 
 /**
  * Waits for one awaitable with a timeout (seconds, or `null`); on timeout, cancels it and raises
- * `TimeoutError`. A coroutine runs in a task of its own (as in CPython, through `timeout()`).
+ * `TimeoutError`. A coroutine runs in the caller's task (as in CPython 3.12+, through `timeout()`).
  *
  * @example
  * ```ts

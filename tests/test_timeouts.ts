@@ -502,3 +502,89 @@ describe("TimeoutTests", () => {
     assert.ok(eg.exceptions[0] instanceof ZeroDivisionError);
   });
 });
+
+// The port reads the clock once where `timeout(delay)` is made and entered in the same loop
+// iteration (Timeout._enter explains why); these check where that applies and where it must not.
+describe("TimeoutClockReadTests", () => {
+  atest("a deadline ahead, entered in the iteration it was made in: a timer", function* () {
+    const t = asyncio.timeout(1e-6);
+    yield* asyncio.async_with(t, function* () {
+      assert.ok(t._timeout_handler instanceof asyncio.TimerHandle);
+    });
+  });
+
+  atest("a delay under 1 µs reads the clock again (CPython finds it passed, in practice)", function* () {
+    const t = asyncio.timeout(1e-9);
+    time_sleep(1e-5); // (makes "in practice" certain)
+    try {
+      yield* asyncio.async_with(t, function* () {
+        assert.ok(!(t._timeout_handler instanceof asyncio.TimerHandle));
+        yield* asyncio.sleep(1);
+      });
+      assert.fail("TimeoutError not raised");
+    } catch (e) {
+      if (!(e instanceof asyncio.TimeoutError)) throw e;
+    }
+  });
+
+  atest("timeout(0) and a past deadline are called soon, as in CPython", function* () {
+    for (const delay of [0, -1]) {
+      const t = asyncio.timeout(delay);
+      try {
+        yield* asyncio.async_with(t, function* () {
+          assert.ok(!(t._timeout_handler instanceof asyncio.TimerHandle));
+          yield* asyncio.sleep(1);
+        });
+        assert.fail("TimeoutError not raised");
+      } catch (e) {
+        if (!(e instanceof asyncio.TimeoutError)) throw e;
+      }
+    }
+  });
+
+  atest("entered in a later iteration, after its deadline: the clock is read again", function* () {
+    const t = asyncio.timeout(0.001);
+    const loop = asyncio.get_running_loop();
+    const deadline = t.when() as number;
+    while (loop.time() < deadline) yield* asyncio.sleep(0);
+    yield* asyncio.sleep(0); // one more iteration
+    try {
+      yield* asyncio.async_with(t, function* () {
+        assert.ok(
+          !(t._timeout_handler instanceof asyncio.TimerHandle),
+          "the passed deadline was made a timer",
+        );
+        yield* asyncio.sleep(1);
+      });
+      assert.fail("TimeoutError not raised");
+    } catch (e) {
+      if (!(e instanceof asyncio.TimeoutError)) throw e;
+    }
+  });
+
+  atest("made in the same iteration but entered after its deadline: a timer, due at once", function* () {
+    // The one case that can differ from CPython (called soon there): it still expires in the next
+    // iteration.
+    const t = asyncio.timeout(0.001);
+    time_sleep(0.002);
+    const loop = asyncio.get_running_loop() as asyncio.BaseEventLoop;
+    let expired_at = -1;
+    const started = loop._iteration;
+    try {
+      yield* asyncio.async_with(t, function* () {
+        assert.ok(t._timeout_handler instanceof asyncio.TimerHandle);
+        try {
+          yield* asyncio.sleep(1);
+        } finally {
+          expired_at = loop._iteration;
+        }
+      });
+      assert.fail("TimeoutError not raised");
+    } catch (e) {
+      if (!(e instanceof asyncio.TimeoutError)) throw e;
+    }
+    // Iteration `started` ran the body up to its sleep; the timeout's callback ran in the next,
+    // and the cancelled task resumed in the one after it.
+    assert.equal(expired_at, started + 2);
+  });
+});
