@@ -689,6 +689,43 @@ describe("Datagrams", () => {
       yield* asyncio.sleep(0);
     })());
   });
+
+  test(
+    "Bun: a bind to port 0 that meets a taken port tries another, and getsockname() follows",
+    { skip: runtime !== "bun" ? "Deno and Node bind synchronously: the system picks the port" : false },
+    async () => {
+      const taken = new socket(AF_INET, SOCK_DGRAM);
+      const s = new socket(AF_INET, SOCK_DGRAM);
+      const random = Math.random;
+      try {
+        await asyncio.run((function* () {
+          const loop = asyncio.get_running_loop() as asyncio.BaseEventLoop;
+          taken.setblocking(false);
+          s.setblocking(false);
+          taken.bind(["127.0.0.1", 0]);
+          yield* loop._bind_settled(taken);
+          const port = (taken.getsockname() as [string, number])[1];
+          // The port bun_bind picks first is the taken one (it picks from 32768-60999).
+          let calls = 0;
+          Math.random = () => calls++ === 0 ? (port - 32768 + 0.5) / (60999 - 32768 + 1) : random();
+          s.bind(["127.0.0.1", 0]);
+          yield* loop._bind_settled(s);
+          Math.random = random;
+          assert.ok(calls >= 2, "no other port was tried");
+          const [host, got] = s.getsockname() as [string, number];
+          assert.notEqual(got, port);
+          yield* loop.sock_sendto(taken, new TextEncoder().encode("ping"), [host, got]);
+          const [data, from] = yield* loop.sock_recvfrom(s, 100);
+          assert.equal(new TextDecoder().decode(data), "ping");
+          assert.deepEqual(from, ["127.0.0.1", port]);
+        })());
+      } finally {
+        Math.random = random;
+        taken.close();
+        s.close();
+      }
+    },
+  );
 });
 
 describe("Files (stdlib/io.ts, for sendfile)", () => {
