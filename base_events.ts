@@ -1643,7 +1643,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   ): TimerHandle {
     if (when === null || when === undefined) throw new TypeError("when cannot be None");
     if (typeof when !== "number") {
-      throw new TypeError(`'<' not supported between instances of '${typeof when}' and 'float'`);
+      throw new TypeError(`'<' not supported between instances of '${type_name(when)}' and 'float'`);
     }
     if (Number.isNaN(when)) throw new ValueError("Invalid delay: NaN (not a number)");
     this._check_closed();

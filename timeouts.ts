@@ -13,7 +13,7 @@ import { get_running_loop, type Handle } from "./events.ts";
 import { CancelledError } from "./exceptions.ts";
 import { current_task, type Task } from "./tasks.ts";
 import { _set_plain_form } from "./coroutines.ts";
-import { is_exception_group, RuntimeError, TimeoutError } from "./stdlib/builtins.ts";
+import { is_exception_group, RuntimeError, TimeoutError, type_name } from "./stdlib/builtins.ts";
 
 /** Python's `_State` of a Timeout. */
 export enum _State {
@@ -92,6 +92,9 @@ export class Timeout {
     if (when === null || when === undefined) {
       this._timeout_handler = null;
     } else {
+      if (typeof when !== "number") {
+        throw new TypeError(`'<=' not supported between instances of '${type_name(when)}' and 'float'`);
+      }
       const loop = get_running_loop();
       if (when <= (now ?? loop.time())) this._timeout_handler = loop.call_soon(this._on_timeout_cb);
       else this._timeout_handler = loop.call_at(when, this._on_timeout_cb);
@@ -222,6 +225,9 @@ _set_plain_form(
 export function timeout(delay: number | null): Timeout {
   const loop = get_running_loop();
   if (delay === null || delay === undefined) return new Timeout(null);
+  if (typeof delay !== "number") {
+    throw new TypeError(`unsupported operand type(s) for +: 'float' and '${type_name(delay)}'`);
+  }
   const now = loop.time();
   const t = new Timeout(now + delay);
   const iteration = (loop as { _iteration?: number })._iteration;

@@ -588,3 +588,26 @@ describe("TimeoutClockReadTests", () => {
     assert.equal(expired_at, started + 2);
   });
 });
+
+describe("TimeoutBadInputTests", () => {
+  atest("timeout() and timeout_at() with a deadline that is not a number: CPython's TypeError", function* () {
+    assert.throws(
+      () => asyncio.timeout("5" as unknown as number),
+      (e) => e instanceof TypeError && e.message === "unsupported operand type(s) for +: 'float' and 'str'",
+    );
+    const t = asyncio.timeout_at("5" as unknown as number);
+    let raised: unknown = null;
+    try {
+      yield* asyncio.async_with(t, function* () {});
+    } catch (e) {
+      raised = e;
+    }
+    assert.ok(raised instanceof TypeError, String(raised));
+    assert.equal(raised.message, "'<=' not supported between instances of 'str' and 'float'");
+    assert.equal(
+      (asyncio.get_running_loop() as asyncio.BaseEventLoop)._ready.length,
+      0,
+      "something was scheduled",
+    );
+  });
+});
