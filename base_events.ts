@@ -1609,6 +1609,9 @@ export class BaseEventLoop extends AbstractEventLoop {
   // signature match the overload in the published type declarations.
   override call_later(delay: number, callback: AnyFn, ..._args: unknown[]): TimerHandle {
     if (delay === null || delay === undefined) throw new TypeError("delay must not be None");
+    if (typeof delay !== "number") {
+      throw new TypeError(`unsupported operand type(s) for +: 'float' and '${type_name(delay)}'`);
+    }
     // `arguments` rather than a rest parameter: see call_soon.
     const a = arguments.length <= 2 ? NO_ARGS : Array.prototype.slice.call(arguments, 2);
     const context = a === NO_ARGS ? null : _pop_call_options(a);

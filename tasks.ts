@@ -693,6 +693,9 @@ export function* wait_for<T>(
   fut: Awaitable<T> | PromiseLike<T>,
   timeout: number | null,
 ): Generator<unknown, T, unknown> {
+  if (timeout !== null && timeout !== undefined && typeof timeout !== "number") {
+    throw new TypeError(`'<=' not supported between instances of '${type_name(timeout)}' and 'int'`);
+  }
   if (timeout !== null && timeout !== undefined && timeout <= 0) {
     const f = ensure_future(fut);
     if (f.done()) return f.result();

@@ -200,6 +200,21 @@ describe("BaseEventLoopTests", () => {
     assert.equal(loop._scheduled.length, 0);
   });
 
+  // Not in CPython's tests: a delay that is not a number, CPython's TypeError.
+  test("test_call_later_delay_not_a_number", () => {
+    assert.throws(
+      () => loop.call_later("1" as unknown as number, () => {}),
+      (e: Error) =>
+        e instanceof TypeError && e.message === "unsupported operand type(s) for +: 'float' and 'str'",
+    );
+    assert.throws(
+      () => loop.call_at("1" as unknown as number, () => {}),
+      (e: Error) =>
+        e instanceof TypeError && e.message === "'<' not supported between instances of 'str' and 'float'",
+    );
+    assert.equal(loop._scheduled.length, 0);
+  });
+
   test("test_time_and_call_at", async () => {
     const cb = () => loop.stop();
     use_mock_process_events();

@@ -262,6 +262,25 @@ describe("AsyncioWaitForTest", () => {
     assert.equal(yield* inner_task, "done");
     assert.equal(reached_end, false);
   });
+
+  // Not in CPython's tests: a timeout that is not a number, CPython's TypeError, nothing started.
+  atest("test_wait_for_timeout_not_a_number", function* () {
+    let started = false;
+    function* coro() {
+      started = true;
+      yield* asyncio.sleep(0);
+    }
+    const c = coro();
+    try {
+      yield* asyncio.wait_for(c, "1" as unknown as number);
+      assert.fail("no TypeError");
+    } catch (e) {
+      assert.ok(e instanceof TypeError, String(e));
+      assert.equal(e.message, "'<=' not supported between instances of 'str' and 'int'");
+    }
+    c.return(undefined);
+    assert.equal(started, false);
+  });
 });
 
 describe("WaitForShieldTests", () => {
