@@ -480,7 +480,9 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
 
   /**
    * Sets an exception; `InvalidStateError` if done. A class is instantiated; a `StopIteration`
-   * becomes a `RuntimeError`, as in CPython.
+   * becomes a `RuntimeError`, as in CPython. Any value JavaScript can throw is taken (a task keeps
+   * what its coroutine threw, `throw "text"` included); `null`/`undefined` raise CPython's
+   * `TypeError('invalid exception object')`, which CPython raises for any non-exception.
    */
   set_exception(exception: unknown): void {
     if (this._state !== _PENDING) throw new InvalidStateError("invalid state");

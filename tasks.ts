@@ -894,6 +894,9 @@ export function as_completed<T>(
   ) {
     throw new TypeError(`expects an iterable of awaitables, not ${type_name(fs)}`);
   }
+  if (fs === null || fs === undefined || typeof (fs as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    throw new TypeError(`'${type_name(fs)}' object is not iterable`);
+  }
   return new _AsCompletedIterator(fs, options?.timeout ?? null);
 }
 
@@ -916,7 +919,9 @@ export function sleep<T>(delay: number, result: T): Generator<unknown, T, unknow
 export function sleep<T>(delay: number, result: T | null = null): Generator<unknown, T | null, unknown> {
   // CPython's sleep(0) awaits its `__sleep0()` helper, a bare `yield`: here a hand-made coroutine
   // object does that (see _Sleep0).
-  if (delay <= 0) return new _Sleep0(result) as unknown as Generator<unknown, T | null, unknown>;
+  if (typeof delay === "number" && delay <= 0) {
+    return new _Sleep0(result) as unknown as Generator<unknown, T | null, unknown>;
+  }
   return _sleep(delay, result);
 }
 (sleep as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;

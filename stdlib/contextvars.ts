@@ -21,7 +21,7 @@
  * @module
  */
 
-import { KeyError, LookupError, RuntimeError, TypeError, ValueError } from "./builtins.ts";
+import { KeyError, LookupError, RuntimeError, type_name, TypeError, ValueError } from "./builtins.ts";
 import { hex_id, repr } from "./_repr.ts";
 
 const MISSING: unique symbol = Symbol("MISSING");
@@ -57,6 +57,9 @@ export class Context implements Iterable<ContextVar<unknown>> {
   run<A extends unknown[], R>(callable: (...args: A) => R, ...args: A): R {
     if (this._entered) {
       throw new RuntimeError(`cannot enter context: ${repr(this)} is already entered`);
+    }
+    if (typeof callable !== "function") {
+      throw new TypeError(`'${type_name(callable)}' object is not callable`);
     }
     this._prev = _current;
     this._entered = true;

@@ -229,3 +229,16 @@ describe("ContextKeptAsVariablesTests", () => {
     assert.deepEqual(seen, ["at creation", "at creation", "later"]);
   });
 });
+
+// Not in CPython's tests: Context.run() given what is not callable raises Python's TypeError and
+// leaves the context unentered.
+describe("ContextRunBadInputTests", () => {
+  test("test_context_run_not_callable", () => {
+    const ctx = copy_context();
+    assert.throws(
+      () => ctx.run(null as unknown as () => void),
+      (e: Error) => e instanceof TypeError && e.message === "'NoneType' object is not callable",
+    );
+    assert.equal(ctx.run(() => 42), 42);
+  });
+});

@@ -935,6 +935,19 @@ describe("TaskTests", () => {
     await assert.rejects(loop2.run_until_complete(t), ValueError);
   });
 
+  // Not in CPython's tests: a delay that is not a number, CPython's TypeError (raised when awaited).
+  test("test_sleep_when_delay_is_not_a_number", async () => {
+    for (const [delay, name] of [[null, "NoneType"], ["1", "str"]] as const) {
+      const coro = asyncio.sleep(delay as unknown as number);
+      await assert.rejects(
+        loop.run_until_complete(coro),
+        (e: Error) =>
+          e instanceof TypeError &&
+          e.message === `'<=' not supported between instances of '${name}' and 'int'`,
+      );
+    }
+  });
+
   test("test_sleep_cancel", async () => {
     const loop2 = tc.new_test_loop(function* () {
       const when = yield;
@@ -2317,6 +2330,11 @@ describe("ShieldGatherAsCompletedTests", () => {
     );
     coro.return();
     fut.cancel();
+    // Not in CPython's test: what is not iterable gets set()'s message.
+    assert.throws(
+      () => asyncio.as_completed(1 as unknown as Iterable<asyncio.Future<unknown>>),
+      (e: Error) => e instanceof TypeError && e.message === "'int' object is not iterable",
+    );
   });
 
   test("test_wait_invalid_args", async () => {

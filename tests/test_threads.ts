@@ -56,6 +56,17 @@ describe("ToThreadTests", () => {
     })();
   });
 
+  // Not in CPython's tests: what is not callable raises Python's TypeError when awaited.
+  atest("test_to_thread_not_callable", function* () {
+    try {
+      yield* asyncio.to_thread(null as unknown as () => void);
+      assert.fail("no TypeError");
+    } catch (e) {
+      assert.ok(e instanceof TypeError, String(e));
+      assert.equal(e.message, "'NoneType' object is not callable");
+    }
+  });
+
   atest("test_to_thread_once", function* () {
     const func = mock_func();
     yield* asyncio.to_thread(func);
