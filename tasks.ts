@@ -712,7 +712,19 @@ export function* wait_for<T>(
       throw exc;
     }
   }
-  const aw: Awaitable<T> = iscoroutine(fut) || isfuture(fut) ? fut as Awaitable<T> : ensure_future(fut);
+  let aw: Awaitable<T>;
+  if (iscoroutine(fut) || isfuture(fut)) {
+    aw = fut as Awaitable<T>;
+  } else if (
+    fut !== null && typeof fut === "object" &&
+    (typeof (fut as PromiseLike<T>).then === "function" ||
+      typeof (fut as { __await__?: unknown }).__await__ === "function")
+  ) {
+    aw = ensure_future(fut);
+  } else {
+    // What `await fut` says in CPython, where this is awaited inside the timeout.
+    throw new TypeError(`object ${type_name(fut)} can't be used in 'await' expression`);
+  }
   // `async with timeouts.timeout(timeout): return await fut`, with the context manager's calls
   // written out: two generator levels fewer for every resumption of the awaited coroutine.
   // (Timeout's enter and exit never suspend: their synchronous bodies are called.)

@@ -280,6 +280,14 @@ describe("AsyncioWaitForTest", () => {
     }
     c.return(undefined);
     assert.equal(started, false);
+    // What is not awaitable: what `await` says in CPython.
+    try {
+      yield* asyncio.wait_for(1 as unknown as asyncio.Awaitable<number>, 1);
+      assert.fail("no TypeError");
+    } catch (e) {
+      assert.ok(e instanceof TypeError, String(e));
+      assert.equal(e.message, "object int can't be used in 'await' expression");
+    }
   });
 });
 
