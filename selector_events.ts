@@ -1309,6 +1309,12 @@ export class _SelectorSocketTransport extends _SelectorTransport {
       this._conn_lost += 1;
       return;
     }
+    // CPython takes a memoryview of each before it buffers any.
+    for (const data of list) {
+      if (!(data instanceof Uint8Array)) {
+        throw new TypeError(`memoryview: a bytes-like object is required, not ${repr(type_name(data))}`);
+      }
+    }
     for (const data of list) {
       if (data.length) {
         this._buffer.push(data);

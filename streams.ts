@@ -30,6 +30,7 @@ import {
   NotImplementedError,
   RuntimeError,
   StopAsyncIteration,
+  type_name,
   TypeError,
   ValueError,
 } from "./stdlib/builtins.ts";
@@ -790,12 +791,17 @@ export class StreamReader {
   *readuntil(separator: Uint8Array | Uint8Array[] = NL): Coroutine<Uint8Array> {
     let seps: Uint8Array[];
     if (Array.isArray(separator)) seps = [...separator].sort((a, b) => a.length - b.length);
-    else if (separator instanceof Uint8Array) seps = [separator];
-    else throw new TypeError(`a bytes-like object is required, not '${typeof separator}'`);
+    else seps = [separator];
     if (seps.length === 0) throw new ValueError("Separator should contain at least one element");
     const min_seplen = seps[0].length;
     const max_seplen = seps[seps.length - 1].length;
     if (min_seplen === 0) throw new ValueError("Separator should be at least one-byte string");
+    // (CPython meets a separator that is not bytes when it first searches the buffer.)
+    for (const sep of seps) {
+      if (!(sep instanceof Uint8Array)) {
+        throw new TypeError(`argument should be integer or bytes-like object, not '${type_name(sep)}'`);
+      }
+    }
     if (this._exception !== null) throw this._exception;
     let offset = 0;
     let match_start = -1;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { _is_exit, AssertionError, NotImplementedError, ValueError } from "./stdlib/builtins.ts";
+import { _is_exit, AssertionError, NotImplementedError, type_name, ValueError } from "./stdlib/builtins.ts";
 import type { BaseProtocol } from "./protocols.ts";
 import type { AbstractEventLoop } from "./events.ts";
 import { concat } from "./stdlib/_bytes.ts";
@@ -103,7 +103,14 @@ export class WriteTransport extends BaseTransport {
   }
   /** Writes each buffer of `list_of_data`. */
   writelines(list_of_data: Iterable<Uint8Array>): void {
-    this.write(concat([...list_of_data]));
+    const list = [...list_of_data];
+    // What `b''.join(list_of_data)` says of an item that is not bytes.
+    list.forEach((data, i) => {
+      if (!(data instanceof Uint8Array)) {
+        throw new TypeError(`sequence item ${i}: expected a bytes-like object, ${type_name(data)} found`);
+      }
+    });
+    this.write(concat(list));
   }
   /** Sends EOF once the buffered data is sent. */
   write_eof(): void {

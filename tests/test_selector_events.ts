@@ -542,6 +542,19 @@ describe("SelectorSocketTransportTests", () => {
     assert.throws(() => transport.write("str" as never), TypeError);
   });
 
+  // Not in CPython's tests: writelines() with an item that is not bytes raises what memoryview()
+  // says, and buffers nothing.
+  test("test_writelines_str", () => {
+    const transport = socket_transport();
+    assert.throws(
+      () => transport.writelines([enc("ok"), "str" as never]),
+      (e: Error) =>
+        e instanceof TypeError && e.message === "memoryview: a bytes-like object is required, not 'str'",
+    );
+    assert.equal(transport.get_write_buffer_size(), 0);
+    assert.equal(sock.send.call_count, 0);
+  });
+
   test("test_write_closing", () => {
     const transport = socket_transport();
     transport.close();

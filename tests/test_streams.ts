@@ -522,6 +522,21 @@ describe("StreamTests", () => {
     assert.deepEqual(buf(stream), new Uint8Array(0));
   });
 
+  // Not in CPython's tests: a separator that is not bytes, the TypeError CPython's search raises.
+  test("test_readuntil_separator_not_bytes", async () => {
+    const stream = new asyncio.StreamReader({ loop });
+    stream.feed_data(enc("ax"));
+    for (const sep of ["x", [enc("xy"), "x"]]) {
+      await assert.rejects(
+        loop.run_until_complete(stream.readuntil(sep as never)),
+        (e: Error) =>
+          e instanceof TypeError &&
+          e.message === "argument should be integer or bytes-like object, not 'str'",
+      );
+    }
+    assert.deepEqual(buf(stream), enc("ax"));
+  });
+
   test("test_readexactly_zero_or_less", async () => {
     const stream = new asyncio.StreamReader({ loop });
     stream.feed_data(DATA);

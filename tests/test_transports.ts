@@ -36,6 +36,13 @@ describe("TransportTests", () => {
     transport.writelines([enc("line1"), Uint8Array.from(enc("line2")), view]);
     assert.equal(writer.call_count, 1);
     assert.deepEqual(writer.calls[0], [enc("line1line2line3")]);
+    // Not in CPython's test: an item that is not bytes, what `b''.join()` says; nothing written.
+    assert.throws(
+      () => transport.writelines([enc("a"), "b" as never]),
+      (e: Error) =>
+        e instanceof TypeError && e.message === "sequence item 1: expected a bytes-like object, str found",
+    );
+    assert.equal(writer.call_count, 1);
   });
 
   test("test_not_implemented", () => {
