@@ -757,11 +757,13 @@ export class BaseEventLoop extends AbstractEventLoop {
       if (sock !== null) throw new ValueError("host/port and sock can not be specified at the same time");
       if (reuse_address === null) reuse_address = true;
       sockets = [];
+      // (Python: a str or what is not iterable is one host; any other iterable, several.)
       const hosts: (string | null)[] = host === ""
         ? [null]
-        : typeof host === "string" || host === null
-        ? [host]
-        : host;
+        : typeof host === "string" || host === null || host === undefined ||
+            typeof (host as Iterable<string>)[Symbol.iterator] !== "function"
+        ? [(host ?? null) as string | null]
+        : [...host];
       const fs = hosts.map((h) => this._create_server_getaddrinfo(h, port, family, flags));
       const all = (yield* gather(...fs)) as AddrInfo[][];
       // A set of the results, as Python's: the same address once.
@@ -2102,12 +2104,17 @@ export function _ipaddr_info(
   if (type === SOCK_STREAM) proto = IPPROTO_TCP;
   else if (type === SOCK_DGRAM) proto = IPPROTO_UDP;
   else return null;
+  // Python's int(port): a float is truncated; what int() refuses goes to getaddrinfo.
   let p: number;
-  if (port === null || port === "") p = 0;
-  else if (typeof port === "number") p = port;
-  else if (/^\s*[+-]?\d+\s*$/.test(port)) p = parseInt(port, 10);
+  if (port === null || port === undefined || port === "") p = 0;
+  else if (typeof port === "number") {
+    if (!Number.isFinite(port)) return null;
+    p = Math.trunc(port);
+  } else if (typeof port === "string" && /^\s*[+-]?\d+\s*$/.test(port)) p = parseInt(port, 10);
   else return null;
   const afs = family === AF_UNSPEC ? [AF_INET, AF_INET6] : [family];
+  // (`'%' in host` in Python)
+  if (typeof host !== "string") throw new TypeError(`argument of type '${type_name(host)}' is not iterable`);
   if (host.includes("%")) return null;
   for (const af of afs) {
     if (af === AF_INET && _is_ipv4(host)) return tuple([af, type, proto, "", tuple([host, p])]);

@@ -59,10 +59,12 @@ import {
   type Address,
   AF_INET,
   AF_INET6,
+  AF_UNIX,
   SHUT_WR,
   SO_ERROR,
   type socket,
   SOL_SOCKET,
+  strerror,
 } from "./stdlib/socket.ts";
 import { _FlowControlMixin, type Transport } from "./transports.ts";
 import {
@@ -740,6 +742,9 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     if (fut.done()) return;
     try {
       const err = sock.getsockopt(SOL_SOCKET, SO_ERROR);
+      // A Unix socket's connect() fails at once in CPython (ENOENT, ECONNREFUSED), with the plain
+      // message; the hosts connect one asynchronously, so its failure arrives here.
+      if (err !== 0 && sock.family === AF_UNIX) throw new OSError(err, strerror(err));
       if (err !== 0) throw new OSError(err, `Connect call failed ${repr(address)}`);
     } catch (exc) {
       if (would_block(exc)) return;

@@ -130,6 +130,8 @@ export const AI_PASSIVE = 1;
 export const AI_NUMERICHOST = 4;
 /** `getaddrinfo()` error: the name is unknown. */
 export const EAI_NONAME = -2;
+/** `getaddrinfo()` error: the service (port) is not supported for the socket type. */
+export const EAI_SERVICE = -8;
 
 // Ports on which a socket of this process listens on the IPv4 wildcard address.
 const _wildcard4_ports = new Set<number>();
@@ -1453,23 +1455,39 @@ export async function getaddrinfo(
   proto: number = 0,
   flags: number = 0,
 ): Promise<AddrInfo[]> {
+  if (host !== null && host !== undefined && typeof host !== "string") {
+    throw new TypeError("getaddrinfo() argument 1 must be string or None");
+  }
+  // The service: as the C library reads it (a number goes by its decimal string; the port is its
+  // low 16 bits), with Python's checks of the argument's type.
   let p = 0;
   if (typeof port === "string") {
     if (!/^\d+$/.test(port)) {
       const known: Record<string, number> = { http: 80, https: 443, ftp: 21, ssh: 22, smtp: 25 };
-      if (!(port in known)) throw new gaierror(-8, "Servname not supported for ai_socktype");
+      if (!Object.hasOwn(known, port)) {
+        throw new gaierror(EAI_SERVICE, "Servname not supported for ai_socktype");
+      }
       p = known[port];
-    } else p = Number(port);
-  } else if (typeof port === "number") p = port;
+    } else p = Number(port) % 65536;
+  } else if (typeof port === "number") {
+    if (!Number.isInteger(port)) throw new OSError("Int or String expected");
+    if (port < 0) throw new gaierror(EAI_SERVICE, "Servname not supported for ai_socktype");
+    p = port % 65536;
+  } else if (port !== null && port !== undefined) {
+    throw new OSError("Int or String expected");
+  }
+  if ((host === null || host === undefined) && (port === null || port === undefined)) {
+    throw new gaierror(EAI_NONAME, "Name or service not known");
+  }
   let addrs: [4 | 6, string][];
-  if (host === null || host === "") {
+  if (host === null || host === undefined) {
     if (flags & AI_PASSIVE) addrs = [[4, "0.0.0.0"], [6, "::"]];
     else addrs = [[4, "127.0.0.1"], [6, "::1"]];
   } else if (_is_ipv4(host)) {
     addrs = [[4, host]];
   } else if (_is_ipv6(host)) {
     addrs = [[6, host]];
-  } else if (flags & AI_NUMERICHOST) {
+  } else if (flags & AI_NUMERICHOST || host === "") {
     throw new gaierror(EAI_NONAME, "Name or service not known");
   } else {
     try {

@@ -517,6 +517,72 @@ describe("BadInput", () => {
         err3 instanceof ValueError &&
           /host and port was not specified and no sock specified/.test(err3.message),
       );
+      // What CPython 3.14 raises for each, checked against it one by one.
+      const loop = asyncio.get_running_loop();
+      const cases: [string, () => asyncio.Coroutine<unknown>, string, string][] = [
+        [
+          "host=1",
+          () => asyncio.open_connection(1 as never, 80),
+          "TypeError",
+          "argument of type 'int' is not iterable",
+        ],
+        [
+          "server host=1",
+          () => asyncio.start_server(() => {}, 1 as never, 0),
+          "TypeError",
+          "argument of type 'int' is not iterable",
+        ],
+        [
+          "port=1.5 (int(): port 1)",
+          () => asyncio.open_connection("127.0.0.1", 1.5),
+          "ConnectionRefusedError",
+          "[Errno 111] Connect call failed ('127.0.0.1', 1)",
+        ],
+        [
+          "port=[]",
+          () => asyncio.open_connection("127.0.0.1", [] as never),
+          "OSError",
+          "Int or String expected",
+        ],
+        ["host=''", () => asyncio.open_connection("", 1), "gaierror", "[Errno -2] Name or service not known"],
+        [
+          "getaddrinfo port=-1",
+          () => loop.getaddrinfo("127.0.0.1", -1),
+          "gaierror",
+          "[Errno -8] Servname not supported for ai_socktype",
+        ],
+        [
+          "getaddrinfo host=1",
+          () => loop.getaddrinfo(1 as never, 80),
+          "TypeError",
+          "getaddrinfo() argument 1 must be string or None",
+        ],
+        [
+          "getaddrinfo(None, None)",
+          () => loop.getaddrinfo(null, null),
+          "gaierror",
+          "[Errno -2] Name or service not known",
+        ],
+        [
+          "a Unix path with nothing there",
+          () => asyncio.open_unix_connection("/nonexistent/x.sock"),
+          "FileNotFoundError",
+          "[Errno 2] No such file or directory",
+        ],
+      ];
+      for (const [name, f, cls, message] of cases) {
+        let raised: unknown = null;
+        try {
+          yield* f();
+        } catch (e) {
+          raised = e;
+        }
+        assert.ok(raised instanceof Error, `${name}: nothing raised`);
+        assert.equal(`${raised.constructor.name}: ${raised.message}`, `${cls}: ${message}`, name);
+      }
+      // The C library's reading of a port number past 65535: its low 16 bits.
+      const [[, , , , addr]] = yield* loop.getaddrinfo("127.0.0.1", 70000);
+      assert.deepEqual([...(addr as [string, number])], ["127.0.0.1", 4464]);
     })());
   });
 
