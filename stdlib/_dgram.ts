@@ -73,7 +73,8 @@ function new_socket(family: 4 | 6, reuse_addr: boolean): dgram.Socket {
   return dgram.createSocket({
     type: family === 4 ? "udp4" : "udp6",
     reuseAddr: reuse_addr,
-    // The socket layer passes numeric addresses only: answered at once, so bind() is synchronous.
+    // The socket layer passes numeric addresses only: answered at once, which makes bind()
+    // synchronous on Deno and Node (not on Bun: see bun_bind).
     lookup: (
       address: string,
       _options: unknown,
