@@ -11,7 +11,12 @@
 import { deque } from "./stdlib/collections.ts";
 import { _LoopBoundMixin } from "./mixins.ts";
 import { BrokenBarrierError, CancelledError } from "./exceptions.ts";
-import { RuntimeError, ValueError } from "./stdlib/builtins.ts";
+import { AttributeError, RuntimeError, type_name, TypeError, ValueError } from "./stdlib/builtins.ts";
+
+/** What Python says comparing `value` with an int (`value < 0`) when it is not a number. */
+function _not_comparable(value: unknown): never {
+  throw new TypeError(`'<' not supported between instances of '${type_name(value)}' and 'int'`);
+}
 import type { Future } from "./futures.ts";
 import {
   _GeneratorPrototype,
@@ -223,6 +228,14 @@ export class Condition extends _ContextManagerMixin {
   /** Creates the condition over `lock` (default: a new `Lock`). */
   constructor(lock: Lock | null = null) {
     super();
+    if (lock !== null && lock !== undefined) {
+      // CPython takes the lock's locked, acquire and release methods here.
+      for (const name of ["locked", "acquire", "release"]) {
+        if (typeof (lock as unknown as Record<string, unknown>)?.[name] !== "function") {
+          throw new AttributeError(`'${type_name(lock)}' object has no attribute '${name}'`);
+        }
+      }
+    }
     this._lock = lock ?? new Lock();
   }
 
@@ -296,6 +309,9 @@ export class Condition extends _ContextManagerMixin {
 
   /** Waits until `predicate()` is truthy; returns its last value. */
   *wait_for<R>(predicate: () => R): Coroutine<R> {
+    if (typeof predicate !== "function") {
+      throw new TypeError(`'${type_name(predicate)}' object is not callable`);
+    }
     let result = predicate();
     while (!result) {
       yield* this.wait();
@@ -361,6 +377,7 @@ export class Semaphore extends _ContextManagerMixin {
   /** Creates the semaphore with `value` permits (`ValueError` if negative). */
   constructor(value = 1) {
     super();
+    if (typeof value !== "number") _not_comparable(value);
     if (value < 0) throw new ValueError("Semaphore initial value must be >= 0");
     this._value = value;
   }
@@ -727,6 +744,7 @@ export class Barrier extends _LoopBoundMixin {
   /** Creates a barrier for `parties` tasks (`ValueError` if fewer than 1). */
   constructor(parties: number) {
     super();
+    if (typeof parties !== "number") _not_comparable(parties);
     if (parties < 1) throw new ValueError("parties must be >= 1");
     this._parties = parties;
   }

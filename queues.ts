@@ -7,7 +7,7 @@
 
 import { deque } from "./stdlib/collections.ts";
 import { heappop, heappush } from "./stdlib/heapq.ts";
-import { Exception, ValueError } from "./stdlib/builtins.ts";
+import { Exception, type_name, TypeError, ValueError } from "./stdlib/builtins.ts";
 import { _LoopBoundMixin } from "./mixins.ts";
 import { Event } from "./locks.ts";
 import type { Future } from "./futures.ts";
@@ -76,7 +76,10 @@ export class Queue<T = unknown> extends _LoopBoundMixin {
   /** Creates a queue holding at most `maxsize` items (0: no limit). */
   constructor(maxsize: number | QueueOptions = 0) {
     super();
-    const m = typeof maxsize === "object" && maxsize !== null ? maxsize.maxsize ?? 0 : maxsize;
+    // (`{ maxsize: null }` is Python's maxsize=None, not the default.)
+    const m = typeof maxsize === "object" && maxsize !== null
+      ? (maxsize.maxsize === undefined ? 0 : maxsize.maxsize)
+      : maxsize;
     this._maxsize = m;
     this._finished.set();
     this._init(m);
@@ -146,6 +149,10 @@ export class Queue<T = unknown> extends _LoopBoundMixin {
 
   /** Whether the queue holds `maxsize` items. */
   full(): boolean {
+    if (typeof this._maxsize !== "number") {
+      // CPython accepts any maxsize and fails here, comparing it.
+      throw new TypeError(`'<=' not supported between instances of '${type_name(this._maxsize)}' and 'int'`);
+    }
     if (this._maxsize <= 0) return false;
     return this.qsize() >= this._maxsize;
   }

@@ -1547,3 +1547,45 @@ describe("HandMadeWaits", () => {
     }());
   });
 });
+
+// Not in CPython's tests: arguments of the wrong type, CPython's classes and messages.
+describe("BadInputTests", () => {
+  const raises = (f: () => unknown, cls: string, message: string) => {
+    assert.throws(f, (e: Error) => e.constructor.name === cls && e.message === message);
+  };
+
+  test("test_semaphore_and_barrier_not_a_number", () => {
+    const msg = (t: string) => `'<' not supported between instances of '${t}' and 'int'`;
+    raises(() => new asyncio.Semaphore("a" as never), "TypeError", msg("str"));
+    raises(() => new asyncio.Semaphore(null as never), "TypeError", msg("NoneType"));
+    raises(() => new asyncio.BoundedSemaphore("a" as never), "TypeError", msg("str"));
+    raises(() => new asyncio.Barrier("2" as never), "TypeError", msg("str"));
+    raises(() => new asyncio.Barrier(null as never), "TypeError", msg("NoneType"));
+  });
+
+  test("test_condition_lock_without_the_methods", () => {
+    raises(
+      () => new asyncio.Condition(1 as never),
+      "AttributeError",
+      "'int' object has no attribute 'locked'",
+    );
+    raises(
+      () => new asyncio.Condition({ locked: () => false } as never),
+      "AttributeError",
+      "'dict' object has no attribute 'acquire'",
+    );
+  });
+
+  test("test_condition_wait_for_not_callable", async () => {
+    await asyncio.run((function* () {
+      let raised: unknown = null;
+      try {
+        yield* new asyncio.Condition().wait_for(1 as never);
+      } catch (e) {
+        raised = e;
+      }
+      assert.ok(raised instanceof TypeError, String(raised));
+      assert.equal(raised.message, "'int' object is not callable");
+    })());
+  });
+});

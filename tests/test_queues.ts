@@ -549,3 +549,22 @@ for (const q_class of [asyncio.Queue, asyncio.LifoQueue, asyncio.PriorityQueue])
     });
   });
 }
+
+// Not in CPython's tests: a maxsize that is not a number is accepted, and full() (so put()) fails
+// comparing it, as in CPython.
+describe("BadInputTests", () => {
+  test("test_maxsize_not_a_number", () => {
+    for (
+      const [q, t] of [[new asyncio.Queue("a" as never), "str"], [
+        new asyncio.Queue({ maxsize: null as never }),
+        "NoneType",
+      ]] as const
+    ) {
+      const message = `'<=' not supported between instances of '${t}' and 'int'`;
+      assert.throws(() => q.full(), (e: Error) => e instanceof TypeError && e.message === message);
+      assert.throws(() => q.put_nowait(1), (e: Error) => e instanceof TypeError && e.message === message);
+      assert.equal(q.qsize(), 0);
+    }
+    assert.equal(new asyncio.Queue({}).full(), false);
+  });
+});
