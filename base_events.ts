@@ -97,6 +97,7 @@ import {
 import { logger } from "./log.ts";
 import {
   AssertionError,
+  bad_operands,
   ConnectionAbortedError,
   ConnectionError,
   errno,
@@ -110,6 +111,7 @@ import {
   TimeoutError,
   type_name,
   TypeError,
+  unorderable,
   ValueError,
 } from "./stdlib/builtins.ts";
 import { hop, monotonic, stat_path, unlink } from "./stdlib/_host.ts";
@@ -1612,7 +1614,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   override call_later(delay: number, callback: AnyFn, ..._args: unknown[]): TimerHandle {
     if (delay === null || delay === undefined) throw new TypeError("delay must not be None");
     if (typeof delay !== "number") {
-      throw new TypeError(`unsupported operand type(s) for +: 'float' and '${type_name(delay)}'`);
+      throw bad_operands("+", "float", type_name(delay));
     }
     // `arguments` rather than a rest parameter: see call_soon.
     const a = arguments.length <= 2 ? NO_ARGS : Array.prototype.slice.call(arguments, 2);
@@ -1648,7 +1650,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   ): TimerHandle {
     if (when === null || when === undefined) throw new TypeError("when cannot be None");
     if (typeof when !== "number") {
-      throw new TypeError(`'<' not supported between instances of '${type_name(when)}' and 'float'`);
+      throw unorderable("<", type_name(when), "float");
     }
     if (Number.isNaN(when)) throw new ValueError("Invalid delay: NaN (not a number)");
     this._check_closed();

@@ -20,6 +20,7 @@ import {
   SystemExit,
   type_name,
   TypeError,
+  unorderable,
 } from "./stdlib/builtins.ts";
 import { _format_callback_source, extract_stack, type FrameSummary } from "./format_helpers.ts";
 import { _warn } from "./_warnings.ts";
@@ -251,25 +252,25 @@ export class TimerHandle extends Handle {
   /** Python's `<`: timers compare by their time. */
   __lt__(other: unknown): boolean {
     if (other instanceof TimerHandle) return this._when < other._when;
-    throw new TypeError(`'<' not supported between instances of 'TimerHandle' and '${type_name(other)}'`);
+    throw unorderable("<", "TimerHandle", type_name(other));
   }
 
   /** Python's `<=`. */
   __le__(other: unknown): boolean {
     if (other instanceof TimerHandle) return this._when < other._when || this.__eq__(other);
-    throw new TypeError(`'<=' not supported between instances of 'TimerHandle' and '${type_name(other)}'`);
+    throw unorderable("<=", "TimerHandle", type_name(other));
   }
 
   /** Python's `>`. */
   __gt__(other: unknown): boolean {
     if (other instanceof TimerHandle) return this._when > other._when;
-    throw new TypeError(`'>' not supported between instances of 'TimerHandle' and '${type_name(other)}'`);
+    throw unorderable(">", "TimerHandle", type_name(other));
   }
 
   /** Python's `>=`. */
   __ge__(other: unknown): boolean {
     if (other instanceof TimerHandle) return this._when > other._when || this.__eq__(other);
-    throw new TypeError(`'>=' not supported between instances of 'TimerHandle' and '${type_name(other)}'`);
+    throw unorderable(">=", "TimerHandle", type_name(other));
   }
 
   /** Python's `!=`. */

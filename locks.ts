@@ -11,11 +11,18 @@
 import { deque } from "./stdlib/collections.ts";
 import { _LoopBoundMixin } from "./mixins.ts";
 import { BrokenBarrierError, CancelledError } from "./exceptions.ts";
-import { AttributeError, RuntimeError, type_name, TypeError, ValueError } from "./stdlib/builtins.ts";
+import {
+  AttributeError,
+  RuntimeError,
+  type_name,
+  TypeError,
+  unorderable,
+  ValueError,
+} from "./stdlib/builtins.ts";
 
 /** What Python says comparing `value` with an int (`value < 0`) when it is not a number. */
 function _not_comparable(value: unknown): never {
-  throw new TypeError(`'<' not supported between instances of '${type_name(value)}' and 'int'`);
+  throw unorderable("<", type_name(value), "int");
 }
 import type { Future } from "./futures.ts";
 import {

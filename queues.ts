@@ -7,7 +7,7 @@
 
 import { deque } from "./stdlib/collections.ts";
 import { heappop, heappush } from "./stdlib/heapq.ts";
-import { Exception, type_name, TypeError, ValueError } from "./stdlib/builtins.ts";
+import { Exception, type_name, unorderable, ValueError } from "./stdlib/builtins.ts";
 import { _LoopBoundMixin } from "./mixins.ts";
 import { Event } from "./locks.ts";
 import type { Future } from "./futures.ts";
@@ -151,7 +151,7 @@ export class Queue<T = unknown> extends _LoopBoundMixin {
   full(): boolean {
     if (typeof this._maxsize !== "number") {
       // CPython accepts any maxsize and fails here, comparing it.
-      throw new TypeError(`'<=' not supported between instances of '${type_name(this._maxsize)}' and 'int'`);
+      throw unorderable("<=", type_name(this._maxsize), "int");
     }
     if (this._maxsize <= 0) return false;
     return this.qsize() >= this._maxsize;

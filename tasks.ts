@@ -67,6 +67,7 @@ import {
   SystemExit,
   type_name,
   TypeError,
+  unorderable,
   ValueError,
 } from "./stdlib/builtins.ts";
 import { repr } from "./stdlib/_repr.ts";
@@ -694,7 +695,7 @@ export function* wait_for<T>(
   timeout: number | null,
 ): Generator<unknown, T, unknown> {
   if (timeout !== null && timeout !== undefined && typeof timeout !== "number") {
-    throw new TypeError(`'<=' not supported between instances of '${type_name(timeout)}' and 'int'`);
+    throw unorderable("<=", type_name(timeout), "int");
   }
   if (timeout !== null && timeout !== undefined && timeout <= 0) {
     const f = ensure_future(fut);
@@ -991,7 +992,7 @@ Object.setPrototypeOf(_Sleep0.prototype, _GeneratorPrototype);
 function* _sleep<T>(delay: number, result: T | null): Generator<unknown, T | null, unknown> {
   if (Number.isNaN(delay)) throw new ValueError("Invalid delay: NaN (not a number)");
   if (typeof delay !== "number") {
-    throw new TypeError(`'<=' not supported between instances of '${type_name(delay)}' and 'int'`);
+    throw unorderable("<=", type_name(delay), "int");
   }
   const loop = get_running_loop();
   const future = loop.create_future<T | null>();

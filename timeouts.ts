@@ -13,7 +13,14 @@ import { get_running_loop, type Handle } from "./events.ts";
 import { CancelledError } from "./exceptions.ts";
 import { current_task, type Task } from "./tasks.ts";
 import { _set_plain_form } from "./coroutines.ts";
-import { is_exception_group, RuntimeError, TimeoutError, type_name } from "./stdlib/builtins.ts";
+import {
+  bad_operands,
+  is_exception_group,
+  RuntimeError,
+  TimeoutError,
+  type_name,
+  unorderable,
+} from "./stdlib/builtins.ts";
 
 /** Python's `_State` of a Timeout. */
 export enum _State {
@@ -93,7 +100,7 @@ export class Timeout {
       this._timeout_handler = null;
     } else {
       if (typeof when !== "number") {
-        throw new TypeError(`'<=' not supported between instances of '${type_name(when)}' and 'float'`);
+        throw unorderable("<=", type_name(when), "float");
       }
       const loop = get_running_loop();
       if (when <= (now ?? loop.time())) this._timeout_handler = loop.call_soon(this._on_timeout_cb);
@@ -226,7 +233,7 @@ export function timeout(delay: number | null): Timeout {
   const loop = get_running_loop();
   if (delay === null || delay === undefined) return new Timeout(null);
   if (typeof delay !== "number") {
-    throw new TypeError(`unsupported operand type(s) for +: 'float' and '${type_name(delay)}'`);
+    throw bad_operands("+", "float", type_name(delay));
   }
   const now = loop.time();
   const t = new Timeout(now + delay);

@@ -354,6 +354,16 @@ export function type_name(v: unknown): string {
   return "dict";
 }
 
+/** Python's `TypeError` for `a <op> b` when the two types do not compare (`a`, `b`: type names). */
+export function unorderable(op: string, a: string, b: string): TypeError {
+  return new TypeError(`'${op}' not supported between instances of '${a}' and '${b}'`);
+}
+
+/** Python's `TypeError` for `a <op> b` when the operator does not take the two types. */
+export function bad_operands(op: string, a: string, b: string): TypeError {
+  return new TypeError(`unsupported operand type(s) for ${op}: '${a}' and '${b}'`);
+}
+
 type Matcher = (e: Error) => boolean;
 type ExcClass = abstract new (...args: never[]) => Error;
 

@@ -16,8 +16,8 @@
  * @module
  */
 
-import { IndexError, TypeError } from "./builtins.ts";
-import { type_name } from "./builtins.ts";
+import { IndexError } from "./builtins.ts";
+import { type_name, unorderable } from "./builtins.ts";
 
 /** A strict "less than" between two heap items. */
 export type LessThan<T> = (a: T, b: T) => boolean;
@@ -51,9 +51,7 @@ export function py_lt(a: unknown, b: unknown): boolean {
   if (b !== null && typeof b === "object" && typeof (b as { __gt__?: unknown }).__gt__ === "function") {
     return Boolean((b as { __gt__(o: unknown): unknown }).__gt__(a));
   }
-  throw new TypeError(
-    `'<' not supported between instances of '${type_name(a)}' and '${type_name(b)}'`,
-  );
+  throw unorderable("<", type_name(a), type_name(b));
 }
 
 /** Python's `==` for the values {@linkcode py_lt} compares. */
