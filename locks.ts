@@ -20,10 +20,6 @@ import {
   ValueError,
 } from "./stdlib/builtins.ts";
 
-/** What Python says comparing `value` with an int (`value < 0`) when it is not a number. */
-function _not_comparable(value: unknown): never {
-  throw unorderable("<", type_name(value), "int");
-}
 import type { Future } from "./futures.ts";
 import {
   _GeneratorPrototype,
@@ -238,7 +234,7 @@ export class Condition extends _ContextManagerMixin {
     if (lock !== null && lock !== undefined) {
       // CPython takes the lock's locked, acquire and release methods here.
       for (const name of ["locked", "acquire", "release"]) {
-        if (typeof (lock as unknown as Record<string, unknown>)?.[name] !== "function") {
+        if (typeof (lock as unknown as Record<string, unknown>)[name] !== "function") {
           throw new AttributeError(`'${type_name(lock)}' object has no attribute '${name}'`);
         }
       }
@@ -384,7 +380,7 @@ export class Semaphore extends _ContextManagerMixin {
   /** Creates the semaphore with `value` permits (`ValueError` if negative). */
   constructor(value = 1) {
     super();
-    if (typeof value !== "number") _not_comparable(value);
+    if (typeof value !== "number") throw unorderable("<", type_name(value), "int");
     if (value < 0) throw new ValueError("Semaphore initial value must be >= 0");
     this._value = value;
   }
@@ -751,7 +747,7 @@ export class Barrier extends _LoopBoundMixin {
   /** Creates a barrier for `parties` tasks (`ValueError` if fewer than 1). */
   constructor(parties: number) {
     super();
-    if (typeof parties !== "number") _not_comparable(parties);
+    if (typeof parties !== "number") throw unorderable("<", type_name(parties), "int");
     if (parties < 1) throw new ValueError("parties must be >= 1");
     this._parties = parties;
   }
