@@ -137,6 +137,17 @@ export function _iscoroutinefunction(func: unknown): boolean {
 /** @internal The marker that makes `iscoroutinefunction` true for a wrapped function. */
 export const _is_coroutine: unique symbol = Symbol("_is_coroutine");
 
+/** @internal An object with a `then` method: a Promise or another thenable, awaited by wrapping it. */
+export function _is_thenable(obj: unknown): obj is PromiseLike<unknown> {
+  return obj !== null && typeof obj === "object" && typeof (obj as PromiseLike<unknown>).then === "function";
+}
+
+/** @internal An object with an `__await__` method (Python's awaitable protocol). */
+export function _has_await(obj: unknown): obj is { __await__(): Iterator<unknown, unknown, unknown> } {
+  return obj !== null && typeof obj === "object" &&
+    typeof (obj as { __await__?: unknown }).__await__ === "function";
+}
+
 /**
  * True if `func` is a coroutine function (a generator function here). Deprecated, as in
  * Python 3.14: inspect the function yourself.

@@ -9,7 +9,7 @@
  */
 
 import { _get_running_loop, type AbstractEventLoop, new_event_loop, set_event_loop } from "./events.ts";
-import { type Awaitable, type Coroutine, iscoroutine } from "./coroutines.ts";
+import { _has_await, _is_thenable, type Awaitable, type Coroutine, iscoroutine } from "./coroutines.ts";
 import { CancelledError } from "./exceptions.ts";
 import { all_tasks, gather, type Task } from "./tasks.ts";
 import { type Context, copy_context } from "./stdlib/contextvars.ts";
@@ -29,14 +29,12 @@ function _as_coroutine<T>(aw: Awaitable<T> | PromiseLike<T>): Coroutine<T> {
       return yield* aw as Awaitable<T>;
     })();
   }
-  if (aw !== null && typeof aw === "object" && typeof (aw as PromiseLike<T>).then === "function") {
+  if (_is_thenable(aw)) {
     return (function* _wrap_awaitable() {
       return yield* wrap_promise(aw as PromiseLike<T>);
     })();
   }
-  if (
-    aw !== null && typeof aw === "object" && typeof (aw as { __await__?: unknown }).__await__ === "function"
-  ) {
+  if (_has_await(aw)) {
     const it = aw as unknown as { __await__(): Iterator<unknown, T, unknown> };
     return (function* _wrap_awaitable() {
       return yield* { [Symbol.iterator]: () => it.__await__() };

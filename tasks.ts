@@ -22,7 +22,9 @@ import { _task_repr } from "./base_tasks.ts";
 import {
   _format_coroutine,
   _GeneratorPrototype,
+  _has_await,
   _is_coroutine,
+  _is_thenable,
   _set_coro_name,
   type Awaitable,
   type Coroutine,
@@ -716,11 +718,7 @@ export function* wait_for<T>(
   let aw: Awaitable<T>;
   if (iscoroutine(fut) || isfuture(fut)) {
     aw = fut as Awaitable<T>;
-  } else if (
-    fut !== null && typeof fut === "object" &&
-    (typeof (fut as PromiseLike<T>).then === "function" ||
-      typeof (fut as { __await__?: unknown }).__await__ === "function")
-  ) {
+  } else if (_is_thenable(fut) || _has_await(fut)) {
     aw = ensure_future(fut);
   } else {
     // What `await fut` says in CPython, where this is awaited inside the timeout.
@@ -1034,16 +1032,10 @@ export function ensure_future<T>(
   let coro: Coroutine<T>;
   if (iscoroutine(coro_or_future)) {
     coro = coro_or_future as Coroutine<T>;
-  } else if (
-    coro_or_future !== null && typeof coro_or_future === "object" &&
-    typeof (coro_or_future as PromiseLike<T>).then === "function"
-  ) {
+  } else if (_is_thenable(coro_or_future)) {
     const loop = loop_arg ?? get_event_loop();
     return wrap_promise(coro_or_future as PromiseLike<T>, { loop });
-  } else if (
-    coro_or_future !== null && typeof coro_or_future === "object" &&
-    typeof (coro_or_future as { __await__?: unknown }).__await__ === "function"
-  ) {
+  } else if (_has_await(coro_or_future)) {
     const aw = coro_or_future as unknown as { __await__(): Iterator<unknown, T, unknown> };
     coro = (function* _wrap_awaitable() {
       return yield* { [Symbol.iterator]: () => aw.__await__() };
