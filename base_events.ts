@@ -10,8 +10,9 @@
  * returns a Promise: iterations run synchronously one after another, and only when nothing is
  * ready does the loop await the host (one host timer for the earliest `TimerHandle`, or an I/O
  * completion, or a wake-up). While work is always ready, the loop still hops to the host now and
- * then so that host I/O completions are not starved; see {@linkcode BaseEventLoop._must_hop} for
- * the adaptive policy.
+ * then so that host I/O completions are not starved: every {@linkcode RUN_BUDGET_MS}, or, while
+ * host I/O is in flight, by polling the host's I/O (see {@linkcode IO_BUSY_MS},
+ * {@linkcode IO_POLL_MS}, {@linkcode BaseEventLoop._poll_io}).
  *
  * @module
  */
@@ -114,7 +115,15 @@ import {
   unorderable,
   ValueError,
 } from "./stdlib/builtins.ts";
-import { hop, monotonic, stat_path, unlink } from "./stdlib/_host.ts";
+import {
+  hop,
+  HOP_POLLS_IO,
+  type IoPoller,
+  monotonic,
+  open_io_poller,
+  stat_path,
+  unlink,
+} from "./stdlib/_host.ts";
 import type { Context } from "./stdlib/contextvars.ts";
 import { repr, tuple } from "./stdlib/_repr.ts";
 import type { FrameSummary } from "./format_helpers.ts";
@@ -137,18 +146,28 @@ export const MAXIMUM_SELECT_TIMEOUT = 24 * 3600;
  */
 export const RUN_BUDGET_MS = 2;
 /**
- * While host I/O is in flight and the loop has been busy for {@linkcode IO_BUSY_MS}, it hops to
- * the host after this many milliseconds of ready work (0: at every iteration), so an I/O
- * completion waits no longer than that (plus the host's own polling delay: Deno looks at its I/O
- * only every few dozen hops).
- */
-export const IO_BUDGET_MS = 0;
-/**
  * Milliseconds the loop may stay busy (without waiting on the host) while host I/O is in flight
- * before it hops at every iteration. A loop that goes idle often (request/response traffic) then
- * pays no hops at all; one kept busy (a task spinning on `sleep(0)`) still lets I/O through.
+ * before it starts polling the host's I/O between iterations (see {@linkcode IO_POLL_MS}). A loop
+ * that goes idle often (request/response traffic) then pays no polls at all; one kept busy (a task
+ * spinning on `sleep(0)`) still hears of its I/O.
  */
 export const IO_BUSY_MS = 0.25;
+/**
+ * While busy with host I/O in flight, the loop polls the host's I/O at most this often (ms) where
+ * the poll costs real time (Deno's {@linkcode IoPoller}: ~15 µs): a completion then waits about
+ * this long plus the poll, and a spinning loop keeps over half its speed. Where the poll is a
+ * plain hop (Node, Bun), it polls at every iteration, as CPython's loop does.
+ */
+export const IO_POLL_MS = 0.02;
+/**
+ * After this many polls in a row that found no I/O activity, the interval between polls doubles
+ * at each further one, up to {@linkcode IO_POLL_MAX_MS}, and falls back at once when activity is
+ * found: a loop kept busy beside idle connections pays little for them, while request/response
+ * traffic (a few quiet polls between a request and its answer) keeps prompt polls.
+ */
+export const IO_POLL_PATIENCE = 32;
+/** The longest interval (ms) between two polls of the host's I/O while the loop is busy. */
+export const IO_POLL_MAX_MS = 0.25;
 
 function _lt_timer(a: TimerHandle, b: TimerHandle): boolean {
   return a._when < b._when;
@@ -234,6 +253,8 @@ export interface LoopSelector<E = unknown> {
   close(): void;
   /** Host operations in flight that will wake the selector (its registered objects). */
   _host_pending?: number;
+  /** A count of the changes its objects reported (any measure of I/O activity that grows). */
+  _notified?: number;
 }
 
 /** Python's `BaseEventLoop`. */
@@ -277,6 +298,12 @@ export class BaseEventLoop extends AbstractEventLoop {
   _idle = false;
   /** @internal Host operations in flight that will wake the loop when they complete. */
   _host_pending = 0;
+  /** @internal Host operations completed (with the selector's `_notified`: the I/O activity). */
+  _host_done = 0;
+  /** @internal The host's {@linkcode IoPoller} while the loop runs busy with I/O in flight. */
+  _io_poller: IoPoller | null = null;
+  /** @internal 0: no poller asked for yet; 1: opening; 2: opened, or none to be had. */
+  _io_poller_state = 0;
 
   /** Creates a loop; debug mode follows `PYTHONASYNCIODEBUG`. */
   constructor() {
@@ -1435,21 +1462,38 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /**
-   * @internal The adaptive host-yield policy. While host I/O is in flight (a Promise awaited
-   * through `wrap_promise`, a watched socket) and the loop has been busy since `busy_since` for
-   * more than {@linkcode IO_BUSY_MS}, it yields to the host after {@linkcode IO_BUDGET_MS} of
-   * ready work, so a completion is handled promptly even while a task spins on `sleep(0)`.
-   * Otherwise it runs ready work for {@linkcode RUN_BUDGET_MS} between hops, which keeps
-   * loop-bound work fast and costs request/response traffic (which idles often) no hops.
+   * @internal Lets the host poll its I/O: through the host's {@linkcode IoPoller} where it has one
+   * (Deno; opened on first use, closed with the loop), else with a plain hop.
    */
-  _must_hop(
-    slice_start: number,
-    now: number,
-    busy_since: number = slice_start,
-    io: boolean = this._io_in_flight(),
-  ): boolean {
-    if (io && now - busy_since > IO_BUSY_MS) return now - slice_start > IO_BUDGET_MS;
-    return now - slice_start > RUN_BUDGET_MS;
+  async _poll_io(): Promise<void> {
+    const poller = this._io_poller;
+    if (poller !== null) {
+      try {
+        await poller.poll();
+      } catch {
+        // A broken poller (its connection reset from outside) is not replaced.
+        if (this._io_poller === poller) {
+          this._io_poller = null;
+          poller.close();
+        }
+      }
+      return;
+    }
+    if (this._io_poller_state === 0) {
+      const opening = open_io_poller();
+      this._io_poller_state = opening === null ? 2 : 1;
+      opening?.then((p) => {
+        if (p !== null && this._io_poller_state === 1 && !this._closed) this._io_poller = p;
+        else p?.close();
+        this._io_poller_state = 2;
+      });
+    }
+    await hop();
+  }
+
+  /** @internal A count that grows with I/O activity: host operations completed, selector notifications. */
+  _io_activity(): number {
+    return this._host_done + (this._selector?._notified ?? 0);
   }
 
   /** @internal Whether host I/O is in flight: pending host operations, or objects the selector watches. */
@@ -1479,26 +1523,48 @@ export class BaseEventLoop extends AbstractEventLoop {
     let busy_since = slice_start;
     let iterations = 0;
     // Whether the loop has been busy for more than IO_BUSY_MS with host I/O in flight, as the clock
-    // last said (it stays so until the loop waits): with an I/O budget of 0, _must_hop's answer is
-    // then "at every iteration", and the clock is not read for it (two reads per iteration saved
-    // while a task spins, each as dear as a light iteration on Deno).
+    // last said (it stays so until the loop waits); then when the host's I/O was last polled and
+    // the interval until the next poll.
     let io_busy = false;
+    let last_poll = 0;
+    let poll_every = 0;
+    let quiet_polls = 0;
     try {
       while (true) {
         const timeout = this._run_once_timeout();
-        // Between iterations that do not wait for the host, hop to it now and then (see
-        // _must_hop). Reading the clock costs as much as a light iteration: look at it every 16
-        // iterations, or at every one while host I/O is in flight or the selector would wait
-        // (a selector that answers at once, like a test selector, must not starve the host).
+        // Between iterations that do not wait for the host, hop to it now and then. Reading the
+        // clock costs as much as a light iteration: look at it every 16 iterations, or at every
+        // one while host I/O is in flight or the selector would wait (a selector that answers at
+        // once, like a test selector, must not starve the host).
         const io = this._io_in_flight();
-        if (io && io_busy && IO_BUDGET_MS === 0) {
-          _set_running_loop(null);
-          await hop();
-          _set_running_loop(this);
-        } else if ((++iterations & 15) === 0 || timeout !== 0 || io) {
+        if ((++iterations & 15) === 0 || timeout !== 0 || io) {
           const now = performance.now();
-          io_busy = io && now - busy_since > IO_BUSY_MS;
-          if (this._must_hop(slice_start, now, busy_since, io)) {
+          if (io && timeout === 0 && (io_busy || now - busy_since > IO_BUSY_MS)) {
+            if (!io_busy) {
+              io_busy = true;
+              poll_every = quiet_polls = 0;
+            }
+            if (now - last_poll >= poll_every) {
+              const activity = this._io_activity();
+              _set_running_loop(null);
+              await this._poll_io();
+              _set_running_loop(this);
+              slice_start = last_poll = performance.now();
+              // Poll again after IO_POLL_MS where a poll costs (the poller), at the next
+              // iteration where it is a hop; after IO_POLL_PATIENCE polls in a row that found
+              // nothing, less and less often (up to IO_POLL_MAX_MS), except where only a hop at
+              // every iteration lets I/O through (Deno without its poller).
+              const shortest = this._io_poller !== null ? IO_POLL_MS : 0;
+              if (this._io_activity() !== activity) {
+                quiet_polls = 0;
+                poll_every = shortest;
+              } else if (++quiet_polls > IO_POLL_PATIENCE && (shortest !== 0 || HOP_POLLS_IO)) {
+                poll_every = Math.min(Math.max(2 * poll_every, IO_POLL_MS), IO_POLL_MAX_MS);
+              } else {
+                poll_every = shortest;
+              }
+            }
+          } else if (now - slice_start > RUN_BUDGET_MS) {
             _set_running_loop(null);
             await hop();
             _set_running_loop(this);
@@ -1576,6 +1642,10 @@ export class BaseEventLoop extends AbstractEventLoop {
     if (this._debug) logger.debug("Close %r", repr(this));
     this._closed = true;
     this._ready.clear();
+    if (this._io_poller !== null) {
+      this._io_poller.close();
+      this._io_poller = null;
+    }
     this._scheduled.length = 0;
     this._executor_shutdown_called = true;
     const executor = this._default_executor as { shutdown?: (wait: boolean) => unknown } | null;
@@ -1800,6 +1870,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   /** @internal A host operation ended. */
   _host_io_end(): void {
     this._host_pending--;
+    this._host_done++;
   }
 
   /** The exception handler, or `null` if the default one is used. */

@@ -359,6 +359,10 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
         throw e;
       }
     } catch (exc) {
+      // No transport owns the connection (the server was closed before this task ran, so
+      // Server._attach refused it, or the protocol factory raised): CPython's reference counting
+      // closes `conn` as the frame goes; here it is closed explicitly, or it would stay open.
+      if (transport === null) conn.close();
       if (_is_exit(exc)) throw exc;
       if (this._debug) {
         const context: Record<string, unknown> = {

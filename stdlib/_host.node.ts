@@ -84,6 +84,25 @@ export function hop(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/** Whether a {@linkcode hop} lets the host poll its I/O: on Node and Bun, every turn of the loop does. */
+export const HOP_POLLS_IO = true;
+
+/** A way to make the host look at its I/O at once (see the Deno host's). */
+export interface IoPoller {
+  /** Resolves once the host has polled its I/O and run the completions it found. */
+  poll(): Promise<void>;
+  /** Releases the poller's resources (synchronously); `poll()` must not be pending. */
+  close(): void;
+}
+
+/**
+ * No poller is needed on Node (nor Bun): their event loops poll I/O at every turn, so a
+ * `setImmediate` hop lets every completion through.
+ */
+export function open_io_poller(): Promise<IoPoller | null> | null {
+  return null;
+}
+
 /** Signal numbers, as Python's `signal` module has them on Linux. */
 export const SIGNALS: Readonly<Record<string, number>> = {
   SIGHUP: 1,

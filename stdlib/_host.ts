@@ -92,6 +92,98 @@ export function hop(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/**
+ * Whether a {@linkcode hop} lets the host poll its I/O. Not on Deno: while its event loop has work
+ * queued it polls I/O only every 61 scheduler ticks (see {@linkcode open_io_poller}).
+ */
+export const HOP_POLLS_IO = false;
+
+/** A way to make the host look at its I/O at once, for a loop that keeps itself busy. */
+export interface IoPoller {
+  /**
+   * Resolves once the host has polled its I/O and run the completions it found; rejects if the
+   * poller broke (it is then closed and not used again).
+   */
+  poll(): Promise<void>;
+  /** Releases the poller's resources (synchronously); `poll()` must not be pending. */
+  close(): void;
+}
+
+// Set when the poller cannot be made here (no loopback, no net permission): not tried again.
+let io_poller_unavailable = false;
+
+/**
+ * Opens an {@linkcode IoPoller}, or returns `null` when the host's own hop already polls its I/O.
+ *
+ * Deno needs one. While its event loop has work queued (each `setImmediate` hop is such work),
+ * it asks the OS for I/O readiness only every 61 scheduler ticks (tokio's `event_interval`), so a
+ * loop that hops at every iteration hears of a completion some 60 hops (~100 µs) late. An
+ * operation that only the I/O driver can complete makes Deno park and poll the OS at once: the
+ * poller writes one byte to itself over a loopback TCP connection and reads it back (~15 µs, all
+ * other ready I/O delivered in the same poll), then hops once so that the completions found run
+ * before the loop does. It needs network permission for 127.0.0.1 (all ports), which is not
+ * asked for: without it this returns `null` (and without loopback, resolves to `null`), and the
+ * loop keeps to `setImmediate` hops.
+ */
+export function open_io_poller(): Promise<IoPoller | null> | null {
+  if (io_poller_unavailable) return null;
+  // Only with the permission already granted: asking would prompt the user for it.
+  if (Deno.permissions.querySync({ name: "net", host: "127.0.0.1" }).state !== "granted") {
+    io_poller_unavailable = true;
+    return null;
+  }
+  return open_loopback_poller().catch(() => {
+    io_poller_unavailable = true;
+    return null;
+  });
+}
+
+async function open_loopback_poller(): Promise<IoPoller> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let a: Deno.TcpConn | null = null;
+  let b: Deno.TcpConn | null = null;
+  try {
+    const accepting = listener.accept();
+    a = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+    // Only our own connection is kept: another local process could connect to the port first.
+    for (let tries = 0; tries < 8 && b === null; tries++) {
+      const c = await (tries === 0 ? accepting : listener.accept());
+      if (c.remoteAddr.port === a.localAddr.port) b = c;
+      else c.close();
+    }
+    if (b === null) throw new Error("loopback poller: own connection not accepted");
+  } catch (e) {
+    a?.close();
+    throw e;
+  } finally {
+    listener.close();
+  }
+  a.setNoDelay(true);
+  return new LoopbackPoller(a, b);
+}
+
+class LoopbackPoller implements IoPoller {
+  private static readonly one = new Uint8Array(1);
+  // A read takes whatever bytes are there (one per poll; more only if a poll was abandoned).
+  private readonly buf = new Uint8Array(64);
+  constructor(private readonly a: Deno.TcpConn, private readonly b: Deno.TcpConn) {}
+
+  poll(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.a.write(LoopbackPoller.one).catch(reject);
+      this.b.read(this.buf).then((n) => {
+        if (n === null) reject(new Error("loopback poller: connection closed"));
+        else resolve(hop());
+      }, reject);
+    });
+  }
+
+  close(): void {
+    this.a.close();
+    this.b.close();
+  }
+}
+
 /** Signal numbers, as Python's `signal` module has them on Linux. */
 export const SIGNALS: Readonly<Record<string, number>> = {
   SIGHUP: 1,

@@ -82,6 +82,8 @@ export class DefaultSelector {
   private _candidates = new Set<number>();
   /** Host operations in flight whose completion will wake the loop: the registered objects. */
   _host_pending = 0;
+  /** How many times a registered object reported a change (the loop's measure of I/O activity). */
+  _notified = 0;
 
   /** The number of `fileobj` (Python's `_fileobj_lookup`): also finds a closed registered object. */
   private _fileobj_lookup(fileobj: FileObj): number {
@@ -220,6 +222,7 @@ export class DefaultSelector {
 
   /** Called by a registered object whose readiness changed (may have become ready). */
   _notify(fd: number): void {
+    this._notified++;
     this._candidates.add(fd);
     if (this._wake !== null) this._wake();
   }
