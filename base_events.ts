@@ -2366,6 +2366,13 @@ export class Server extends AbstractServer {
   _clients: Set<ServerClient> = new Set();
   /** @internal `null` once woken. */
   _waiters: Future<null>[] | null = [];
+  /**
+   * @internal Connections accepted whose `_accept_connection2` task has not started yet (not in
+   * CPython): `close()` closes them, as their transports would be refused by `_attach` anyway.
+   * CPython leaves them to the task, and to the garbage collector if the loop closes before the
+   * task runs; a JavaScript socket would stay open.
+   */
+  _accepted_pending: Set<{ close(): void }> | null = null;
   /** @internal */
   _protocol_factory: () => BaseProtocol;
   /** @internal */
@@ -2471,6 +2478,11 @@ export class Server extends AbstractServer {
     this._sockets = null;
     for (const sock of sockets) this._loop._stop_serving(sock);
     this._serving = false;
+    const pending = this._accepted_pending;
+    if (pending !== null) {
+      this._accepted_pending = null;
+      for (const conn of pending) conn.close();
+    }
     if (this._serving_forever_fut !== null && !this._serving_forever_fut.done()) {
       this._serving_forever_fut.cancel();
       this._serving_forever_fut = null;

@@ -303,6 +303,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
         throw exc;
       }
       const extra = { peername: addr };
+      if (server !== null) (server._accepted_pending ??= new Set()).add(conn);
       const accept = this._accept_connection2(
         protocol_factory,
         conn,
@@ -328,6 +329,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
   ): Coroutine<void> {
     let protocol: BaseProtocol | null = null;
     let transport: { close(): void } | null = null;
+    server?._accepted_pending?.delete(conn);
     try {
       if (sslcontext) {
         // The host's TLS goes under the socket first (the host's TLS listener did it already).

@@ -315,6 +315,18 @@ function _copy_written(slab: _Slab): void {
   }
 }
 
+// Closed sockets whose host connection stays open until what they were given is written.
+let _lingering = 0;
+
+/**
+ * @internal How many closed sockets still have their host connection open, finishing the writes
+ * accepted before `close()` (as a kernel sends after `close()`); each is released once the host
+ * has written the data or failed to.
+ */
+export function _lingering_sockets(): number {
+  return _lingering;
+}
+
 /** Python's `socket.socket`: a non-blocking stream socket over the host (see the module doc). */
 export class socket {
   /** The address family. */
@@ -1109,6 +1121,7 @@ export class socket {
       // Let the host finish writing, as a kernel does after close(); read no more, and do not keep
       // the process alive for it (a peer that never reads would otherwise hold it forever).
       this._linger = true;
+      _lingering++;
       this._shut_rd = true;
       this._stream.pause();
       this._stream.unref();
@@ -1119,6 +1132,7 @@ export class socket {
 
   /** Closes the host connection. */
   private _release(): void {
+    if (this._linger) _lingering--;
     this._linger = false;
     this._stream?.close();
   }

@@ -323,6 +323,45 @@ describe("Faults", () => {
     })());
   });
 
+  test("connections accepted but not yet given a transport are closed when the server closes", async () => {
+    // The same race a step earlier: the loop accepted the connection and made the task that will
+    // give it a transport, and the server was closed (and the loop too, maybe) before that task ran.
+    await asyncio.run((function* () {
+      const loop = asyncio.get_running_loop() as asyncio.BaseEventLoop & {
+        _accept_connection(
+          f: () => asyncio.BaseProtocol,
+          sock: socket,
+          ssl: null,
+          server: asyncio.Server,
+        ): void;
+      };
+      const lsock = new socket(AF_INET, SOCK_STREAM);
+      lsock.bind(["127.0.0.1", 0]);
+      lsock.listen();
+      lsock.setblocking(false);
+      const server = new asyncio.Server(loop, [lsock], () => new asyncio.Protocol(), null, 100, null);
+      const [reader, writer] = yield* asyncio.open_connection(
+        ...(lsock.getsockname() as [string, number]),
+      );
+      // Wait for the host to have accepted it, then accept it as the loop's reader callback does.
+      for (let i = 0; i < 1000 && server._accepted_pending === null; i++) {
+        yield* asyncio.sleep(0.001);
+        loop._accept_connection(() => new asyncio.Protocol(), lsock, null, server);
+      }
+      const pending = [...(server._accepted_pending ?? [])] as socket[];
+      assert.equal(pending.length, 1);
+      assert.notEqual(pending[0].fileno(), -1);
+      server.close();
+      assert.equal(pending[0].fileno(), -1, "the accepted socket is still open");
+      yield* server.wait_closed();
+      // The client sees the connection end; the accept task then finds the socket closed.
+      assert.deepEqual(yield* reader.read(), new Uint8Array(0));
+      writer.close();
+      yield* writer.wait_closed();
+      yield* asyncio.sleep(0);
+    })());
+  });
+
   test("slow reader: the writer's buffer stays bounded by the high-water mark and drain() waits", async () => {
     await asyncio.run((function* () {
       const release = asyncio.get_running_loop().create_future<null>();

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import * as asyncio from "../mod.ts";
 import { TestLoop, type TimeGenerator } from "../test_utils.ts";
 import { open_resources } from "../stdlib/_host.ts";
+import { _lingering_sockets } from "../stdlib/socket.ts";
 import { logger, type LogRecord } from "../log.ts";
 import { type WarningRecord, warnings_hook } from "../_warnings.ts";
 
@@ -69,6 +70,11 @@ export class TestCase {
   async tearDown(): Promise<void> {
     asyncio.set_event_loop(null);
     while (this.cleanups.length) await this.cleanups.pop()!();
+    // A socket closed while its last writes were still with the host keeps its connection until
+    // they are done (as a kernel sends after close()); that takes a host tick or two. A socket
+    // left open is not lingering, and is reported at once.
+    for (let i = 0; i < 2000 && _lingering_sockets() > 0; i++) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(_lingering_sockets(), 0, "a closed socket is still writing its last data after 2 s");
     const r = open_resources();
     assert.equal(r.timers, 0, "a host timer is still armed after the test");
     assert.equal(r.signals, 0, "a signal listener is still installed after the test");
