@@ -304,6 +304,11 @@ export class BaseEventLoop extends AbstractEventLoop {
   _io_poller: IoPoller | null = null;
   /** @internal 0: no poller asked for yet; 1: opening; 2: opened, or none to be had. */
   _io_poller_state = 0;
+  /**
+   * @internal While the poller is being opened: settles once it is kept, or closed because the
+   * loop closed meanwhile (`Runner.close()` awaits it, so that nothing the loop opened outlives it).
+   */
+  _io_poller_opening: Promise<void> | null = null;
 
   /** Creates a loop; debug mode follows `PYTHONASYNCIODEBUG`. */
   constructor() {
@@ -1480,15 +1485,21 @@ export class BaseEventLoop extends AbstractEventLoop {
       return;
     }
     if (this._io_poller_state === 0) {
-      const opening = open_io_poller();
+      const opening = this._open_io_poller();
       this._io_poller_state = opening === null ? 2 : 1;
-      opening?.then((p) => {
+      this._io_poller_opening = opening?.then((p) => {
         if (p !== null && this._io_poller_state === 1 && !this._closed) this._io_poller = p;
         else p?.close();
         this._io_poller_state = 2;
-      });
+        this._io_poller_opening = null;
+      }) ?? null;
     }
     await hop();
+  }
+
+  /** @internal Asks the host for its {@linkcode IoPoller} (`null`: it has none to give). */
+  _open_io_poller(): Promise<IoPoller | null> | null {
+    return open_io_poller();
   }
 
   /** @internal A count that grows with I/O activity: host operations completed, selector notifications. */

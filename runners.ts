@@ -116,6 +116,10 @@ export class Runner {
       loop.close();
       this._loop = null;
       this._state = _State.CLOSED;
+      // (Not in CPython.) A host resource the loop was still opening for itself (Deno's I/O
+      // poller) is closed as soon as it is open: wait for that, so that none outlives run().
+      const opening = (loop as { _io_poller_opening?: Promise<void> | null })._io_poller_opening;
+      if (opening) await opening;
     }
   }
 

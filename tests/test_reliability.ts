@@ -1063,6 +1063,33 @@ describe("BusyLoop", () => {
     await tc.tearDown();
   });
 
+  test("Runner.close() waits for a poller still being opened, which the closed loop closes", async () => {
+    const runner = new asyncio.Runner();
+    const loop = runner.get_loop() as asyncio.BaseEventLoop;
+    let closed = 0;
+    let release!: (p: { poll(): Promise<void>; close(): void }) => void;
+    loop._open_io_poller = () => new Promise((r) => release = r);
+    // The loop asks for a poller (as it does once busy with I/O in flight); it is still opening.
+    await loop._poll_io();
+    assert.equal(loop._io_poller_state, 1);
+    assert.notEqual(loop._io_poller_opening, null);
+    assert.equal(
+      await runner.run((function* () {
+        yield* asyncio.sleep(0);
+        return 7;
+      })()),
+      7,
+    );
+    let done = false;
+    const closing = runner.close().then(() => done = true);
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(done, false, "close() did not wait for the opening");
+    release({ poll: () => Promise.resolve(), close: () => closed++ });
+    await closing;
+    assert.equal(closed, 1);
+    assert.equal(loop._io_poller, null);
+  });
+
   test("open_io_poller(): a poller on Deno, whose polls settle one after another; none on Node and Bun", async () => {
     const opening = open_io_poller();
     if (runtime !== "deno") {
