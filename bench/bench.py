@@ -20,7 +20,7 @@ def lcg(seed):
         yield x / 2147483648
 
 
-RUN = asyncio.run  # replaced by uvloop.run with --uvloop
+RUN = asyncio.run  # replaced by a uvloop runner with --uvloop
 
 
 def timed(main):
@@ -314,7 +314,13 @@ def main():
     args = sys.argv[1:]
     if "--uvloop" in args:
         import uvloop
-        RUN = uvloop.run
+
+        def run_on_uvloop(coro):
+            # uvloop.run() is 0.18+; Debian 12's python3-uvloop is 0.17.
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                return runner.run(coro)
+
+        RUN = getattr(uvloop, "run", run_on_uvloop)
     repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else 3
     warmup = int(args[args.index("--warmup") + 1]) if "--warmup" in args else 1
     only = args[args.index("--only") + 1].split(",") if "--only" in args else None

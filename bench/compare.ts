@@ -11,7 +11,11 @@
  * Every runtime runs each workload `--warmup N` times untimed (default 1: V8 compiles the hot
  * paths and sizes its heap on the first run, CPython's figures hardly move), then keeps the best
  * of `--repeat N` timed runs (default 3). Other options: `--only a,b`, `--no-node`,
- * `--no-npm-peers`.
+ * `--no-npm-peers`, `--no-uvloop`.
+ *
+ * Where an interpreter here has uvloop (the newest pyenv Python, else the system's `python3`, for
+ * which Debian packages `python3-uvloop`), the Python workloads also run on it (`bench.py
+ * --uvloop`): its ratio to CPython is the bar issue 6 sets for the networking rows.
  *
  * @module
  */
@@ -68,6 +72,37 @@ const py_version = new TextDecoder().decode(
 ).trim();
 console.error(`running CPython (${py_version}) ...`);
 const py = await run(python, ["bench/bench.py", ...timing, ...only]);
+
+// uvloop, where an interpreter here has it: the newest pyenv Python, else the system's `python3`
+// (Debian's python3-uvloop installs there). Its figures are the networking targets of issue 6.
+async function uvloop_python(): Promise<[string, string] | null> {
+  for (const cmd of [python, "/usr/bin/python3", "python3"]) {
+    try {
+      const out = await new Deno.Command(cmd, {
+        args: [
+          "-c",
+          "import sys, uvloop; print(f'uvloop {uvloop.__version__} (Python {sys.version.split()[0]})')",
+        ],
+        stdout: "piped",
+        stderr: "null",
+      }).output();
+      if (out.success) return [cmd, new TextDecoder().decode(out.stdout).trim()];
+    } catch {
+      // no such interpreter
+    }
+  }
+  return null;
+}
+let uv: Map<string, Result> | null = null;
+let uv_version = "uvloop";
+const uv_python = args.includes("--no-uvloop") ? null : await uvloop_python();
+if (uv_python !== null) {
+  uv_version = uv_python[1];
+  console.error(`running ${uv_version} ...`);
+  uv = await run(uv_python[0], ["bench/bench.py", "--uvloop", ...timing, ...only]);
+} else {
+  console.error("uvloop skipped: no interpreter here has it");
+}
 console.error("running Deno ...");
 const deno = await run(Deno.execPath(), ["run", "-A", "bench/run.ts", ...timing, ...only]);
 let node: Map<string, Result> | null = null;
@@ -120,8 +155,8 @@ if (!args.includes("--no-npm-peers")) {
 const fmt = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0);
 const lines = [
-  `| workload | ${py_version} ops/s | Deno ops/s | Deno / CPython | Node ops/s | Node / CPython |`,
-  "| --- | ---: | ---: | ---: | ---: | ---: |",
+  `| workload | ${py_version} ops/s | ${uv_version} ops/s | uvloop / CPython | Deno ops/s | Deno / CPython | Node ops/s | Node / CPython |`,
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 ];
 for (const [name, d] of deno) {
   const base_name = name.startsWith("native_") ? name.slice("native_".length) : name;
@@ -131,10 +166,11 @@ for (const [name, d] of deno) {
   const label = name.startsWith("native_") ? `${name} (vs port on same runtime)` : name;
   const ratio = (a: Result | undefined, b: Result | undefined) =>
     a && b ? `${(a.ops_per_sec / b.ops_per_sec).toFixed(2)}×` : "–";
+  const u = name.startsWith("native_") ? undefined : uv?.get(name);
   lines.push(
-    `| ${label} | ${p ? fmt(p.ops_per_sec) : "–"} | ${fmt(d.ops_per_sec)} | ${ratio(d, p)} | ${
-      n ? fmt(n.ops_per_sec) : "–"
-    } | ${ratio(n, base_node)} |`,
+    `| ${label} | ${p ? fmt(p.ops_per_sec) : "–"} | ${u ? fmt(u.ops_per_sec) : "–"} | ${ratio(u, p)} | ${
+      fmt(d.ops_per_sec)
+    } | ${ratio(d, p)} | ${n ? fmt(n.ops_per_sec) : "–"} | ${ratio(n, base_node)} |`,
   );
 }
 for (const [name, d] of peers_deno) {
@@ -146,9 +182,9 @@ for (const [name, d] of peers_deno) {
   const ratio = (a: Result | undefined, b: Result | undefined) =>
     a && b ? `${(a.ops_per_sec / b.ops_per_sec).toFixed(2)}×` : "–";
   lines.push(
-    `| ${name} (vs port on same runtime) | ${p ? fmt(p.ops_per_sec) : "–"} | ${fmt(d.ops_per_sec)} | ${
-      ratio(d, p)
-    } | ${n ? fmt(n.ops_per_sec) : "–"} | ${ratio(n, base_node)} |`,
+    `| ${name} (vs port on same runtime) | ${p ? fmt(p.ops_per_sec) : "–"} | – | – | ${
+      fmt(d.ops_per_sec)
+    } | ${ratio(d, p)} | ${n ? fmt(n.ops_per_sec) : "–"} | ${ratio(n, base_node)} |`,
   );
 }
 console.log(lines.join("\n"));
