@@ -302,8 +302,8 @@ export class BaseEventLoop extends AbstractEventLoop {
   _host_done = 0;
   /** @internal The host's {@linkcode IoPoller} while the loop runs busy with I/O in flight. */
   _io_poller: IoPoller | null = null;
-  /** @internal 0: no poller asked for yet; 1: opening; 2: opened, or none to be had. */
-  _io_poller_state = 0;
+  /** @internal Whether the host was asked for a poller (it is asked once per loop). */
+  _io_poller_asked = false;
   /**
    * @internal While the poller is being opened: settles once it is kept, or closed because the
    * loop closed meanwhile (`Runner.close()` awaits it, so that nothing the loop opened outlives it).
@@ -1484,13 +1484,11 @@ export class BaseEventLoop extends AbstractEventLoop {
       }
       return;
     }
-    if (this._io_poller_state === 0) {
-      const opening = this._open_io_poller();
-      this._io_poller_state = opening === null ? 2 : 1;
-      this._io_poller_opening = opening?.then((p) => {
-        if (p !== null && this._io_poller_state === 1 && !this._closed) this._io_poller = p;
+    if (!this._io_poller_asked) {
+      this._io_poller_asked = true;
+      this._io_poller_opening = this._open_io_poller()?.then((p) => {
+        if (p !== null && !this._closed) this._io_poller = p;
         else p?.close();
-        this._io_poller_state = 2;
         this._io_poller_opening = null;
       }) ?? null;
     }

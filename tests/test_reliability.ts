@@ -1049,7 +1049,7 @@ describe("BusyLoop", () => {
       },
     };
     loop._io_poller = broken;
-    loop._io_poller_state = 2; // as if opened: no other is asked for
+    loop._io_poller_asked = true; // as if opened: no other is asked for
     try {
       const spins = await loop.run_until_complete(trips_while_spinning(100));
       assert.ok(spins > 100, `the spinner ran ${spins} times`);
@@ -1071,7 +1071,7 @@ describe("BusyLoop", () => {
     loop._open_io_poller = () => new Promise((r) => release = r);
     // The loop asks for a poller (as it does once busy with I/O in flight); it is still opening.
     await loop._poll_io();
-    assert.equal(loop._io_poller_state, 1);
+    assert.equal(loop._io_poller_asked, true);
     assert.notEqual(loop._io_poller_opening, null);
     assert.equal(
       await runner.run((function* () {
