@@ -1,7 +1,7 @@
 /**
  * `deno task bench:compare`: runs the workloads on CPython's asyncio (the newest python3.x that
- * pyenv has, else `python3`), on Deno, and on Node (through the npm build), in one run on this
- * machine, and prints ops/s and ratios to CPython. The async_tree rows also compare with the same
+ * pyenv has, else `python3`), on Deno, and on Node (through the npm build: the machine's Node, and
+ * Node's current LTS where `scripts/build_npm.ts` installed it), in one run on this machine, and prints ops/s and ratios to CPython. The async_tree rows also compare with the same
  * tree written with the runtime's own async/await (`native_async_tree_*`).
  *
  * The `npm_*` rows run issue 4's workloads written with the npm packages that do the same job
@@ -105,18 +105,41 @@ if (uv_python !== null) {
 }
 console.error("running Deno ...");
 const deno = await run(Deno.execPath(), ["run", "-A", "bench/run.ts", ...timing, ...only]);
-let node: Map<string, Result> | null = null;
+// Node: the machine's, and Node's current LTS when scripts/build_npm.ts installed it into
+// .tools/build/ (it does when the machine's Node is another major version; Node 20's collector is
+// much slower on the workloads that keep a million objects alive, so both are worth a column).
+interface NodeRun {
+  cmd: string;
+  label: string;
+  results: Map<string, Result>;
+  peers: Map<string, Result>;
+}
+const nodes: NodeRun[] = [];
 if (!args.includes("--no-node")) {
-  console.error("building the npm package and running Node ...");
+  console.error("building the npm package ...");
   await run(Deno.execPath(), ["run", "-A", "scripts/build_npm.ts", "--no-test"]);
-  node = await run("node", ["npm/esm/bench/run.js", ...timing, ...only]);
+  const candidates = ["node", `${root}.tools/build/node_modules/node/bin/node`];
+  const seen = new Set<string>();
+  for (const cmd of candidates) {
+    let version: string;
+    try {
+      const out = await new Deno.Command(cmd, { args: ["--version"], stdout: "piped" }).output();
+      version = new TextDecoder().decode(out.stdout).trim();
+    } catch {
+      continue; // not installed
+    }
+    if (seen.has(version)) continue;
+    seen.add(version);
+    console.error(`running Node ${version} ...`);
+    const results = await run(cmd, ["npm/esm/bench/run.js", ...timing, ...only]);
+    nodes.push({ cmd, label: `Node ${version}`, results, peers: new Map() });
+  }
 }
 
 // The npm packages that do the jobs of issue 4's primitives (bench/npm_peers.mjs), installed into
 // .tools/bench-peers/ and run on both runtimes; skipped (with a note) when npm cannot install them.
 const peers_dir = `${root}.tools/bench-peers/`;
 let peers_deno: Map<string, Result> = new Map();
-let peers_node: Map<string, Result> = new Map();
 if (!args.includes("--no-npm-peers")) {
   try {
     console.error("installing and running the npm peers (async-mutex, p-limit) ...");
@@ -146,7 +169,7 @@ if (!args.includes("--no-npm-peers")) {
       `${peers_dir}npm_peers.mjs`,
       ...peer_args,
     ]);
-    if (node !== null) peers_node = await run("node", [`${peers_dir}npm_peers.mjs`, ...peer_args]);
+    for (const n of nodes) n.peers = await run(n.cmd, [`${peers_dir}npm_peers.mjs`, ...peer_args]);
   } catch (e) {
     console.error(`npm peers skipped: ${(e as Error).message}`);
   }
@@ -154,37 +177,44 @@ if (!args.includes("--no-npm-peers")) {
 
 const fmt = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0);
+const ratio = (a: Result | undefined, b: Result | undefined) =>
+  a && b ? `${(a.ops_per_sec / b.ops_per_sec).toFixed(2)}×` : "–";
 const lines = [
-  `| workload | ${py_version} ops/s | ${uv_version} ops/s | uvloop / CPython | Deno ops/s | Deno / CPython | Node ops/s | Node / CPython |`,
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  `| workload | ${py_version} ops/s | ${uv_version} ops/s | uvloop / CPython | Deno ops/s | Deno / CPython | ${
+    nodes.map((n) => `${n.label} ops/s | ${n.label} / CPython`).join(" | ")
+  } |`,
+  `| --- | ---: | ---: | ---: | ---: | ---: |${" ---: | ---: |".repeat(nodes.length)}`,
 ];
 for (const [name, d] of deno) {
-  const base_name = name.startsWith("native_") ? name.slice("native_".length) : name;
-  const p = name.startsWith("native_") ? deno.get(base_name) : py.get(name);
-  const n = node?.get(name);
-  const base_node = name.startsWith("native_") ? node?.get(base_name) : py.get(name);
-  const label = name.startsWith("native_") ? `${name} (vs port on same runtime)` : name;
-  const ratio = (a: Result | undefined, b: Result | undefined) =>
-    a && b ? `${(a.ops_per_sec / b.ops_per_sec).toFixed(2)}×` : "–";
-  const u = name.startsWith("native_") ? undefined : uv?.get(name);
+  // A native_* row compares with the port's workload on the same runtime.
+  const native = name.startsWith("native_");
+  const base_name = native ? name.slice("native_".length) : name;
+  const p = native ? deno.get(base_name) : py.get(name);
+  const label = native ? `${name} (vs port on same runtime)` : name;
+  const u = native ? undefined : uv?.get(name);
+  const node_cells = nodes.map((n) => {
+    const r = n.results.get(name);
+    const base = native ? n.results.get(base_name) : py.get(name);
+    return `${r ? fmt(r.ops_per_sec) : "–"} | ${ratio(r, base)}`;
+  });
   lines.push(
     `| ${label} | ${p ? fmt(p.ops_per_sec) : "–"} | ${u ? fmt(u.ops_per_sec) : "–"} | ${ratio(u, p)} | ${
       fmt(d.ops_per_sec)
-    } | ${ratio(d, p)} | ${n ? fmt(n.ops_per_sec) : "–"} | ${ratio(n, base_node)} |`,
+    } | ${ratio(d, p)} |${node_cells.map((c) => ` ${c} |`).join("")}`,
   );
 }
 for (const [name, d] of peers_deno) {
   // `npm_<package>__<workload>`: the port's workload on the same runtime is the reference.
   const base_name = name.slice(name.indexOf("__") + 2);
   const p = deno.get(base_name);
-  const n = peers_node.get(name);
-  const base_node = node?.get(base_name);
-  const ratio = (a: Result | undefined, b: Result | undefined) =>
-    a && b ? `${(a.ops_per_sec / b.ops_per_sec).toFixed(2)}×` : "–";
+  const node_cells = nodes.map((n) => {
+    const r = n.peers.get(name);
+    return `${r ? fmt(r.ops_per_sec) : "–"} | ${ratio(r, n.results.get(base_name))}`;
+  });
   lines.push(
     `| ${name} (vs port on same runtime) | ${p ? fmt(p.ops_per_sec) : "–"} | – | – | ${
       fmt(d.ops_per_sec)
-    } | ${ratio(d, p)} | ${n ? fmt(n.ops_per_sec) : "–"} | ${ratio(n, base_node)} |`,
+    } | ${ratio(d, p)} |${node_cells.map((c) => ` ${c} |`).join("")}`,
   );
 }
 console.log(lines.join("\n"));

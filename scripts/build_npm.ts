@@ -1,5 +1,6 @@
 /**
- * Builds the npm package into `npm/` and runs the compiled test suite on Node and on Bun.
+ * Builds the npm package into `npm/` and runs the compiled test suite on Node (the machine's, and
+ * the current LTS from npm when the machine's is another major version) and on Bun.
  *
  * The job dnt would do (dnt is not reachable from our registries): copy the sources, swap
  * `stdlib/_host.ts` for `stdlib/_host.node.ts`, compile to ESM JavaScript plus `.d.ts` with the
@@ -17,11 +18,19 @@ const tools = `${root}.tools/build/`;
 const TS_VERSION = "5.9.3";
 const TYPES_NODE_VERSION = "20.19.25";
 const BUN_VERSION = "1.4.5";
+// Node's current LTS line (Node 20, still the floor in `engines`, reached its end of life in April
+// 2026). npm's `node` package carries the binary for the platform, as `bun` does.
+const NODE_LTS_VERSION = "24.21.0";
 
 async function run(cmd: string, args: string[], cwd = root): Promise<void> {
   const p = new Deno.Command(cmd, { args, cwd, stdout: "inherit", stderr: "inherit" }).spawn();
   const { code } = await p.status;
   if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${code}`);
+}
+
+async function node_major(cmd: string): Promise<string> {
+  const out = await new Deno.Command(cmd, { args: ["--version"], stdout: "piped" }).output();
+  return /^v(\d+)/.exec(new TextDecoder().decode(out.stdout).trim())?.[1] ?? "";
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -79,6 +88,25 @@ if (!Deno.args.includes("--no-test") && !(await exists(bun))) {
     "--no-fund",
     "--loglevel=error",
     `bun@${BUN_VERSION}`,
+  ]);
+}
+
+// Node's LTS the same way, when the machine's Node is another major version: the compiled tests run
+// on both. `node_lts` is null when the machine's Node is that line already.
+const machine_node_major = await node_major("node");
+const node_lts = machine_node_major === NODE_LTS_VERSION.split(".")[0]
+  ? null
+  : `${tools}node_modules/node/bin/node`;
+// (Installed with `--no-test` too: `deno task bench:compare` runs the benchmarks on it.)
+if (node_lts !== null && !(await exists(node_lts))) {
+  await run("npm", [
+    "install",
+    "--prefix",
+    tools,
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+    `node@${NODE_LTS_VERSION}`,
   ]);
 }
 
@@ -149,7 +177,13 @@ if (!Deno.args.includes("--no-test")) {
     if (e.isFile && /^test_.*\.js$/.test(e.name)) files.push(`esm/tests/${e.name}`);
   }
   files.sort();
-  await run("node", ["--expose-gc", "--test", "--test-concurrency=1", ...files], out);
+  const node_args = ["--expose-gc", "--test", "--test-concurrency=1", "--test-reporter=tap", ...files];
+  console.log(`\nThe compiled tests on the machine's Node (v${machine_node_major}):`);
+  await run("node", node_args, out);
+  if (node_lts !== null) {
+    console.log(`\nThe compiled tests on Node ${NODE_LTS_VERSION} (the current LTS, from npm):`);
+    await run(node_lts, node_args, out);
+  }
   console.log(`\nThe compiled tests on Bun ${BUN_VERSION}:`);
   await run(bun, ["test", ...files.map((f) => `./${f}`)], out);
 }
