@@ -421,9 +421,13 @@ export class Task<T = unknown> extends Future<T> {
           future_add_to_awaited_by(fut, this);
           fut._asyncio_future_blocking = false;
           const ctor = fut.constructor;
-          if ((ctor === Future || ctor === Task) && fut._state === _PENDING && !this._loop._debug) {
+          if (
+            (ctor === Future || ctor === Task || ctor === _GatheringFuture) && fut._state === _PENDING &&
+            !this._loop._debug
+          ) {
             // A pending Future or Task (not a subclass, which may override add_done_callback, as
-            // CPython's C Task checks): the task registers itself (see _Waker in futures.ts).
+            // CPython's C Task checks; gather's future is one of ours that does not): the task
+            // registers itself (see _Waker in futures.ts).
             fut._add_callback_entry(_task_wakeup, this);
           } else {
             fut.add_done_callback(this._wakeup_cb ??= make_wakeup(this), { context: this.get_context() });
