@@ -1,8 +1,9 @@
 /**
  * `deno task bench:compare`: runs the workloads on CPython's asyncio (the newest python3.x that
  * pyenv has, else `python3`), on Deno, and on Node (through the npm build: the machine's Node, and
- * Node's current LTS where `scripts/build_npm.ts` installed it), in one run on this machine, and prints ops/s and ratios to CPython. The async_tree rows also compare with the same
- * tree written with the runtime's own async/await (`native_async_tree_*`).
+ * Node's current LTS where `scripts/build_npm.ts` installed it), in one run on this machine, and
+ * prints ops/s and ratios to CPython. The async_tree rows also compare with the same tree written
+ * with the runtime's own async/await (`native_async_tree_*`).
  *
  * The `npm_*` rows run issue 4's workloads written with the npm packages that do the same job
  * (`bench/npm_peers.mjs`: async-mutex, p-limit), installed for the run into `.tools/bench-peers/`,
