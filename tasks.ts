@@ -10,9 +10,9 @@
  * carry on.
  *
  * Where CPython's C Task saves allocations, this port does too, without changing what can be
- * observed: a task is the ready-queue handle of its own next step and of its wake-up from a plain
- * Future or Task (see `_Waker` in futures.ts), and `sleep(0)` is a small hand-made coroutine
- * object rather than a generator.
+ * observed: a task is the ready-queue handle of its own next step and of its wake-up from a future
+ * that uses Future's own `add_done_callback` (see `_Waker` in futures.ts), and `sleep(0)` is a small
+ * hand-made coroutine object rather than a generator.
  *
  * @module
  */
@@ -89,6 +89,12 @@ export interface TaskInit {
   /** Start the coroutine now, inside the constructor, if the loop is running. */
   eager_start?: boolean;
 }
+
+/**
+ * Future's own add_done_callback: a task awaiting a future that uses it registers itself in the
+ * callbacks, and gather recognises the futures that use it.
+ */
+const _future_add_done_callback = Future.prototype.add_done_callback;
 
 /**
  * @internal A task's step, scheduled with `call_soon`: the only place a Task's generator is
@@ -420,14 +426,14 @@ export class Task<T = unknown> extends Future<T> {
         } else {
           future_add_to_awaited_by(fut, this);
           fut._asyncio_future_blocking = false;
-          const ctor = fut.constructor;
           if (
-            (ctor === Future || ctor === Task || ctor === _GatheringFuture) && fut._state === _PENDING &&
+            fut.add_done_callback === _future_add_done_callback && fut._state === _PENDING &&
             !this._loop._debug
           ) {
-            // A pending Future or Task (not a subclass, which may override add_done_callback, as
-            // CPython's C Task checks; gather's future is one of ours that does not): the task
-            // registers itself (see _Waker in futures.ts).
+            // A pending future whose add_done_callback is Future's own (a Future, a Task, gather's
+            // future, a subclass that does not override it; CPython's C Task calls it for those
+            // but a plain Future or Task): the task registers itself in the callbacks, with the
+            // effect that call would have (see _Waker in futures.ts).
             fut._add_callback_entry(_task_wakeup, this);
           } else {
             fut.add_done_callback(this._wakeup_cb ??= make_wakeup(this), { context: this.get_context() });
@@ -1093,9 +1099,6 @@ export interface GatherOptions {
   /** Gather exceptions as results instead of failing on the first one. */
   return_exceptions?: boolean;
 }
-
-/** Future's own add_done_callback (gather recognises the futures that use it). */
-const _future_add_done_callback = Future.prototype.add_done_callback;
 
 /**
  * Runs the awaitables concurrently; the returned Future resolves to their results, in order. A
