@@ -21,6 +21,8 @@
  * @module
  */
 
+import { node_runtimes } from "../scripts/runtimes.ts";
+
 const root = new URL("..", import.meta.url).pathname;
 const args = Deno.args;
 const repeat = args.includes("--repeat") ? args[args.indexOf("--repeat") + 1] : "3";
@@ -119,21 +121,10 @@ const nodes: NodeRun[] = [];
 if (!args.includes("--no-node")) {
   console.error("building the npm package ...");
   await run(Deno.execPath(), ["run", "-A", "scripts/build_npm.ts", "--no-test"]);
-  const candidates = ["node", `${root}.tools/build/node_modules/node/bin/node`];
-  const seen = new Set<string>();
-  for (const cmd of candidates) {
-    let version: string;
-    try {
-      const out = await new Deno.Command(cmd, { args: ["--version"], stdout: "piped" }).output();
-      version = new TextDecoder().decode(out.stdout).trim();
-    } catch {
-      continue; // not installed
-    }
-    if (seen.has(version)) continue;
-    seen.add(version);
-    console.error(`running Node ${version} ...`);
+  for (const { label, cmd } of await node_runtimes()) {
+    console.error(`running ${label} ...`);
     const results = await run(cmd, ["npm/esm/bench/run.js", ...timing, ...only]);
-    nodes.push({ cmd, label: `Node ${version}`, results, peers: new Map() });
+    nodes.push({ cmd, label, results, peers: new Map() });
   }
 }
 

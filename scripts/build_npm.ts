@@ -12,25 +12,18 @@
  * @module
  */
 
+import { BUN_BIN, BUN_VERSION, NODE_LTS_BIN, NODE_LTS_VERSION, node_version, TOOLS_DIR } from "./runtimes.ts";
+
 const root = new URL("..", import.meta.url).pathname;
 const out = `${root}npm/`;
-const tools = `${root}.tools/build/`;
+const tools = TOOLS_DIR;
 const TS_VERSION = "5.9.3";
 const TYPES_NODE_VERSION = "20.19.25";
-const BUN_VERSION = "1.4.5";
-// Node's current LTS line (Node 20, still the floor in `engines`, reached its end of life in April
-// 2026). npm's `node` package carries the binary for the platform, as `bun` does.
-const NODE_LTS_VERSION = "24.21.0";
 
 async function run(cmd: string, args: string[], cwd = root): Promise<void> {
   const p = new Deno.Command(cmd, { args, cwd, stdout: "inherit", stderr: "inherit" }).spawn();
   const { code } = await p.status;
   if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${code}`);
-}
-
-async function node_major(cmd: string): Promise<string> {
-  const out = await new Deno.Command(cmd, { args: ["--version"], stdout: "piped" }).output();
-  return /^v(\d+)/.exec(new TextDecoder().decode(out.stdout).trim())?.[1] ?? "";
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -78,7 +71,7 @@ if (!(await exists(`${tools}node_modules/typescript/bin/tsc`))) {
 }
 
 // Bun, for the compiled tests (step 5), installed the same way (its npm package carries the binary).
-const bun = `${tools}node_modules/bun/bin/bun.exe`;
+const bun = BUN_BIN;
 if (!Deno.args.includes("--no-test") && !(await exists(bun))) {
   await run("npm", [
     "install",
@@ -91,12 +84,11 @@ if (!Deno.args.includes("--no-test") && !(await exists(bun))) {
   ]);
 }
 
-// Node's LTS the same way, when the machine's Node is another major version: the compiled tests run
-// on both. `node_lts` is null when the machine's Node is that line already.
-const machine_node_major = await node_major("node");
-const node_lts = machine_node_major === NODE_LTS_VERSION.split(".")[0]
-  ? null
-  : `${tools}node_modules/node/bin/node`;
+// Node's LTS the same way (npm's `node` package carries the binary, as `bun`'s does), when the
+// machine's Node is another major version: the compiled tests run on both. `node_lts` is null when
+// the machine's Node is that line already.
+const machine_node_major = /^v(\d+)/.exec((await node_version("node")) ?? "")?.[1] ?? "";
+const node_lts = machine_node_major === NODE_LTS_VERSION.split(".")[0] ? null : NODE_LTS_BIN;
 // (Installed with `--no-test` too: `deno task bench:compare` runs the benchmarks on it.)
 if (node_lts !== null && !(await exists(node_lts))) {
   await run("npm", [

@@ -17,12 +17,12 @@
  */
 
 import { createRequire } from "node:module";
+import { BUN_BIN, node_runtimes, TOOLS_DIR } from "./runtimes.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const cases = Deno.args[0] ?? `${root}../shared/conformance/cases`;
 const target = Deno.env.get("CONFORMANCE_PYTHON") ?? "3.14";
 const timeout_ms = Number(Deno.env.get("CONFORMANCE_TIMEOUT") ?? "60") * 1000;
-const tools = `${root}.tools/build/`;
 
 try {
   await Deno.stat(cases);
@@ -40,7 +40,7 @@ const build = await new Deno.Command(Deno.execPath(), {
 if (!build.success) throw new Error("the npm build failed");
 
 // (typescript is CommonJS: loaded with require.)
-const ts = createRequire(import.meta.url)(`${tools}node_modules/typescript/lib/typescript.js`) as {
+const ts = createRequire(import.meta.url)(`${TOOLS_DIR}node_modules/typescript/lib/typescript.js`) as {
   transpileModule(src: string, opts: { compilerOptions: Record<string, unknown> }): { outputText: string };
   ScriptTarget: Record<string, number>;
   ModuleKind: Record<string, number>;
@@ -84,22 +84,10 @@ try {
     Deno.writeTextFileSync(`${work}/${name}.mjs`, outputText);
   }
 
-  const runtimes: [string, string][] = [];
-  const seen = new Set<string>();
-  for (const cmd of ["node", `${tools}node_modules/node/bin/node`]) {
-    try {
-      const out = await new Deno.Command(cmd, { args: ["--version"], stdout: "piped" }).output();
-      const v = new TextDecoder().decode(out.stdout).trim();
-      if (!seen.has(v)) runtimes.push([`Node ${v}`, cmd]);
-      seen.add(v);
-    } catch {
-      // not installed
-    }
-  }
-  const bun = `${tools}node_modules/bun/bin/bun.exe`;
+  const runtimes: [string, string][] = (await node_runtimes()).map(({ label, cmd }) => [label, cmd]);
   try {
-    await Deno.stat(bun);
-    runtimes.push(["Bun", bun]);
+    await Deno.stat(BUN_BIN);
+    runtimes.push(["Bun", BUN_BIN]);
   } catch {
     console.log("Bun is not installed (deno task test installs it): skipped");
   }
