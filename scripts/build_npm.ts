@@ -5,14 +5,23 @@
  * The job dnt would do (dnt is not reachable from our registries): copy the sources, swap
  * `stdlib/_host.ts` for `stdlib/_host.node.ts`, compile to ESM JavaScript plus `.d.ts` with the
  * `typescript` package (`rewriteRelativeImportExtensions`, `NodeNext`), write `package.json` (no
- * runtime dependencies), then `node --test` the compiled tests, and `bun test` them.
+ * runtime dependencies), then `node --test` the compiled tests, and `bun test` them; last, pack the
+ * package and use the tarball from a scratch project (`scripts/npm_consumer/`).
  *
  * Usage: `deno task build:npm [--no-test]`
  *
  * @module
  */
 
-import { BUN_BIN, BUN_VERSION, NODE_LTS_BIN, NODE_LTS_VERSION, node_version, TOOLS_DIR } from "./runtimes.ts";
+import {
+  BUN_BIN,
+  BUN_VERSION,
+  NODE_LTS_BIN,
+  NODE_LTS_VERSION,
+  node_runtimes,
+  node_version,
+  TOOLS_DIR,
+} from "./runtimes.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = `${root}npm/`;
@@ -32,6 +41,13 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+async function* walk_files(dir: string): AsyncGenerator<string> {
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isDirectory) yield* walk_files(`${dir}${e.name}/`);
+    else if (e.isFile) yield `${dir}${e.name}`;
   }
 }
 
@@ -116,10 +132,12 @@ await copy_tree(root, src, (r) => {
 await Deno.copyFile(`${root}stdlib/_host.node.ts`, `${src}stdlib/_host.ts`);
 
 // 3. package.json (first: NodeNext compiles to ESM because of its "type").
-const exports: Record<string, { types: string; import: string }> = {};
+// `default` as well as `import`: `require()` loads the same ES modules where the runtime can (Node
+// 20.19+ and 22.12+, Bun); without it a CommonJS program is told the package exports nothing.
+const exports: Record<string, { types: string; import: string; default: string }> = {};
 for (const [key, path] of Object.entries(config.exports as Record<string, string>)) {
   const js = path.replace(/^\.\//, "./esm/").replace(/\.ts$/, ".js");
-  exports[key] = { types: js.replace(/\.js$/, ".d.ts"), import: js };
+  exports[key] = { types: js.replace(/\.js$/, ".d.ts"), import: js, default: js };
 }
 const pkg = {
   name: config.name,
@@ -158,6 +176,18 @@ const tsconfig = {
 await Deno.writeTextFile(`${out}tsconfig.json`, JSON.stringify(tsconfig, null, 2));
 await run("node", [`${tools}node_modules/typescript/bin/tsc`, "-p", `${out}tsconfig.json`], out);
 
+// The declarations that name `Symbol.dispose`/`Symbol.asyncDispose` (Runner, socket, io) ask for the
+// library that declares them: a project whose `lib` stops at ES2022 and that has no `@types/node`
+// (which declares them too) would otherwise fail to check them. TypeScript 5.2+ has that library.
+// (Only here: JSR refuses `reference lib` directives in published sources.)
+for await (const f of walk_files(`${out}esm/`)) {
+  if (!f.endsWith(".d.ts") || f.startsWith(`${out}esm/tests/`) || f.startsWith(`${out}esm/bench/`)) continue;
+  const text = await Deno.readTextFile(f);
+  if (/Symbol\.(asyncDispose|dispose)\b/.test(text)) {
+    await Deno.writeTextFile(f, `/// <reference lib="esnext.disposable" />\n${text}`);
+  }
+}
+
 await Deno.copyFile(`${root}README.md`, `${out}README.md`);
 await Deno.copyFile(`${root}LICENSE`, `${out}LICENSE`);
 await Deno.remove(src, { recursive: true });
@@ -178,4 +208,81 @@ if (!Deno.args.includes("--no-test")) {
   }
   console.log(`\nThe compiled tests on Bun ${BUN_VERSION}:`);
   await run(bun, ["test", ...files.map((f) => `./${f}`)], out);
+
+  // 6. The package as its users get it: packed, installed into a scratch project, and used there by
+  // name (scripts/npm_consumer/): type-checked with the package's declarations, with and without
+  // @types/node, then run, imported and required, on each Node and on Bun.
+  console.log("\nThe packed package in another project:");
+  const scratch = await Deno.makeTempDir({ prefix: "asyncio_npm_consumer_" });
+  try {
+    const packed = new Deno.Command("npm", {
+      args: ["pack", "--silent", "--pack-destination", scratch],
+      cwd: out,
+      stdout: "piped",
+      stderr: "inherit",
+    }).outputSync();
+    if (!packed.success) throw new Error("npm pack failed");
+    const tarball = new TextDecoder().decode(packed.stdout).trim().split("\n").pop()!;
+    const installed = `${scratch}/node_modules/${config.name}`;
+    await Deno.mkdir(installed, { recursive: true });
+    await run("tar", ["-xzf", `${scratch}/${tarball}`, "--strip-components=1", "-C", installed]);
+    await Deno.writeTextFile(`${scratch}/package.json`, JSON.stringify({ type: "module", private: true }));
+    for (const f of ["main.ts", "require.cjs"]) {
+      await Deno.copyFile(`${root}scripts/npm_consumer/${f}`, `${scratch}/${f}`);
+    }
+    const setups: [string, Record<string, unknown>][] = [
+      // A project with TypeScript's default libraries for its target and no @types/node.
+      ["no @types/node, default lib", { types: [] }],
+      // A Node project: @types/node, and no DOM library.
+      ["@types/node, lib ES2022", {
+        lib: ["ES2022"],
+        types: ["node"],
+        typeRoots: [`${tools}node_modules/@types`],
+      }],
+    ];
+    for (const [label, options] of setups) {
+      await Deno.writeTextFile(
+        `${scratch}/tsconfig.json`,
+        JSON.stringify({
+          compilerOptions: {
+            target: "ES2022",
+            module: "NodeNext",
+            moduleResolution: "NodeNext",
+            strict: true,
+            skipLibCheck: false,
+            noEmitOnError: true,
+            outDir: "out",
+            ...options,
+          },
+          files: ["main.ts"],
+        }),
+      );
+      console.log(`tsc (strict, skipLibCheck false; ${label})`);
+      await run("node", [`${tools}node_modules/typescript/bin/tsc`, "-p", "tsconfig.json"], scratch);
+    }
+    const runtimes: [string, string, boolean][] = [
+      // [label, command, whether it can require() an ES module]
+      ...(await node_runtimes()).map(({ label, cmd }): [string, string, boolean] => [label, cmd, false]),
+      [`Bun ${BUN_VERSION}`, bun, true],
+    ];
+    for (const r of runtimes) {
+      const m = /^Node v(\d+)\.(\d+)/.exec(r[0]);
+      if (m) {
+        const [major, minor] = [Number(m[1]), Number(m[2])];
+        r[2] = major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
+      }
+    }
+    for (const [label, cmd, can_require] of runtimes) {
+      console.log(`${label}: import`);
+      await run(cmd, ["out/main.js"], scratch);
+      if (can_require) {
+        console.log(`${label}: require()`);
+        await run(cmd, ["require.cjs"], scratch);
+      } else {
+        console.log(`${label}: require() skipped (this Node cannot require an ES module)`);
+      }
+    }
+  } finally {
+    await Deno.remove(scratch, { recursive: true });
+  }
 }
