@@ -202,7 +202,9 @@ export class TaskGroup {
     }
     const task = (this._loop as AbstractEventLoop).create_task(coro, options);
     future_add_to_awaited_by(task, this._parent_task);
-    // An eager task may be done already: it is not kept then (CPython adds, then its callback drops it).
+    // An eager task may be done already: it is added all the same, and its done callback (scheduled,
+    // as for any done future) drops it. Handling it here would cancel the body inside this call
+    // (3.14, gh-128550).
     this._tasks.add(task as Task<unknown>);
     task.add_done_callback(this._on_task_done_cb);
     return task;

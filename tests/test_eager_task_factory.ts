@@ -1,5 +1,7 @@
 // Port of Lib/test/test_asyncio/test_eager_task_factory.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source). The Py/C Task
-// variants collapse into one.
+// variants collapse into one. test_staggered_race_with_eager_tasks(_no_delay) are 3.14's tests for
+// gh-124309, which this port's 3.13 tree does not have: written from the fix in 3.14's
+// staggered.py and what its tests check (their text could not be read here).
 //
 // Not ported, and why:
 // - test_issue105987: runs a Python subprocess against the C `_asyncio._swap_current_task`;
@@ -8,6 +10,8 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
 import { ContextVar } from "../stdlib/contextvars.ts";
+import { ValueError } from "../stdlib/builtins.ts";
+import { VirtualTimeEventLoop } from "../test_utils.ts";
 import { TestCase } from "./utils.ts";
 
 describe("EagerTaskFactoryLoopTests", () => {
@@ -206,6 +210,63 @@ describe("EagerTaskFactoryLoopTests", () => {
       assert.equal(task.get_coro(), null);
     }
     await run_coro(run());
+  });
+
+  // 3.14 (gh-124309): staggered_race under the eager factory. Each race task waits for an Event
+  // before it starts, so that it is in the race's set of running tasks before it can finish. Run
+  // on the virtual-time loop (the delays are CPython's: 0.25 s apart, a 1 s sleep).
+  async function run_virtual_eager<T>(coro: asyncio.Coroutine<T>): Promise<T> {
+    const vloop = new VirtualTimeEventLoop();
+    vloop.set_task_factory(eager_task_factory);
+    try {
+      return await vloop.run_until_complete(coro);
+    } finally {
+      vloop.close();
+    }
+  }
+
+  test("test_staggered_race_with_eager_tasks", async () => {
+    function* fail() {
+      yield* asyncio.sleep(0);
+      throw new ValueError("no good");
+    }
+    function* blocked() {
+      const fut = new asyncio.Future();
+      yield* fut;
+    }
+    function* run() {
+      const [winner, index, excs] = yield* asyncio.staggered_race<unknown>([
+        () => blocked(),
+        () => asyncio.sleep(1, "sleep1"),
+        () => fail(),
+      ], 0.25);
+      assert.equal(winner, "sleep1");
+      assert.equal(index, 1);
+      assert.equal(excs[index!], null);
+      assert.ok(excs[0] instanceof asyncio.CancelledError);
+      assert.ok(excs[2] instanceof ValueError);
+    }
+    await run_virtual_eager(run());
+  });
+
+  test("test_staggered_race_with_eager_tasks_no_delay", async () => {
+    // deno-lint-ignore require-yield
+    function* fail(): asyncio.Coroutine<never> {
+      throw new ValueError("no good");
+    }
+    function* run() {
+      const [winner, index, excs] = yield* asyncio.staggered_race<unknown>([
+        () => fail(),
+        () => asyncio.sleep(1, "sleep1"),
+        () => asyncio.sleep(0, "sleep0"),
+      ], null);
+      assert.equal(winner, "sleep1");
+      assert.equal(index, 1);
+      assert.equal(excs[index!], null);
+      assert.ok(excs[0] instanceof ValueError);
+      assert.equal(excs.length, 2);
+    }
+    await run_virtual_eager(run());
   });
 
   // Not in CPython: create_task(eager_start=False) under the eager factory (3.14's keyword).

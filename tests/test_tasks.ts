@@ -1,7 +1,10 @@
 // Port of Lib/test/test_asyncio/test_tasks.py (read from CPython 3.13.0's tree; 3.14 semantics from the 3.14 source): the Task, sleep, cancel,
 // current_task, all_tasks, ensure_future, names and context parts, plus gather/wait/shield/
 // as_completed tests that the core needs. The C/Py Task x Future combinations collapse into one:
-// there is one Task class here.
+// there is one Task class here. test_shield_cancel_outer_result, test_shield_cancel_outer_exception
+// and test_shield_duplicate_log_once are 3.14's tests of its shield() change (an inner exception
+// after the outer was cancelled is reported), which the 3.13 tree does not have: written from
+// 3.14's tasks.py and what those tests check (their text could not be read here).
 //
 // Not ported, and why:
 // - test_generic_alias: `Task[str]` is Python's runtime typing; TypeScript generics are erased.
@@ -2256,6 +2259,59 @@ describe("ShieldGatherAsCompletedTests", () => {
     assert.ok(outer.cancelled());
     assert.equal(outer._callback_list().length, 0);
     inner.cancel();
+  });
+
+  // 3.14: once the outer future is cancelled, an exception of the inner one goes to the loop's
+  // exception handler ("... exception in shielded future"), once, however many shields it had.
+  test("test_shield_cancel_outer_result", async () => {
+    const mock_handler = MockCallback();
+    loop.set_exception_handler(mock_handler);
+    const inner = new_future<number>(loop);
+    const outer = asyncio.shield(inner);
+    await run_briefly(loop);
+    outer.cancel();
+    await run_briefly(loop);
+    assert.ok(outer.cancelled());
+    inner.set_result(1);
+    await run_briefly(loop);
+    assert.equal(mock_handler.called, false);
+  });
+
+  test("test_shield_cancel_outer_exception", async () => {
+    const mock_handler = MockCallback();
+    loop.set_exception_handler(mock_handler);
+    const inner = new_future(loop);
+    const outer = asyncio.shield(inner);
+    await run_briefly(loop);
+    outer.cancel();
+    await run_briefly(loop);
+    assert.ok(outer.cancelled());
+    const exc = new Error("foo");
+    inner.set_exception(exc);
+    await run_briefly(loop);
+    assert.equal(mock_handler.calls.length, 1);
+    const [l, context] = mock_handler.calls[0] as [Loop, asyncio.ExceptionContext];
+    assert.equal(l, loop);
+    assert.equal(context.message, "Error exception in shielded future");
+    assert.equal(context.exception, exc);
+    assert.equal(context.future, inner);
+  });
+
+  test("test_shield_duplicate_log_once", async () => {
+    const mock_handler = MockCallback();
+    loop.set_exception_handler(mock_handler);
+    const inner = new_future(loop);
+    let outer = asyncio.shield(inner);
+    await run_briefly(loop);
+    outer.cancel();
+    await run_briefly(loop);
+    outer = asyncio.shield(inner);
+    await run_briefly(loop);
+    outer.cancel();
+    await run_briefly(loop);
+    inner.set_exception(new Error("foo"));
+    await run_briefly(loop);
+    assert.equal(mock_handler.calls.length, 1);
   });
 
   test("test_shield_shortcut", async () => {
