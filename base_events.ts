@@ -39,6 +39,8 @@ import {
   TimerHandle,
 } from "./events.ts";
 import {
+  _coro_tracking,
+  _enable_coro_tracking,
   _is_debug_mode,
   _iscoroutinefunction,
   type Awaitable,
@@ -2097,7 +2099,14 @@ export class BaseEventLoop extends AbstractEventLoop {
   /** Turns debug mode on or off. */
   override set_debug(enabled: boolean): void {
     this._debug = Boolean(enabled);
+    if (this._debug && !_coro_tracking) _enable_coro_tracking(_running_loop_in_debug_mode);
   }
+}
+
+/** Whether the running loop (if any) is in debug mode: what `_track_coroutine` asks. */
+function _running_loop_in_debug_mode(): boolean {
+  const loop = _get_running_loop();
+  return loop !== null && loop._debug;
 }
 
 /**

@@ -13,6 +13,7 @@ import { StopAsyncIteration, TypeError } from "./stdlib/builtins.ts";
 import { getenv } from "./stdlib/_host.ts";
 import { type_name } from "./stdlib/builtins.ts";
 import { _warn } from "./_warnings.ts";
+import { extract_stack, type FrameSummary } from "./format_helpers.ts";
 
 /**
  * A coroutine object: a generator that `yield*`s futures (or bare `yield`s to let one loop
@@ -38,6 +39,84 @@ const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
 const GeneratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
 /** @internal `%GeneratorPrototype%`: what generator objects inherit from. */
 export const _GeneratorPrototype: object = GeneratorPrototype;
+
+// --- "coroutine ... was never awaited" ------------------------------------------------------
+//
+// CPython warns when a coroutine object is destroyed without having been started: the usual sign
+// of a missing `await`. A generator has no destructor, and a FinalizationRegistry entry per
+// coroutine would cost more than most calls; so here it is a debug-mode check, and for the
+// library's own coroutine functions whose result is easily dropped (`asyncio.sleep(1);`,
+// `queue.put(x);`, `writer.drain();`, `lock.acquire();` without `yield*` do nothing). Created while
+// the running loop is in debug mode, such a coroutine is handed out wrapped in a
+// _TrackedCoroutine, registered here until it is first resumed (or closed).
+
+/**
+ * @internal True once a loop has been put in debug mode in this process: only then do the
+ * library's coroutine functions look further (see {@linkcode _track_coroutine}). A plain boolean,
+ * so that the check costs nothing otherwise.
+ */
+export let _coro_tracking = false;
+let _debug_probe: () => boolean = () => false;
+
+/** @internal Called by a loop put in debug mode; `probe` says whether the running loop is in it. */
+export function _enable_coro_tracking(probe: () => boolean): void {
+  _coro_tracking = true;
+  _debug_probe = probe;
+}
+
+const _never_awaited = new FinalizationRegistry<{ name: string; tb: FrameSummary[] }>(({ name, tb }) => {
+  let message = `coroutine '${name}' was never awaited`;
+  if (tb.length) {
+    message += "\nCoroutine created at (most recent call last)\n" +
+      tb.map((f) => `  File "${f[0]}", line ${f[1]}, in ${f[2]}`).join("\n");
+  }
+  _warn(message, "RuntimeWarning");
+});
+
+/**
+ * @internal What a library coroutine function returns when {@linkcode _coro_tracking} is set:
+ * `coro` itself, or, while the running loop is in debug mode, `coro` wrapped so that it is
+ * reported ("coroutine 'NAME' was never awaited", a `RuntimeWarning`, with where it was made) if
+ * it is collected without having been resumed or closed. `name` is CPython's `__qualname__`.
+ */
+export function _track_coroutine<C extends Coroutine>(coro: C, name: string): C {
+  if (!_debug_probe()) return coro;
+  const tracked = new _TrackedCoroutine(coro);
+  _never_awaited.register(tracked, { name, tb: extract_stack(3) }, tracked);
+  _coro_names.set(tracked, name);
+  return tracked as unknown as C;
+}
+
+/** A coroutine handed out by {@linkcode _track_coroutine}: it drives the one it wraps. */
+class _TrackedCoroutine {
+  private _started = false;
+  constructor(private readonly _coro: Coroutine) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  private _start(): void {
+    this._started = true;
+    _never_awaited.unregister(this);
+  }
+
+  next(value?: unknown): IteratorResult<unknown> {
+    if (!this._started) this._start();
+    return this._coro.next(value);
+  }
+
+  throw(e: unknown): IteratorResult<unknown> {
+    if (!this._started) this._start();
+    return this._coro.throw(e);
+  }
+
+  return(value?: unknown): IteratorResult<unknown> {
+    if (!this._started) this._start();
+    return this._coro.return(value);
+  }
+}
+Object.setPrototypeOf(_TrackedCoroutine.prototype, GeneratorPrototype);
 const GeneratorFunctionPrototype = GeneratorFunction.prototype;
 const _body_ready: unique symbol = Symbol("asyncio.body_ready");
 

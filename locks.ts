@@ -22,10 +22,12 @@ import {
 
 import type { Future } from "./futures.ts";
 import {
+  _coro_tracking,
   _GeneratorPrototype,
   _is_coroutine,
   _set_plain_form,
   _set_wait_form,
+  _track_coroutine,
   _WOULD_SUSPEND,
   async_with,
   type Coroutine,
@@ -143,7 +145,8 @@ export class Lock extends _ContextManagerMixin {
    * hand, `_LockAcquire`, which shows the generator it stands for.)
    */
   acquire(): Coroutine<boolean> {
-    return new _LockAcquire(this) as unknown as Coroutine<boolean>;
+    const coro = new _LockAcquire(this) as unknown as Coroutine<boolean>;
+    return _coro_tracking ? _track_coroutine(coro, "Lock.acquire") : coro;
   }
 
   /** Frees the lock and wakes the first waiter; `RuntimeError` if it is not held. */
@@ -214,7 +217,8 @@ export class Event extends _LoopBoundMixin {
    * `_EventWait`, which shows the generator it stands for.)
    */
   wait(): Coroutine<boolean> {
-    return new _EventWait(this) as unknown as Coroutine<boolean>;
+    const coro = new _EventWait(this) as unknown as Coroutine<boolean>;
+    return _coro_tracking ? _track_coroutine(coro, "Event.wait") : coro;
   }
 }
 
@@ -273,7 +277,13 @@ export class Condition extends _ContextManagerMixin {
    * Releases the lock, waits for a notification, re-acquires the lock, returns `true`.
    * `RuntimeError` if the lock is not held.
    */
-  *wait(): Coroutine<boolean> {
+  wait(): Coroutine<boolean> {
+    const coro = this._wait_coro();
+    return _coro_tracking ? _track_coroutine(coro, "Condition.wait") : coro;
+  }
+
+  /** @internal `wait`'s coroutine. */
+  *_wait_coro(): Coroutine<boolean> {
     if (!this.locked()) throw new RuntimeError("cannot wait on un-acquired lock");
     const fut = this._get_loop().create_future<boolean>();
     this.release();
@@ -419,7 +429,8 @@ export class Semaphore extends _ContextManagerMixin {
    * hand, `_SemaphoreAcquire`, which shows the generator it stands for.)
    */
   acquire(): Coroutine<boolean> {
-    return new _SemaphoreAcquire(this) as unknown as Coroutine<boolean>;
+    const coro = new _SemaphoreAcquire(this) as unknown as Coroutine<boolean>;
+    return _coro_tracking ? _track_coroutine(coro, "Semaphore.acquire") : coro;
   }
 
   /** Gives a permit back and wakes the next waiter. */
@@ -718,7 +729,14 @@ class _EventWait extends _WaitCoro {
   }
 }
 
-for (const method of [Lock.prototype.acquire, Semaphore.prototype.acquire, Event.prototype.wait]) {
+for (
+  const method of [
+    Lock.prototype.acquire,
+    Semaphore.prototype.acquire,
+    Event.prototype.wait,
+    Condition.prototype.wait,
+  ]
+) {
   (method as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
 }
 
@@ -768,7 +786,13 @@ export class Barrier extends _LoopBoundMixin {
   *__aexit__(..._args: unknown[]): Coroutine<void> {}
 
   /** Waits until all parties arrived; returns this task's index (0 to parties - 1). */
-  *wait(): Coroutine<number> {
+  wait(): Coroutine<number> {
+    const coro = this._wait_coro();
+    return _coro_tracking ? _track_coroutine(coro, "Barrier.wait") : coro;
+  }
+
+  /** @internal `wait`'s coroutine. */
+  *_wait_coro(): Coroutine<number> {
     return yield* async_with(
       this._cond,
       function* (this: Barrier) {
@@ -862,3 +886,4 @@ export class Barrier extends _LoopBoundMixin {
   }
 }
 _set_plain_form(Barrier.prototype.__aexit__, function (): void {});
+(Barrier.prototype.wait as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;

@@ -11,7 +11,7 @@ import { Exception, type_name, unorderable, ValueError } from "./stdlib/builtins
 import { _LoopBoundMixin } from "./mixins.ts";
 import { Event } from "./locks.ts";
 import type { Future } from "./futures.ts";
-import type { Coroutine } from "./coroutines.ts";
+import { _coro_tracking, _is_coroutine, _track_coroutine, type Coroutine } from "./coroutines.ts";
 import { hex_id, repr } from "./stdlib/_repr.ts";
 
 /** `get_nowait()` on an empty queue. */
@@ -158,7 +158,13 @@ export class Queue<T = unknown> extends _LoopBoundMixin {
   }
 
   /** Puts an item, waiting for room; `QueueShutDown` if the queue is shut down. */
-  *put(item: T): Coroutine<void> {
+  put(item: T): Coroutine<void> {
+    const coro = this._put_coro(item);
+    return _coro_tracking ? _track_coroutine(coro, "Queue.put") : coro;
+  }
+
+  /** @internal `put`'s coroutine. */
+  *_put_coro(item: T): Coroutine<void> {
     while (this.full()) {
       if (this._is_shutdown) throw new QueueShutDown();
       const putter = this._get_loop().create_future<null>();
@@ -222,7 +228,13 @@ export class Queue<T = unknown> extends _LoopBoundMixin {
   }
 
   /** Waits until every item put was processed (`task_done()`). */
-  *join(): Coroutine<void> {
+  join(): Coroutine<void> {
+    const coro = this._join_coro();
+    return _coro_tracking ? _track_coroutine(coro, "Queue.join") : coro;
+  }
+
+  /** @internal `join`'s coroutine. */
+  *_join_coro(): Coroutine<void> {
     if (this._unfinished_tasks > 0) yield* this._finished.wait();
   }
 
@@ -252,6 +264,9 @@ export class Queue<T = unknown> extends _LoopBoundMixin {
       if (!putter.done()) putter.set_result(null);
     }
   }
+}
+for (const method of [Queue.prototype.put, Queue.prototype.join]) {
+  (method as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
 }
 
 class ArrayStore<T> extends Array<T> implements Store<T> {

@@ -20,12 +20,14 @@
 import { _PENDING } from "./base_futures.ts";
 import { _task_repr } from "./base_tasks.ts";
 import {
+  _coro_tracking,
   _format_coroutine,
   _GeneratorPrototype,
   _has_await,
   _is_coroutine,
   _is_thenable,
   _set_coro_name,
+  _track_coroutine,
   type Awaitable,
   type Coroutine,
   iscoroutine,
@@ -702,7 +704,16 @@ function _release_waiter(waiter: Future<unknown>): void {
  * console.assert(await asyncio.run(main()) === true);
  * ```
  */
-export function* wait_for<T>(
+export function wait_for<T>(
+  fut: Awaitable<T> | PromiseLike<T>,
+  timeout: number | null,
+): Generator<unknown, T, unknown> {
+  const coro = _wait_for(fut, timeout);
+  return _coro_tracking ? _track_coroutine(coro, "wait_for") : coro;
+}
+(wait_for as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
+
+function* _wait_for<T>(
   fut: Awaitable<T> | PromiseLike<T>,
   timeout: number | null,
 ): Generator<unknown, T, unknown> {
@@ -940,10 +951,10 @@ export function sleep<T>(delay: number, result: T): Generator<unknown, T, unknow
 export function sleep<T>(delay: number, result: T | null = null): Generator<unknown, T | null, unknown> {
   // CPython's sleep(0) awaits its `__sleep0()` helper, a bare `yield`: here a hand-made coroutine
   // object does that (see _Sleep0).
-  if (typeof delay === "number" && delay <= 0) {
-    return new _Sleep0(result) as unknown as Generator<unknown, T | null, unknown>;
-  }
-  return _sleep(delay, result);
+  const coro = typeof delay === "number" && delay <= 0
+    ? new _Sleep0(result) as unknown as Generator<unknown, T | null, unknown>
+    : _sleep(delay, result);
+  return _coro_tracking ? _track_coroutine(coro, "sleep") : coro;
 }
 (sleep as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
 

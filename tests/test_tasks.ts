@@ -36,6 +36,7 @@ import { RuntimeError, SystemExit, TypeError, ValueError } from "../stdlib/built
 import { repr } from "../stdlib/_repr.ts";
 import {
   assertAlmostEqual,
+  capture_warnings,
   gc_collect,
   MockCallback,
   run_briefly,
@@ -2877,3 +2878,166 @@ describe("GatherTests", () => {
 });
 
 class ZeroDivisionErr extends Error {}
+
+// Not in CPython's suite: CPython warns "coroutine '...' was never awaited" when a coroutine object
+// is destroyed unstarted (a missing `await`). Here that is a debug-mode check for the library's
+// coroutine functions whose result is easily dropped (coroutines.ts, _track_coroutine): a missing
+// `yield*` before `asyncio.sleep(1)` or `queue.put(x)` otherwise does nothing, silently. The
+// warning comes from a FinalizationRegistry, so these tests need a GC hook (Deno and Node with
+// --expose-gc; not Bun, whose collector may keep the object, see gc_collect).
+describe("NeverAwaitedTests", () => {
+  function* make_all(): Generator<unknown, Record<string, () => unknown>, unknown> {
+    const lock = new asyncio.Lock();
+    const cond = new asyncio.Condition();
+    const q = new asyncio.Queue<number>();
+    yield* asyncio.sleep(0);
+    return {
+      "sleep": () => asyncio.sleep(1),
+      "wait_for": () => asyncio.wait_for(asyncio.sleep(1), 1),
+      "Lock.acquire": () => lock.acquire(),
+      "Semaphore.acquire": () => new asyncio.Semaphore().acquire(),
+      "Event.wait": () => new asyncio.Event().wait(),
+      "Condition.wait": () => cond.wait(),
+      "Barrier.wait": () => new asyncio.Barrier(2).wait(),
+      "Queue.put": () => q.put(1),
+      "Queue.join": () => q.join(),
+    };
+  }
+
+  async function never_awaited_warnings(debug: boolean, drop: (made: Record<string, () => unknown>) => void) {
+    const w = capture_warnings();
+    const main = function* () {
+      drop(yield* make_all());
+    };
+    try {
+      await asyncio.run(main(), { debug });
+      for (let i = 0; i < 10; i++) {
+        gc_collect();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      w.restore();
+    }
+    return w.warnings.filter((x) => x.message.includes("was never awaited"));
+  }
+
+  test("a library coroutine made in debug mode and dropped is reported", async (t) => {
+    if (typeof (globalThis as { Bun?: unknown }).Bun !== "undefined") {
+      return t.skip("Bun's collector may keep the coroutine (see gc_collect)");
+    }
+    if (!gc_collect()) return t.skip("needs a host GC hook (--expose-gc)");
+    const found = await never_awaited_warnings(true, (made) => {
+      for (const make of Object.values(made)) make(); // each without yield*
+    });
+    const names = found.map((x) => /^coroutine '([^']+)' was never awaited/.exec(x.message)?.[1]).sort();
+    assert.deepEqual(names, [
+      "Barrier.wait",
+      "Condition.wait",
+      "Event.wait",
+      "Lock.acquire",
+      "Queue.join",
+      "Queue.put",
+      "Semaphore.acquire",
+      "sleep",
+      "sleep", // (the one given to wait_for, which was not started either)
+      "wait_for",
+    ]);
+    for (const x of found) {
+      assert.equal(x.category, "RuntimeWarning");
+      // Where it was made: this file, last (most recent call last).
+      const lines = x.message.split("\n");
+      assert.equal(lines[1], "Coroutine created at (most recent call last)");
+      assert.match(lines[lines.length - 1], /test_tasks\.[jt]s", line \d+, in /);
+    }
+  });
+
+  test("awaited, closed, or made outside debug mode: not reported", async (t) => {
+    if (typeof (globalThis as { Bun?: unknown }).Bun !== "undefined") {
+      return t.skip("Bun's collector may keep the coroutine (see gc_collect)");
+    }
+    if (!gc_collect()) return t.skip("needs a host GC hook (--expose-gc)");
+    // Closed without being started (as TaskGroup.create_task does when it refuses one). Only the
+    // coroutine given to wait_for() is reported: closing wait_for's left it unstarted (CPython
+    // warns about it too).
+    const closed = await never_awaited_warnings(true, (made) => {
+      for (const make of Object.values(made)) (make() as asyncio.Coroutine).return(undefined);
+    });
+    assert.deepEqual(closed.map((x) => x.message.split("\n")[0]), ["coroutine 'sleep' was never awaited"]);
+    assert.match(closed[0].message, /, in wait_for$/);
+    // Dropped, but made while the loop was not in debug mode.
+    assert.deepEqual(
+      await never_awaited_warnings(false, (made) => {
+        for (const make of Object.values(made)) make();
+      }),
+      [],
+    );
+  });
+
+  test("StreamWriter.drain and wait_closed made in debug mode and dropped are reported", async (t) => {
+    if (typeof (globalThis as { Bun?: unknown }).Bun !== "undefined") {
+      return t.skip("Bun's collector may keep the coroutine (see gc_collect)");
+    }
+    if (!gc_collect()) return t.skip("needs a host GC hook (--expose-gc)");
+    const w = capture_warnings();
+    const main = function* () {
+      const server = yield* asyncio.start_server(
+        function* (_r, writer) {
+          writer.close();
+          yield* writer.wait_closed();
+        },
+        "127.0.0.1",
+        0,
+      );
+      const port = (server.sockets[0].getsockname() as [string, number])[1];
+      const [, writer] = yield* asyncio.open_connection("127.0.0.1", port);
+      writer.drain(); // without yield*
+      writer.wait_closed(); // without yield*
+      writer.close();
+      yield* writer.wait_closed();
+      server.close();
+      yield* server.wait_closed();
+    };
+    try {
+      await asyncio.run(main(), { debug: true });
+      for (let i = 0; i < 10; i++) {
+        gc_collect();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      w.restore();
+    }
+    const names = w.warnings.map((x) => /^coroutine '([^']+)' was never awaited/.exec(x.message)?.[1])
+      .filter((x) => x !== undefined).sort();
+    assert.deepEqual(names, ["StreamWriter.drain", "StreamWriter.wait_closed"]);
+  });
+
+  test("a reported coroutine behaves as the one it stands for", async () => {
+    function* main() {
+      const c = asyncio.sleep(0.001, "r");
+      assert.ok(asyncio.iscoroutine(c));
+      const t = asyncio.create_task(c);
+      assert.match(repr(t), /coro=<sleep\(\) running/);
+      assert.equal(yield* t, "r");
+      // throw() into a waiting one, as a cancellation does.
+      const q = new asyncio.Queue<number>({ maxsize: 1 });
+      q.put_nowait(0);
+      const put = asyncio.create_task(q.put(1));
+      yield* asyncio.sleep(0);
+      put.cancel();
+      yield* asyncio.sleep(0);
+      assert.ok(put.cancelled());
+      assert.equal(q.qsize(), 1);
+      // A task awaiting a Lock in debug mode.
+      const lock = new asyncio.Lock();
+      yield* lock.acquire();
+      // deno-lint-ignore require-yield
+      const waiter = asyncio.create_task(asyncio.async_with(lock, function* () {
+        return lock.locked();
+      }));
+      yield* asyncio.sleep(0);
+      lock.release();
+      assert.equal(yield* waiter, true);
+    }
+    await asyncio.run(main(), { debug: true });
+  });
+});
