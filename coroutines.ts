@@ -48,7 +48,10 @@ export const _GeneratorPrototype: object = GeneratorPrototype;
 // library's own coroutine functions whose result is easily dropped (`asyncio.sleep(1);`,
 // `queue.put(x);`, `writer.drain();`, `lock.acquire();` without `yield*` do nothing). Created while
 // the running loop is in debug mode, such a coroutine is handed out wrapped in a
-// _TrackedCoroutine, registered here until it is first resumed (or closed).
+// _TrackedCoroutine, registered here until it is first resumed (or closed). The plain functions
+// among them test `_coro_tracking` (one boolean); the generator methods are swapped for tracking
+// wrappers when the first loop enters debug mode (_trackable_method), so that a process that never
+// uses debug mode runs them as they are.
 
 /**
  * @internal True once a loop has been put in debug mode in this process: only then do the
@@ -57,11 +60,34 @@ export const _GeneratorPrototype: object = GeneratorPrototype;
  */
 export let _coro_tracking = false;
 let _debug_probe: () => boolean = () => false;
+const _trackable_methods: [Record<string, unknown>, string, string][] = [];
 
 /** @internal Called by a loop put in debug mode; `probe` says whether the running loop is in it. */
 export function _enable_coro_tracking(probe: () => boolean): void {
+  if (_coro_tracking) return;
   _coro_tracking = true;
   _debug_probe = probe;
+  for (const [proto, key, name] of _trackable_methods) _wrap_method(proto, key, name);
+}
+
+/**
+ * @internal Registers the generator method `proto[key]` (CPython's `__qualname__`: `name`) to be
+ * replaced by a tracking wrapper once tracking is enabled (see {@linkcode _enable_coro_tracking}).
+ */
+export function _trackable_method(proto: object, key: string, name: string): void {
+  _trackable_methods.push([proto as Record<string, unknown>, key, name]);
+  if (_coro_tracking) _wrap_method(proto as Record<string, unknown>, key, name);
+}
+
+function _wrap_method(proto: Record<string, unknown>, key: string, name: string): void {
+  const method = proto[key] as (this: unknown, ...args: unknown[]) => Coroutine;
+  const tracked = {
+    [key](this: unknown, ...args: unknown[]): Coroutine {
+      return _track_coroutine(method.apply(this, args), name);
+    },
+  }[key] as ((this: unknown, ...args: unknown[]) => Coroutine) & { _is_coroutine?: symbol };
+  tracked._is_coroutine = _is_coroutine;
+  proto[key] = tracked;
 }
 
 const _never_awaited = new FinalizationRegistry<{ name: string; tb: FrameSummary[] }>(({ name, tb }) => {

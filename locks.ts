@@ -28,6 +28,7 @@ import {
   _set_plain_form,
   _set_wait_form,
   _track_coroutine,
+  _trackable_method,
   _WOULD_SUSPEND,
   async_with,
   type Coroutine,
@@ -277,13 +278,7 @@ export class Condition extends _ContextManagerMixin {
    * Releases the lock, waits for a notification, re-acquires the lock, returns `true`.
    * `RuntimeError` if the lock is not held.
    */
-  wait(): Coroutine<boolean> {
-    const coro = this._wait_coro();
-    return _coro_tracking ? _track_coroutine(coro, "Condition.wait") : coro;
-  }
-
-  /** @internal `wait`'s coroutine. */
-  *_wait_coro(): Coroutine<boolean> {
+  *wait(): Coroutine<boolean> {
     if (!this.locked()) throw new RuntimeError("cannot wait on un-acquired lock");
     const fut = this._get_loop().create_future<boolean>();
     this.release();
@@ -734,7 +729,6 @@ for (
     Lock.prototype.acquire,
     Semaphore.prototype.acquire,
     Event.prototype.wait,
-    Condition.prototype.wait,
   ]
 ) {
   (method as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
@@ -786,13 +780,7 @@ export class Barrier extends _LoopBoundMixin {
   *__aexit__(..._args: unknown[]): Coroutine<void> {}
 
   /** Waits until all parties arrived; returns this task's index (0 to parties - 1). */
-  wait(): Coroutine<number> {
-    const coro = this._wait_coro();
-    return _coro_tracking ? _track_coroutine(coro, "Barrier.wait") : coro;
-  }
-
-  /** @internal `wait`'s coroutine. */
-  *_wait_coro(): Coroutine<number> {
+  *wait(): Coroutine<number> {
     return yield* async_with(
       this._cond,
       function* (this: Barrier) {
@@ -886,4 +874,5 @@ export class Barrier extends _LoopBoundMixin {
   }
 }
 _set_plain_form(Barrier.prototype.__aexit__, function (): void {});
-(Barrier.prototype.wait as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
+_trackable_method(Condition.prototype, "wait", "Condition.wait");
+_trackable_method(Barrier.prototype, "wait", "Barrier.wait");

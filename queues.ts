@@ -11,7 +11,7 @@ import { Exception, type_name, unorderable, ValueError } from "./stdlib/builtins
 import { _LoopBoundMixin } from "./mixins.ts";
 import { Event } from "./locks.ts";
 import type { Future } from "./futures.ts";
-import { _coro_tracking, _is_coroutine, _track_coroutine, type Coroutine } from "./coroutines.ts";
+import { _trackable_method, type Coroutine } from "./coroutines.ts";
 import { hex_id, repr } from "./stdlib/_repr.ts";
 
 /** `get_nowait()` on an empty queue. */
@@ -158,13 +158,7 @@ export class Queue<T = unknown> extends _LoopBoundMixin {
   }
 
   /** Puts an item, waiting for room; `QueueShutDown` if the queue is shut down. */
-  put(item: T): Coroutine<void> {
-    const coro = this._put_coro(item);
-    return _coro_tracking ? _track_coroutine(coro, "Queue.put") : coro;
-  }
-
-  /** @internal `put`'s coroutine. */
-  *_put_coro(item: T): Coroutine<void> {
+  *put(item: T): Coroutine<void> {
     while (this.full()) {
       if (this._is_shutdown) throw new QueueShutDown();
       const putter = this._get_loop().create_future<null>();
@@ -228,13 +222,7 @@ export class Queue<T = unknown> extends _LoopBoundMixin {
   }
 
   /** Waits until every item put was processed (`task_done()`). */
-  join(): Coroutine<void> {
-    const coro = this._join_coro();
-    return _coro_tracking ? _track_coroutine(coro, "Queue.join") : coro;
-  }
-
-  /** @internal `join`'s coroutine. */
-  *_join_coro(): Coroutine<void> {
+  *join(): Coroutine<void> {
     if (this._unfinished_tasks > 0) yield* this._finished.wait();
   }
 
@@ -265,9 +253,8 @@ export class Queue<T = unknown> extends _LoopBoundMixin {
     }
   }
 }
-for (const method of [Queue.prototype.put, Queue.prototype.join]) {
-  (method as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
-}
+_trackable_method(Queue.prototype, "put", "Queue.put");
+_trackable_method(Queue.prototype, "join", "Queue.join");
 
 class ArrayStore<T> extends Array<T> implements Store<T> {
   toArray(): T[] {

@@ -20,13 +20,7 @@ import type { Transport } from "./transports.ts";
 import type { Future } from "./futures.ts";
 import type { Task } from "./tasks.ts";
 import { sleep } from "./tasks.ts";
-import {
-  _coro_tracking,
-  _is_coroutine,
-  _track_coroutine,
-  type Coroutine,
-  iscoroutine,
-} from "./coroutines.ts";
+import { _trackable_method, type Coroutine, iscoroutine } from "./coroutines.ts";
 import { logger } from "./log.ts";
 import type { CreateConnectionOptions, CreateServerOptions } from "./events.ts";
 import type { SSLOption } from "./sslproto.ts";
@@ -424,13 +418,7 @@ export class StreamWriter {
   }
 
   /** Waits until the connection is closed (raises the error that closed it, if any). */
-  wait_closed(): Coroutine<void> {
-    const coro = this._wait_closed_coro();
-    return _coro_tracking ? _track_coroutine(coro, "StreamWriter.wait_closed") : coro;
-  }
-
-  /** @internal `wait_closed`'s coroutine. */
-  *_wait_closed_coro(): Coroutine<void> {
+  *wait_closed(): Coroutine<void> {
     yield* this._protocol._get_close_waiter(this);
   }
 
@@ -444,13 +432,7 @@ export class StreamWriter {
    * high-water mark. Raises the reader's error, or `ConnectionResetError` once the connection is
    * lost.
    */
-  drain(): Coroutine<void> {
-    const coro = this._drain_coro();
-    return _coro_tracking ? _track_coroutine(coro, "StreamWriter.drain") : coro;
-  }
-
-  /** @internal `drain`'s coroutine. */
-  *_drain_coro(): Coroutine<void> {
+  *drain(): Coroutine<void> {
     if (this._reader !== null) {
       const exc = this._reader.exception();
       if (exc !== null) throw exc;
@@ -521,9 +503,8 @@ export class StreamWriter {
     });
   }
 }
-for (const method of [StreamWriter.prototype.drain, StreamWriter.prototype.wait_closed]) {
-  (method as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
-}
+_trackable_method(StreamWriter.prototype, "drain", "StreamWriter.drain");
+_trackable_method(StreamWriter.prototype, "wait_closed", "StreamWriter.wait_closed");
 
 /** The options of the {@linkcode StreamReader} constructor. */
 export interface StreamReaderOptions {
