@@ -43,6 +43,7 @@ import {
   _enable_coro_tracking,
   _is_debug_mode,
   _iscoroutinefunction,
+  _trackable_method,
   type Awaitable,
   type Coroutine,
   iscoroutine,
@@ -2114,6 +2115,13 @@ function _running_loop_in_debug_mode(): boolean {
  * they schedule through the loop's internals: a `call_soon` replaced on a loop (or overridden by a
  * subclass) is called instead, as CPython's C Future and Task call `loop.call_soon` by name.
  */
+_trackable_method(BaseEventLoop.prototype, "shutdown_asyncgens", "BaseEventLoop.shutdown_asyncgens");
+_trackable_method(
+  BaseEventLoop.prototype,
+  "shutdown_default_executor",
+  "BaseEventLoop.shutdown_default_executor",
+);
+
 (BaseEventLoop.prototype as unknown as { _native_call_soon: unknown })._native_call_soon =
   BaseEventLoop.prototype.call_soon;
 
@@ -2558,3 +2566,6 @@ export class Server extends AbstractServer {
     yield* waiter;
   }
 }
+_trackable_method(Server.prototype, "start_serving", "Server.start_serving");
+_trackable_method(Server.prototype, "serve_forever", "Server.serve_forever");
+_trackable_method(Server.prototype, "wait_closed", "Server.wait_closed");

@@ -876,3 +876,5 @@ export class Barrier extends _LoopBoundMixin {
 _set_plain_form(Barrier.prototype.__aexit__, function (): void {});
 _trackable_method(Condition.prototype, "wait", "Condition.wait");
 _trackable_method(Barrier.prototype, "wait", "Barrier.wait");
+_trackable_method(Barrier.prototype, "reset", "Barrier.reset");
+_trackable_method(Barrier.prototype, "abort", "Barrier.abort");

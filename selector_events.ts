@@ -77,7 +77,7 @@ import {
 import { TransportSocket } from "./trsock.ts";
 import { logger } from "./log.ts";
 import * as constants from "./constants.ts";
-import type { Coroutine } from "./coroutines.ts";
+import { _trackable_method, type Coroutine } from "./coroutines.ts";
 import { _ssl_timeouts, type SSLOption } from "./sslproto.ts";
 import { SSLObject } from "./stdlib/ssl.ts";
 import { repr } from "./stdlib/_repr.ts";
@@ -884,6 +884,8 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
     sock.close();
   }
 }
+_trackable_method(BaseSelectorEventLoop.prototype, "sock_sendall", "BaseSelectorEventLoop.sock_sendall");
+_trackable_method(BaseSelectorEventLoop.prototype, "sock_connect", "BaseSelectorEventLoop.sock_connect");
 
 /** The protocol shapes a socket transport drives. */
 type AnyProtocol = BaseProtocol & Partial<Protocol> & Partial<BufferedProtocol>;

@@ -27,7 +27,7 @@ import { type AbstractEventLoop, get_running_loop, type SubprocessLoopOptions } 
 import type { SubprocessProtocol } from "./protocols.ts";
 import { _DEFAULT_LIMIT, FlowControlMixin, StreamReader, StreamWriter } from "./streams.ts";
 import { gather } from "./tasks.ts";
-import type { Coroutine } from "./coroutines.ts";
+import { _trackable_method, type Coroutine } from "./coroutines.ts";
 import type { Future } from "./futures.ts";
 import type { BaseTransport, SubprocessTransport, Transport } from "./transports.ts";
 import type { BaseSubprocessTransport } from "./base_subprocess.ts";
@@ -282,6 +282,7 @@ export class Process {
     return [out, err];
   }
 }
+_trackable_method(Process.prototype, "wait", "Process.wait");
 
 /**
  * Python's `asyncio.create_subprocess_shell(cmd, ...)`: runs `cmd` with `/bin/sh -c`; a

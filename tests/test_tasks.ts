@@ -2899,6 +2899,9 @@ describe("NeverAwaitedTests", () => {
       "Event.wait": () => new asyncio.Event().wait(),
       "Condition.wait": () => cond.wait(),
       "Barrier.wait": () => new asyncio.Barrier(2).wait(),
+      "Barrier.reset": () => new asyncio.Barrier(2).reset(),
+      "Barrier.abort": () => new asyncio.Barrier(2).abort(),
+      "BaseEventLoop.shutdown_asyncgens": () => asyncio.get_running_loop().shutdown_asyncgens(),
       "Queue.put": () => q.put(1),
       "Queue.join": () => q.join(),
     };
@@ -2931,7 +2934,10 @@ describe("NeverAwaitedTests", () => {
     });
     const names = found.map((x) => /^coroutine '([^']+)' was never awaited/.exec(x.message)?.[1]).sort();
     assert.deepEqual(names, [
+      "Barrier.abort",
+      "Barrier.reset",
       "Barrier.wait",
+      "BaseEventLoop.shutdown_asyncgens",
       "Condition.wait",
       "Event.wait",
       "Lock.acquire",
