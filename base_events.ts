@@ -2110,11 +2110,6 @@ function _running_loop_in_debug_mode(): boolean {
   return loop !== null && loop._debug;
 }
 
-/**
- * The loop's own `call_soon`, which futures and tasks compare with the loop's `call_soon` before
- * they schedule through the loop's internals: a `call_soon` replaced on a loop (or overridden by a
- * subclass) is called instead, as CPython's C Future and Task call `loop.call_soon` by name.
- */
 _trackable_method(BaseEventLoop.prototype, "shutdown_asyncgens", "BaseEventLoop.shutdown_asyncgens");
 _trackable_method(
   BaseEventLoop.prototype,
@@ -2122,6 +2117,11 @@ _trackable_method(
   "BaseEventLoop.shutdown_default_executor",
 );
 
+/**
+ * The loop's own `call_soon`, which futures and tasks compare with the loop's `call_soon` before
+ * they schedule through the loop's internals: a `call_soon` replaced on a loop (or overridden by a
+ * subclass) is called instead, as CPython's C Future and Task call `loop.call_soon` by name.
+ */
 (BaseEventLoop.prototype as unknown as { _native_call_soon: unknown })._native_call_soon =
   BaseEventLoop.prototype.call_soon;
 

@@ -724,13 +724,7 @@ class _EventWait extends _WaitCoro {
   }
 }
 
-for (
-  const method of [
-    Lock.prototype.acquire,
-    Semaphore.prototype.acquire,
-    Event.prototype.wait,
-  ]
-) {
+for (const method of [Lock.prototype.acquire, Semaphore.prototype.acquire, Event.prototype.wait]) {
   (method as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
 }
 

@@ -177,9 +177,10 @@ await Deno.writeTextFile(`${out}tsconfig.json`, JSON.stringify(tsconfig, null, 2
 await run("node", [`${tools}node_modules/typescript/bin/tsc`, "-p", `${out}tsconfig.json`], out);
 
 // The declarations that name `Symbol.dispose`/`Symbol.asyncDispose` (Runner, socket, io) ask for the
-// library that declares them: a project whose `lib` stops at ES2022 and that has no `@types/node`
-// (which declares them too) would otherwise fail to check them. TypeScript 5.2+ has that library.
-// (Only here: JSR refuses `reference lib` directives in published sources.)
+// library that declares them: a project with neither `@types/node` (which declares them too) nor
+// `esnext` among its libraries (TypeScript's default ones for target ES2022, say) would otherwise fail
+// to check them. TypeScript 5.2+ has that library. (Only here: JSR refuses `reference lib`
+// directives in published sources.)
 for await (const f of walk_files(`${out}esm/`)) {
   if (!f.endsWith(".d.ts") || f.startsWith(`${out}esm/tests/`) || f.startsWith(`${out}esm/bench/`)) continue;
   const text = await Deno.readTextFile(f);
@@ -260,18 +261,20 @@ if (!Deno.args.includes("--no-test")) {
       console.log(`tsc (strict, skipLibCheck false; ${label})`);
       await run("node", [`${tools}node_modules/typescript/bin/tsc`, "-p", "tsconfig.json"], scratch);
     }
+    // Whether a Node loads an ES module with require() (unflagged since 20.19, 22.12 and 23).
+    const node_can_require = (label: string): boolean => {
+      const [major, minor] = (/^Node v(\d+)\.(\d+)/.exec(label) ?? [0, 0, 0]).slice(1).map(Number);
+      return major >= 23 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
+    };
     const runtimes: [string, string, boolean][] = [
       // [label, command, whether it can require() an ES module]
-      ...(await node_runtimes()).map(({ label, cmd }): [string, string, boolean] => [label, cmd, false]),
+      ...(await node_runtimes()).map(({ label, cmd }): [string, string, boolean] => [
+        label,
+        cmd,
+        node_can_require(label),
+      ]),
       [`Bun ${BUN_VERSION}`, bun, true],
     ];
-    for (const r of runtimes) {
-      const m = /^Node v(\d+)\.(\d+)/.exec(r[0]);
-      if (m) {
-        const [major, minor] = [Number(m[1]), Number(m[2])];
-        r[2] = major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
-      }
-    }
     for (const [label, cmd, can_require] of runtimes) {
       console.log(`${label}: import`);
       await run(cmd, ["out/main.js"], scratch);
