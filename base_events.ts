@@ -39,7 +39,6 @@ import {
   TimerHandle,
 } from "./events.ts";
 import {
-  _coro_tracking,
   _enable_coro_tracking,
   _is_debug_mode,
   _iscoroutinefunction,
@@ -129,7 +128,7 @@ import {
 } from "./stdlib/_host.ts";
 import type { Context } from "./stdlib/contextvars.ts";
 import { repr, tuple } from "./stdlib/_repr.ts";
-import type { FrameSummary } from "./format_helpers.ts";
+import { format_frames, type FrameSummary } from "./format_helpers.ts";
 import { _warn } from "./_warnings.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -1917,7 +1916,7 @@ export class BaseEventLoop extends AbstractEventLoop {
       if (key === "source_traceback" || key === "handle_traceback") {
         const what = key === "source_traceback" ? "Object" : "Handle";
         text = `${what} created at (most recent call last):\n` +
-          (value as FrameSummary[]).map((f) => `  File "${f[0]}", line ${f[1]}, in ${f[2]}`).join("\n");
+          format_frames(value as FrameSummary[]);
       } else {
         text = typeof value === "string" ? value : repr(value);
       }
@@ -2100,7 +2099,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   /** Turns debug mode on or off. */
   override set_debug(enabled: boolean): void {
     this._debug = Boolean(enabled);
-    if (this._debug && !_coro_tracking) _enable_coro_tracking(_running_loop_in_debug_mode);
+    if (this._debug) _enable_coro_tracking(_running_loop_in_debug_mode);
   }
 }
 

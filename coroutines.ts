@@ -13,7 +13,7 @@ import { StopAsyncIteration, TypeError } from "./stdlib/builtins.ts";
 import { getenv } from "./stdlib/_host.ts";
 import { type_name } from "./stdlib/builtins.ts";
 import { _warn } from "./_warnings.ts";
-import { extract_stack, type FrameSummary } from "./format_helpers.ts";
+import { extract_stack, format_frames, type FrameSummary } from "./format_helpers.ts";
 
 /**
  * A coroutine object: a generator that `yield*`s futures (or bare `yield`s to let one loop
@@ -93,8 +93,7 @@ function _wrap_method(proto: Record<string, unknown>, key: string, name: string)
 const _never_awaited = new FinalizationRegistry<{ name: string; tb: FrameSummary[] }>(({ name, tb }) => {
   let message = `coroutine '${name}' was never awaited`;
   if (tb.length) {
-    message += "\nCoroutine created at (most recent call last)\n" +
-      tb.map((f) => `  File "${f[0]}", line ${f[1]}, in ${f[2]}`).join("\n");
+    message += "\nCoroutine created at (most recent call last)\n" + format_frames(tb);
   }
   _warn(message, "RuntimeWarning");
 });

@@ -15,6 +15,11 @@ import { repr } from "./stdlib/_repr.ts";
 /** One frame of a creation site: `[file, line, function name, source line]`, as Python's FrameSummary. */
 export type FrameSummary = [string, number, string, string | null];
 
+/** Python's `traceback.format_list` without the source lines: `  File "F", line N, in NAME` per frame. */
+export function format_frames(frames: readonly FrameSummary[]): string {
+  return frames.map((f) => `  File "${f[0]}", line ${f[1]}, in ${f[2]}`).join("\n");
+}
+
 /** The name Python would print for a callback: its `__qualname__`, else its name, else its repr. */
 export function _callback_name(func: unknown): string {
   if (typeof func === "function") {

@@ -2883,8 +2883,8 @@ class ZeroDivisionErr extends Error {}
 // is destroyed unstarted (a missing `await`). Here that is a debug-mode check for the library's
 // coroutine functions whose result is easily dropped (coroutines.ts, _track_coroutine): a missing
 // `yield*` before `asyncio.sleep(1)` or `queue.put(x)` otherwise does nothing, silently. The
-// warning comes from a FinalizationRegistry, so these tests need a GC hook (Deno and Node with
-// --expose-gc; not Bun, whose collector may keep the object, see gc_collect).
+// warning comes from a FinalizationRegistry, so these tests need a GC hook (gc_collect: Deno and
+// Node with --expose-gc; not Bun, whose collector may keep the object).
 describe("NeverAwaitedTests", () => {
   function* make_all(): Generator<unknown, Record<string, () => unknown>, unknown> {
     const lock = new asyncio.Lock();
@@ -2925,9 +2925,6 @@ describe("NeverAwaitedTests", () => {
   }
 
   test("a library coroutine made in debug mode and dropped is reported", async (t) => {
-    if (typeof (globalThis as { Bun?: unknown }).Bun !== "undefined") {
-      return t.skip("Bun's collector may keep the coroutine (see gc_collect)");
-    }
     if (!gc_collect()) return t.skip("needs a host GC hook (--expose-gc)");
     const found = await never_awaited_warnings(true, (made) => {
       for (const make of Object.values(made)) make(); // each without yield*
@@ -2958,9 +2955,6 @@ describe("NeverAwaitedTests", () => {
   });
 
   test("awaited, closed, or made outside debug mode: not reported", async (t) => {
-    if (typeof (globalThis as { Bun?: unknown }).Bun !== "undefined") {
-      return t.skip("Bun's collector may keep the coroutine (see gc_collect)");
-    }
     if (!gc_collect()) return t.skip("needs a host GC hook (--expose-gc)");
     // Closed without being started (as TaskGroup.create_task does when it refuses one). Only the
     // coroutine given to wait_for() is reported: closing wait_for's left it unstarted (CPython
@@ -2980,9 +2974,6 @@ describe("NeverAwaitedTests", () => {
   });
 
   test("StreamWriter.drain and wait_closed made in debug mode and dropped are reported", async (t) => {
-    if (typeof (globalThis as { Bun?: unknown }).Bun !== "undefined") {
-      return t.skip("Bun's collector may keep the coroutine (see gc_collect)");
-    }
     if (!gc_collect()) return t.skip("needs a host GC hook (--expose-gc)");
     const w = capture_warnings();
     const main = function* () {
