@@ -76,6 +76,7 @@ import {
 } from "./stdlib/builtins.ts";
 import { repr } from "./stdlib/_repr.ts";
 import { timeout as _timeout } from "./timeouts.ts";
+import { Queue } from "./queues.ts";
 import { _warn } from "./_warnings.ts";
 
 let _task_name_counter = 0;
@@ -828,8 +829,10 @@ function* _cancel_and_wait(fut: Future<unknown>): Generator<unknown, void, unkno
  * futures/tasks as they complete (3.13's form).
  */
 export class _AsCompletedIterator<T> implements Iterable<Coroutine<T>> {
-  private _done: Future<unknown>[] = [];
-  private _waiters: Future<null>[] = [];
+  // The completed futures, in completion order; `null` for each one the timeout cut off. A Queue,
+  // as in CPython: with several tasks waiting on one iterator, a waiter woken and then cancelled
+  // before it runs passes its item on to the next waiter.
+  private _done = new Queue<Future<unknown> | null>();
   private _timeout_handle: import("./events.ts").TimerHandle | null = null;
   private _todo: Set<Future<T>>;
   private _todo_left: number;
@@ -872,7 +875,7 @@ export class _AsCompletedIterator<T> implements Iterable<Coroutine<T>> {
   private _handle_timeout(): void {
     for (const f of this._todo) {
       f.remove_done_callback(this._on_completion);
-      this._put(null);
+      this._done.put_nowait(null);
     }
     this._todo.clear();
   }
@@ -881,31 +884,13 @@ export class _AsCompletedIterator<T> implements Iterable<Coroutine<T>> {
   private _handle_completion(f: Future<unknown>): void {
     if (!this._todo.size) return;
     this._todo.delete(f as Future<T>);
-    this._put(f);
+    this._done.put_nowait(f);
     if (!this._todo.size && this._timeout_handle !== null) this._timeout_handle.cancel();
-  }
-
-  /** Queues a completed future (`null`: the timeout) and wakes one waiter. */
-  private _put(f: Future<unknown> | null): void {
-    this._done.push(f as Future<unknown>);
-    const w = this._waiters.shift();
-    if (w && !w.done()) w.set_result(null);
   }
 
   /** Waits for the next completed future; its result if `resolve`, else the future. */
   private *_wait_for_one(resolve: boolean): Generator<unknown, unknown, unknown> {
-    while (this._done.length === 0) {
-      const w = get_running_loop().create_future<null>();
-      this._waiters.push(w);
-      try {
-        yield* w;
-      } catch (e) {
-        const i = this._waiters.indexOf(w);
-        if (i >= 0) this._waiters.splice(i, 1);
-        throw e;
-      }
-    }
-    const f = this._done.shift() as Future<unknown> | null;
+    const f = yield* this._done.get();
     if (f === null) throw new TimeoutError();
     return resolve ? f.result() : f;
   }

@@ -1858,6 +1858,41 @@ describe("TaskTests", () => {
     }
   });
 
+  // Not in CPython: two tasks wait on one iterator, and the one woken by the first completion is
+  // cancelled before it runs. CPython's iterator keeps its completions in a Queue, whose get()
+  // passes the item on to the next waiter then (what CPython 3.13 prints for the same program).
+  test("test_as_completed_waiter_cancelled_after_wakeup", async () => {
+    const events: string[] = [];
+    function* main() {
+      const loop = asyncio.get_running_loop();
+      const f1 = loop.create_future<number>();
+      const f2 = loop.create_future<number>();
+      const it = asyncio.as_completed([f1, f2]);
+      function* consumer(name: string) {
+        try {
+          const f = yield* it.__anext__();
+          events.push(`${name} got ${f.result()}`);
+        } catch (e) {
+          if (e instanceof asyncio.CancelledError) events.push(`${name} cancelled`);
+          throw e;
+        }
+      }
+      const c1 = asyncio.create_task(consumer("c1"));
+      const c2 = asyncio.create_task(consumer("c2"));
+      yield* asyncio.sleep(0);
+      f1.set_result(1);
+      loop.call_soon(() => c1.cancel());
+      for (let i = 0; i < 5; i++) yield* asyncio.sleep(0);
+      events.push("f2 set");
+      f2.set_result(2);
+      yield* asyncio.sleep(0);
+      assert.ok(c1.cancelled());
+      assert.equal(c2.result(), undefined);
+    }
+    await asyncio.run(main());
+    assert.deepEqual(events, ["c1 cancelled", "c2 got 1", "f2 set"]);
+  });
+
   test("test_as_completed_duplicate_coroutines", async () => {
     // deno-lint-ignore require-yield
     function* coro(s: string) {
