@@ -380,7 +380,39 @@ export class BaseEventLoop extends AbstractEventLoop {
     options: { family?: number; type?: number; proto?: number; flags?: number } = {},
   ): Coroutine<AddrInfo[]> {
     const { family = 0, type = 0, proto = 0, flags = 0 } = options;
-    return yield* wrap_promise(_getaddrinfo(host, port, family, type, proto, flags), { loop: this });
+    const lookup = this._debug
+      ? this._getaddrinfo_debug(host, port, family, type, proto, flags)
+      : _getaddrinfo(host, port, family, type, proto, flags);
+    return yield* wrap_promise(lookup, { loop: this });
+  }
+
+  /**
+   * @internal Python's `_getaddrinfo_debug`, what `getaddrinfo()` runs in debug mode: the lookup,
+   * logged (debug) before it starts and (debug, or info if it took `slow_callback_duration` or
+   * longer) with its time and result when it is done.
+   */
+  async _getaddrinfo_debug(
+    host: string | null,
+    port: number | string | null,
+    family: number,
+    type: number,
+    proto: number,
+    flags: number,
+  ): Promise<AddrInfo[]> {
+    const parts = [`${host}:${repr(port)}`];
+    if (family) parts.push(`family=${repr(family)}`);
+    if (type) parts.push(`type=${repr(type)}`);
+    if (proto) parts.push(`proto=${repr(proto)}`);
+    if (flags) parts.push(`flags=${repr(flags)}`);
+    const what = parts.join(", ");
+    logger.debug("Get address info %s", what);
+    const t0 = this.time();
+    const addrinfo = await _getaddrinfo(host, port, family, type, proto, flags);
+    const dt = this.time() - t0;
+    const msg = `Getting address info ${what} took ${(dt * 1e3).toFixed(3)}ms: ${repr(addrinfo)}`;
+    if (dt >= this.slow_callback_duration) logger.info(msg);
+    else logger.debug(msg);
+    return addrinfo;
   }
 
   /** `getnameinfo(sockaddr)`: `[host, port]` as strings (numeric: the hosts offer no reverse lookup here). */

@@ -130,6 +130,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
   constructor(selector: DefaultSelector | null = null) {
     super();
     this._selector = selector ?? new DefaultSelector();
+    logger.debug("Using selector: %s", this._selector.constructor.name);
     _track_unclosed(this);
   }
 

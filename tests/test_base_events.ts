@@ -33,6 +33,7 @@
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
+import { repr } from "../stdlib/_repr.ts";
 import {
   _ipaddr_info,
   _MIN_CANCELLED_TIMER_HANDLES_FRACTION,
@@ -1168,6 +1169,27 @@ describe("BaseEventLoopWithSelectorTests (datagram endpoints)", () => {
 });
 
 describe("BaseEventTests", () => {
+  // Not in CPython (whose tests do not look at these records): a selector loop logs which selector
+  // it uses, and in debug mode getaddrinfo() logs each lookup, with its time and result.
+  test("test_debug_logs_of_selector_and_getaddrinfo", async () => {
+    const logs = capture_logs();
+    const loop = asyncio.new_event_loop();
+    try {
+      assert.ok(logs.records.some((r) => /^Using selector: \w+$/.test(r.message) && r.levelname === "DEBUG"));
+      loop.set_debug(true);
+      const infos = await loop.run_until_complete(loop.getaddrinfo("127.0.0.1", 80, { type: SOCK_STREAM }));
+      const msgs = logs.records.map((r) => r.message);
+      const i = msgs.indexOf(`Get address info 127.0.0.1:80, type=${SOCK_STREAM}`);
+      assert.ok(i >= 0, repr(msgs));
+      const done = msgs.slice(i + 1).find((m) => m.startsWith("Getting address info "));
+      assert.match(done ?? "", /^Getting address info 127\.0\.0\.1:80, type=1 took \d+\.\d{3}ms: \[/);
+      assert.ok(done!.endsWith(`: ${repr(infos)}`));
+    } finally {
+      loop.close();
+      logs.restore();
+    }
+  });
+
   test("test_ipaddr_info", () => {
     const UNSPEC = AF_UNSPEC, INET = AF_INET, INET6 = AF_INET6;
     const STREAM = SOCK_STREAM, DGRAM = SOCK_DGRAM, TCP = IPPROTO_TCP, UDP = IPPROTO_UDP;
