@@ -18,6 +18,7 @@
  */
 
 import { deque } from "./stdlib/collections.ts";
+import { WeakSet, WeakValueDictionary } from "./stdlib/weakref.ts";
 import { heapify } from "./stdlib/heapq.ts";
 import {
   _get_running_loop,
@@ -370,8 +371,12 @@ export class BaseEventLoop extends AbstractEventLoop {
 
   // --- networking (CPython's base_events.py) ------------------------------------------------
 
-  /** @internal Transports by socket number (the selector loop fills it). */
-  _transports: Map<number, unknown> = new Map();
+  /**
+   * @internal Transports by socket number (the selector loop fills it), held weakly as CPython's
+   * WeakValueDictionary holds them: a transport dropped without `close()` can be collected, and
+   * then closes its socket (see `_track_transport`).
+   */
+  _transports: WeakValueDictionary<number, object> = new WeakValueDictionary();
 
   /** Resolves `host`/`port` on the host's resolver: `[family, type, proto, canonname, sockaddr]` entries. */
   override *getaddrinfo(
@@ -2419,8 +2424,11 @@ export class Server extends AbstractServer {
   _loop: BaseEventLoop;
   /** @internal `null` once closed. */
   _sockets: socket[] | null;
-  /** @internal The live connections (CPython keeps a WeakSet). */
-  _clients: Set<ServerClient> = new Set();
+  /**
+   * @internal The live connections, held weakly as in CPython: one dropped without `close()` is
+   * collected, closes its socket and leaves this set (`_detach_collected`).
+   */
+  _clients: WeakSet<ServerClient> = new WeakSet();
   /** @internal `null` once woken. */
   _waiters: Future<null>[] | null = [];
   /**
@@ -2483,7 +2491,16 @@ export class Server extends AbstractServer {
 
   /** @internal A connection is gone. */
   _detach(transport: ServerClient): void {
-    this._clients.delete(transport);
+    this._clients.discard(transport);
+    if (this._clients.size === 0 && this._sockets === null) this._wakeup();
+  }
+
+  /**
+   * @internal A connection was collected without being closed (what CPython's transport
+   * `__del__` does through `_detach(self)`; the transport itself is gone here).
+   */
+  _detach_collected(): void {
+    this._clients.prune();
     if (this._clients.size === 0 && this._sockets === null) this._wakeup();
   }
 

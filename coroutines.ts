@@ -12,7 +12,7 @@
 import { StopAsyncIteration, TypeError } from "./stdlib/builtins.ts";
 import { getenv } from "./stdlib/_host.ts";
 import { type_name } from "./stdlib/builtins.ts";
-import { _warn } from "./_warnings.ts";
+import { _dev_mode, _warn } from "./_warnings.ts";
 import { extract_stack, format_frames, type FrameSummary } from "./format_helpers.ts";
 
 /**
@@ -30,9 +30,12 @@ export interface Awaitable<T = unknown> {
   [Symbol.iterator](): Iterator<unknown, T, unknown>;
 }
 
-/** Python's `_is_debug_mode()`: `PYTHONASYNCIODEBUG` is set to a non-empty value. */
+/**
+ * Python's `_is_debug_mode()`: development mode (`PYTHONDEVMODE`), or `PYTHONASYNCIODEBUG` set to
+ * a non-empty value.
+ */
 export function _is_debug_mode(): boolean {
-  return Boolean(getenv("PYTHONASYNCIODEBUG"));
+  return _dev_mode() || Boolean(getenv("PYTHONASYNCIODEBUG"));
 }
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;

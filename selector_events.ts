@@ -66,7 +66,14 @@ import {
   SOL_SOCKET,
   strerror,
 } from "./stdlib/socket.ts";
-import { _FlowControlMixin, type Transport } from "./transports.ts";
+import {
+  _FlowControlMixin,
+  type _Leftover,
+  _track_transport,
+  _untrack_transport,
+  type Transport,
+} from "./transports.ts";
+import type { WeakValueDictionary } from "./stdlib/weakref.ts";
 import {
   _owned_chunk,
   type BaseProtocol,
@@ -124,7 +131,7 @@ export class BaseSelectorEventLoop extends BaseEventLoop {
   /** @internal */
   override _selector: DefaultSelector;
   /** @internal Transports by socket number. */
-  declare _transports: Map<number, _SelectorTransport>;
+  declare _transports: WeakValueDictionary<number, _SelectorTransport>;
 
   /** Creates the loop over `selector` (default: a new `DefaultSelector`). */
   constructor(selector: DefaultSelector | null = null) {
@@ -891,6 +898,33 @@ _trackable_method(BaseSelectorEventLoop.prototype, "sock_connect", "BaseSelector
 /** The protocol shapes a socket transport drives. */
 type AnyProtocol = BaseProtocol & Partial<Protocol> & Partial<BufferedProtocol>;
 
+/**
+ * What a selector transport leaves when it is collected unclosed (CPython's `__del__`): its repr
+ * then (a transport the selector polls for is not collectable, so it reads and writes nothing and
+ * has nothing buffered), and the release: the socket closed, the server told.
+ */
+function _socket_leftover(
+  name: string,
+  fd: number,
+  sock: socket,
+  loop: BaseSelectorEventLoop,
+  server: Server | null,
+): _Leftover {
+  const loop_ref = new WeakRef(loop);
+  return {
+    describe() {
+      const l = loop_ref.deref();
+      return l !== undefined && !l.is_closed()
+        ? `<${name} fd=${fd} read=idle write=<idle, bufsize=0>>`
+        : `<${name} fd=${fd}>`;
+    },
+    release() {
+      sock.close();
+      if (server !== null) server._detach_collected();
+    },
+  };
+}
+
 /** Python's `_SelectorTransport`. */
 export class _SelectorTransport extends _FlowControlMixin {
   /** Bytes asked of `recv()` at a time. */
@@ -948,6 +982,7 @@ export class _SelectorTransport extends _FlowControlMixin {
     this._server = server;
     if (this._server !== null) this._server._attach(this);
     loop._transports.set(this._sock_fd, this);
+    _track_transport(this, _socket_leftover(this.constructor.name, this._sock_fd, sock, loop, server));
   }
 
   /** Python's repr. */
@@ -1063,6 +1098,7 @@ export class _SelectorTransport extends _FlowControlMixin {
       this._loop!._transports.delete(this._sock_fd);
       this._sock!.close();
       this._sock = null;
+      _untrack_transport(this);
       this._protocol = null;
       this._loop = null;
       const server = this._server;
@@ -1394,6 +1430,8 @@ export class _SelectorSocketTransport extends _SelectorTransport {
   /** @internal start_tls(): `successor` now owns the socket; this transport stops for good. */
   _hand_over(successor: _SelectorSocketTransport): void {
     this._tls_successor = successor;
+    // The socket is the successor's now: collecting this transport must not close it.
+    _untrack_transport(this);
     this._closing = true;
     this._paused = true;
     this._read_ready_cb = null;

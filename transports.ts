@@ -13,6 +13,7 @@ import { _is_exit, AssertionError, NotImplementedError, type_name, ValueError } 
 import type { BaseProtocol } from "./protocols.ts";
 import type { AbstractEventLoop } from "./events.ts";
 import { concat } from "./stdlib/_bytes.ts";
+import { _warn } from "./_warnings.ts";
 
 /** The limits `set_write_buffer_limits` takes by name. */
 export interface WriteBufferLimits {
@@ -326,4 +327,34 @@ export class _FlowControlMixin extends Transport {
     this._set_write_buffer_limits(high, low);
     this._maybe_pause_protocol();
   }
+}
+
+/**
+ * @internal What is left of a transport once it is collected: its repr as it would be then, and
+ * how to release what it held (close its socket or pipe). Made by a function of the transport's
+ * parts, never a closure over the transport, which would keep it alive.
+ */
+export interface _Leftover {
+  describe(): string;
+  release(): void;
+}
+
+/**
+ * CPython's transport `__del__`: a transport collected while its socket or pipe is open warns
+ * (`ResourceWarning: unclosed transport <...>`) and closes it. A transport closed the normal way
+ * is untracked when it lets go of its socket or pipe.
+ */
+const _unclosed_transports = new FinalizationRegistry<_Leftover>((leftover) => {
+  _warn(`unclosed transport ${leftover.describe()}`, "ResourceWarning");
+  leftover.release();
+});
+
+/** @internal Reports and releases `transport` if it is collected before {@linkcode _untrack_transport}. */
+export function _track_transport(transport: object, leftover: _Leftover): void {
+  _unclosed_transports.register(transport, leftover, transport);
+}
+
+/** @internal `transport` let go of its socket or pipe. */
+export function _untrack_transport(transport: object): void {
+  _unclosed_transports.unregister(transport);
 }

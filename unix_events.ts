@@ -37,7 +37,13 @@ import type { AnyFn } from "./selector_events.ts";
 import { _test_selector_event } from "./selector_events.ts";
 import * as os from "./stdlib/os.ts";
 import { concat } from "./stdlib/_bytes.ts";
-import { _FlowControlMixin, ReadTransport } from "./transports.ts";
+import {
+  _FlowControlMixin,
+  type _Leftover,
+  _track_transport,
+  _untrack_transport,
+  ReadTransport,
+} from "./transports.ts";
 import type { Protocol } from "./protocols.ts";
 import { _set_result_unless_cancelled, type Future } from "./futures.ts";
 import { EVENT_READ, EVENT_WRITE } from "./stdlib/selectors.ts";
@@ -399,6 +405,24 @@ export const _os: {
 type PipeLoop = BaseSelectorEventLoop;
 
 /**
+ * What a pipe transport leaves when it is collected unclosed (CPython's `__del__`): its repr then
+ * (not polled: a polled transport is not collectable) and the release, the pipe closed.
+ */
+function _pipe_leftover(name: string, fd: number, pipe: PipeFile, loop: PipeLoop, state: string): _Leftover {
+  const loop_ref = new WeakRef(loop);
+  return {
+    describe() {
+      const selector = (loop_ref.deref() as { _selector?: DefaultSelector | null } | undefined)?._selector ??
+        null;
+      return `<${name} fd=${fd} ${selector !== null ? state : "open"}>`;
+    },
+    release() {
+      pipe.close();
+    },
+  };
+}
+
+/**
  * Python's `_UnixReadPipeTransport`: reads a pipe (or a socket, or a character device) with
  * `os.read` when the selector says it is readable, and gives the data to the protocol.
  */
@@ -440,6 +464,7 @@ export class _UnixReadPipeTransport extends ReadTransport {
       throw new ValueError("Pipe transport is for pipes/sockets only.");
     }
     _os.set_blocking(this._fileno, false);
+    _track_transport(this, _pipe_leftover(this.constructor.name, this._fileno, pipe, loop, "idle"));
     this._loop.call_soon(protocol.connection_made.bind(protocol), this as unknown as Transport);
     // Reading starts once connection_made() has run.
     this._loop.call_soon(this._add_reader.bind(this), this._fileno, this._read_ready);
@@ -572,6 +597,7 @@ export class _UnixReadPipeTransport extends ReadTransport {
     } finally {
       this._pipe!.close();
       this._pipe = null;
+      _untrack_transport(this);
       this._protocol = null;
       this._loop = null;
     }
@@ -625,6 +651,7 @@ export class _UnixWritePipeTransport extends _FlowControlMixin {
       throw new ValueError("Pipe transport is only for pipes, sockets and character devices");
     }
     _os.set_blocking(this._fileno, false);
+    _track_transport(this, _pipe_leftover(this.constructor.name, this._fileno, pipe, loop, "idle bufsize=0"));
     this._loop.call_soon(protocol.connection_made.bind(protocol), this as unknown as Transport);
     // Watching a pipe's write end for readability is how its reader closing is noticed.
     if (is_socket || is_fifo) {
@@ -819,6 +846,7 @@ export class _UnixWritePipeTransport extends _FlowControlMixin {
     } finally {
       this._pipe!.close();
       this._pipe = null;
+      _untrack_transport(this);
       this._protocol = null;
       this._loop = null;
     }

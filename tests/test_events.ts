@@ -47,6 +47,7 @@
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
+import { _untrack_transport } from "../transports.ts";
 import { _BaseDefaultEventLoopPolicy, _set_event_loop_policy } from "../events.ts";
 import {
   BlockingIOError,
@@ -1800,10 +1801,14 @@ describe("EventLoopNetworkTests", () => {
     // (CPython's issue #314: these reprs raised AttributeError)
     assert.match(repr(read_transport), /open/);
     assert.match(repr(write_transport), /open/);
+    // (CPython clears `_pipe` so that `__del__` does not warn; the port's counterpart of `__del__`
+    // is told directly.)
     rpipe.close();
     wpipe.close();
     (read_transport as unknown as { _pipe: unknown })._pipe = null;
     (write_transport as unknown as { _pipe: unknown })._pipe = null;
+    _untrack_transport(read_transport);
+    _untrack_transport(write_transport);
   });
 
   test("test_write_pipe", async () => {

@@ -23,13 +23,13 @@
 // - test_task_source_traceback's exact line numbers: JavaScript stack frames are checked by file.
 // - test_run_coroutine_threadsafe*: no threads (see README); covered by the conformance-style test
 //   test_run_coroutine_threadsafe_single_thread below.
-// - test_env_var_debug: spawns a Python interpreter with PYTHONASYNCIODEBUG; ported as
-//   test_env_var_debug_flag (reads the variable through the host).
 // - test_wait_generator: it passes a generator expression of tasks; a generator object is a
 //   coroutine in this port, so wait() rejects it as CPython rejects a coroutine ("expect a list of
 //   futures, not coroutine"); any other iterable works (test_wait_with_iterator_of_tasks).
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
 import * as asyncio from "../mod.ts";
 import * as contextvars from "../stdlib/contextvars.ts";
 import { RuntimeError, SystemExit, TypeError, ValueError } from "../stdlib/builtins.ts";
@@ -1549,19 +1549,52 @@ describe("TaskTests", () => {
     );
   });
 
+  /**
+   * CPython's `assert_python_ok('-c', code, **env)`: runs `code` (JavaScript, with `MOD` bound to
+   * the module `mod` of this checkout) in a new process of this runtime, with `env` added to the
+   * environment; its stdout and stderr.
+   */
+  function run_child(mod: string, code: string, env: Record<string, string>): { out: string; err: string } {
+    const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+    const url = new URL(`../${mod}${ext}`, import.meta.url).href;
+    const script = `import(${JSON.stringify(url)}).then((MOD) => { ${code} });`;
+    const g = globalThis as { Deno?: unknown; Bun?: unknown };
+    const args = g.Deno !== undefined
+      ? ["eval", script]
+      : g.Bun !== undefined
+      ? ["-e", script]
+      : ["--input-type=module", "-e", script];
+    const r = spawnSync(process.execPath, args, {
+      env: { ...process.env, NO_COLOR: "1", ...env },
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return { out: r.stdout.trim(), err: r.stderr };
+  }
+
+  test("test_env_var_debug", () => {
+    // (Python's -E, which ignores the environment, has no counterpart here; PYTHONDEVMODE stands
+    // for -X dev.)
+    const code = "console.log(MOD._is_debug_mode());";
+    assert.equal(run_child("coroutines", code, { PYTHONASYNCIODEBUG: "", PYTHONDEVMODE: "" }).out, "false");
+    assert.equal(run_child("coroutines", code, { PYTHONASYNCIODEBUG: "1", PYTHONDEVMODE: "" }).out, "true");
+    assert.equal(run_child("coroutines", code, { PYTHONASYNCIODEBUG: "", PYTHONDEVMODE: "1" }).out, "true");
+  });
+
+  // Not in CPython: Python's default warning filters hide ResourceWarning outside development
+  // mode; other categories are shown.
+  test("test_resource_warning_shown_in_dev_mode_only", () => {
+    const code = "MOD._warn('a leak', 'ResourceWarning'); MOD._warn('odd', 'RuntimeWarning');";
+    const quiet = run_child("_warnings", code, { PYTHONDEVMODE: "" }).err;
+    assert.doesNotMatch(quiet, /ResourceWarning/);
+    assert.match(quiet, /RuntimeWarning: odd/);
+    assert.match(run_child("_warnings", code, { PYTHONDEVMODE: "1" }).err, /ResourceWarning: a leak/);
+  });
+
   test("test_env_var_debug_flag", () => {
     const l = asyncio.new_event_loop();
     try {
-      assert.equal(
-        l.get_debug(),
-        Boolean(
-          (globalThis as { process?: { env: Record<string, string> } }).process?.env
-            ?.PYTHONASYNCIODEBUG ||
-            (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno?.env.get(
-              "PYTHONASYNCIODEBUG",
-            ),
-        ),
-      );
+      assert.equal(l.get_debug(), Boolean(process.env.PYTHONDEVMODE || process.env.PYTHONASYNCIODEBUG));
     } finally {
       l.close();
     }
