@@ -2561,6 +2561,8 @@ export class Server extends AbstractServer {
       this._serving_forever_fut.cancel();
       this._serving_forever_fut = null;
     }
+    // (A client collected whose finalizers have not run yet does not count.)
+    this._clients.prune();
     if (this._clients.size === 0) this._wakeup();
   }
 
