@@ -404,6 +404,8 @@ export class BaseEventLoop extends AbstractEventLoop {
     proto: number,
     flags: number,
   ): Promise<AddrInfo[]> {
+    // (Python shows `family=<AddressFamily.AF_INET: 2>`; the port's socket constants are plain
+    // numbers, so their values are shown.)
     const parts = [`${host}:${repr(port)}`];
     if (family) parts.push(`family=${repr(family)}`);
     if (type) parts.push(`type=${repr(type)}`);

@@ -1,9 +1,10 @@
 /**
  * The part of Python's `weakref` asyncio uses: `WeakSet` (a server's connections) and
  * `WeakValueDictionary` (a selector loop's transports by file descriptor), over `WeakRef` and
- * `FinalizationRegistry`. An entry goes once its object is collected; until the registry's
- * callback has run, a collected entry may still count in `size` (iteration skips it), much as
- * Python's containers count pending removals while they are being iterated.
+ * `FinalizationRegistry`. Only what the port calls is here. An entry goes once its object is
+ * collected; until the registry's callback has run, a collected member may still count in a
+ * WeakSet's `size` (iteration skips it; `prune()` drops it), much as Python's containers count
+ * pending removals while they are being iterated.
  *
  * @module
  */
@@ -30,11 +31,6 @@ export class WeakSet<T extends object> implements Iterable<T> {
     this._index.delete(x);
     this._refs.delete(ref);
     this._registry.unregister(ref);
-  }
-
-  /** Python's `x in s`. */
-  has(x: T): boolean {
-    return this._index.has(x);
   }
 
   /** Python's `len(s)` (see the module's note on collected members). */
@@ -73,11 +69,6 @@ export class WeakValueDictionary<K, V extends object> {
     return this._data.get(key)?.deref();
   }
 
-  /** Whether `key` has a live value. */
-  has(key: K): boolean {
-    return this.get(key) !== undefined;
-  }
-
   /** Sets `key` to `value`. */
   set(key: K, value: V): void {
     const old = this._data.get(key);
@@ -93,18 +84,5 @@ export class WeakValueDictionary<K, V extends object> {
     if (old === undefined) return;
     this._data.delete(key);
     this._registry.unregister(old);
-  }
-
-  /** Python's `len(d)` (see the module's note on collected values). */
-  get size(): number {
-    return this._data.size;
-  }
-
-  /** The live values. */
-  *values(): IterableIterator<V> {
-    for (const ref of [...this._data.values()]) {
-      const v = ref.deref();
-      if (v !== undefined) yield v;
-    }
   }
 }
