@@ -687,7 +687,9 @@ export class BaseEventLoop extends AbstractEventLoop {
           ["reuse_port", reuse_port],
           ["allow_broadcast", allow_broadcast],
         ];
-        const problems = opts.filter(([, v]) => v).map(([k, v]) => `${k}=${py_str(v)}`).join(", ");
+        // (an address is a tuple in Python: shown as one)
+        const problems = opts.filter(([, v]) => v)
+          .map(([k, v]) => `${k}=${Array.isArray(v) ? repr(tuple([...v])) : py_str(v)}`).join(", ");
         throw new ValueError(
           `socket modifier keyword arguments can not be used when sock is specified. (${problems})`,
         );

@@ -84,8 +84,10 @@ export const AF_INET6 = 10;
 export const AF_UNSPEC = 0;
 /** Socket type: stream. */
 export const SOCK_STREAM = 1;
-/** Socket type: datagram (not supported by the emulation). */
+/** Socket type: datagram (UDP, on the host's `node:dgram`). */
 export const SOCK_DGRAM = 2;
+/** Socket type: raw (named in `getaddrinfo()` results; the emulation cannot make raw sockets). */
+export const SOCK_RAW = 3;
 /** Socket type flag: non-blocking from the start (Linux; `socket.type` does not keep it). */
 export const SOCK_NONBLOCK = 0o4000;
 /** Socket type flag: close on exec (Linux; recorded nowhere: there is no exec here). */
@@ -409,14 +411,16 @@ export class socket {
     }
     this.family = family;
     this.type = type & 0xf;
-    this.proto = proto || (family === AF_UNIX ? 0 : this.type === SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP);
+    // As in Python, the protocol number is the one given (0 by default), not the one the system
+    // picks: `getaddrinfo()` entries carry IPPROTO_TCP, and `_set_nodelay` looks for it.
+    this.proto = proto;
     this._fd = _alloc_fd();
     _fd_table.set(this._fd, this);
   }
 
   /** @internal A socket for a host stream already connected (accepted, or `connect` done). */
-  static _from_stream(family: number, stream: HostStream): socket {
-    const s = new socket(family);
+  static _from_stream(family: number, stream: HostStream, proto: number = 0): socket {
+    const s = new socket(family, SOCK_STREAM, proto);
     s._attach_stream(stream);
     return s;
   }
@@ -824,7 +828,8 @@ export class socket {
     if (!this._listening) throw oserror("EINVAL");
     const stream = this._accepted.shift();
     if (stream === undefined) throw WOULD_BLOCK();
-    const s = socket._from_stream(this.family, stream);
+    // (an accepted socket has its listener's protocol number, as in Python)
+    const s = socket._from_stream(this.family, stream, this.proto);
     return tuple([s, s._peername!]);
   }
 
@@ -1155,7 +1160,9 @@ export class socket {
       return `<socket.socket [closed] fd=-1, family=${this.family}, type=${this.type}, proto=${this.proto}>`;
     }
     let s = `<socket.socket fd=${this._fd}, family=${this.family}, type=${this.type}, proto=${this.proto}`;
-    if (this._sockname !== null) s += `, laddr=${repr(this._sockname)}`;
+    // Python shows `getsockname()` when it is not empty: the wildcard address for an unbound IP socket.
+    const laddr = this.getsockname();
+    if (laddr !== "") s += `, laddr=${repr(laddr)}`;
     if (this._peername !== null && this._stream !== null) s += `, raddr=${repr(this._peername)}`;
     return s + ">";
   }
@@ -1448,7 +1455,7 @@ class _DatagramSocket extends socket {
     if (this.fileno() < 0) return super.toString();
     let s =
       `<socket.socket fd=${this.fileno()}, family=${this.family}, type=${this.type}, proto=${this.proto}`;
-    if (this._sockname !== null) s += `, laddr=${repr(this._sockname)}`;
+    s += `, laddr=${repr(this.getsockname())}`;
     if (this._peername !== null) s += `, raddr=${repr(this._peername)}`;
     return s + ">";
   }
@@ -1510,12 +1517,23 @@ export async function getaddrinfo(
       throw new gaierror(EAI_NONAME, "Name or service not known");
     }
   }
+  // The socket types asked for, each with its protocol, as the C library answers: all three
+  // kinds when neither a type nor a protocol is given.
+  let kinds: [number, number][];
+  if (type !== 0) {
+    kinds = [[type, proto || (type === SOCK_STREAM ? IPPROTO_TCP : type === SOCK_DGRAM ? IPPROTO_UDP : 0)]];
+  } else if (proto === IPPROTO_TCP) kinds = [[SOCK_STREAM, IPPROTO_TCP]];
+  else if (proto === IPPROTO_UDP) kinds = [[SOCK_DGRAM, IPPROTO_UDP]];
+  else if (proto === 0) kinds = [[SOCK_STREAM, IPPROTO_TCP], [SOCK_DGRAM, IPPROTO_UDP], [SOCK_RAW, 0]];
+  else kinds = [[SOCK_RAW, proto]];
   const out: AddrInfo[] = [];
   for (const [f, a] of addrs) {
     const fam = f === 4 ? AF_INET : AF_INET6;
     if (family !== 0 && family !== fam) continue;
-    const addr: Address = fam === AF_INET ? tuple([a, p]) : tuple([a, p, 0, 0]);
-    out.push(tuple([fam, type || SOCK_STREAM, proto || IPPROTO_TCP, "", addr]));
+    for (const [t, pr] of kinds) {
+      const addr: Address = fam === AF_INET ? tuple([a, p]) : tuple([a, p, 0, 0]);
+      out.push(tuple([fam, t, pr, "", addr]));
+    }
   }
   if (out.length === 0) throw new gaierror(-9, "Address family for hostname not supported");
   return out;

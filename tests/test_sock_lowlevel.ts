@@ -20,9 +20,13 @@ import * as asyncio from "../mod.ts";
 import {
   AF_INET,
   AF_UNIX,
+  getaddrinfo,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
   SHUT_WR,
   SO_SNDBUF,
   SOCK_DGRAM,
+  SOCK_RAW,
   SOCK_STREAM,
   socket,
   SOL_SOCKET,
@@ -685,6 +689,84 @@ describe("EmulatedSocketSendCopyTests", () => {
       assert.equal(received.get(0), sent0);
       assert.equal(received.get(1), sent1);
       listener.close();
+    })());
+  });
+});
+
+// Not in CPython: the values of the socket module that Python code sees and that CPython's
+// asyncio reads (`sock.proto` decides `_set_nodelay`), checked against what CPython 3.13 prints
+// on Linux for the same calls.
+describe("SocketModuleValuesTests", () => {
+  test("test_proto_is_the_one_given", async () => {
+    const s = new socket(AF_INET, SOCK_STREAM);
+    assert.equal(s.proto, 0);
+    assert.equal(
+      s.toString(),
+      `<socket.socket fd=${s.fileno()}, family=2, type=1, proto=0, laddr=('0.0.0.0', 0)>`,
+    );
+    s.close();
+    const u = new socket(AF_INET, SOCK_DGRAM);
+    assert.equal(u.proto, 0);
+    assert.equal(
+      u.toString(),
+      `<socket.socket fd=${u.fileno()}, family=2, type=2, proto=0, laddr=('0.0.0.0', 0)>`,
+    );
+    u.close();
+    const x = new socket(AF_UNIX, SOCK_STREAM);
+    assert.equal(x.toString(), `<socket.socket fd=${x.fileno()}, family=1, type=1, proto=0>`);
+    x.close();
+    // An accepted socket has its listener's protocol number.
+    await asyncio.run((function* () {
+      const loop = asyncio.get_running_loop();
+      const listener = new socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+      listener.bind(["127.0.0.1", 0]);
+      listener.listen();
+      listener.setblocking(false);
+      const client = new socket(AF_INET, SOCK_STREAM);
+      client.setblocking(false);
+      const accepting = asyncio.ensure_future(loop.sock_accept(listener));
+      yield* loop.sock_connect(client, listener.getsockname());
+      const [conn] = yield* accepting;
+      assert.equal(conn.proto, IPPROTO_TCP);
+      assert.equal(client.proto, 0);
+      conn.close();
+      client.close();
+      listener.close();
+    })());
+  });
+
+  test("test_getaddrinfo_socket_kinds", async () => {
+    const ai = (type: number, proto: number) => getaddrinfo("127.0.0.1", 80, 0, type, proto);
+    const addr = ["127.0.0.1", 80];
+    assert.deepEqual(await ai(0, 0), [
+      [AF_INET, SOCK_STREAM, IPPROTO_TCP, "", addr],
+      [AF_INET, SOCK_DGRAM, IPPROTO_UDP, "", addr],
+      [AF_INET, SOCK_RAW, 0, "", addr],
+    ]);
+    assert.deepEqual(await ai(SOCK_STREAM, 0), [[AF_INET, SOCK_STREAM, IPPROTO_TCP, "", addr]]);
+    assert.deepEqual(await ai(SOCK_DGRAM, 0), [[AF_INET, SOCK_DGRAM, IPPROTO_UDP, "", addr]]);
+    assert.deepEqual(await ai(0, IPPROTO_UDP), [[AF_INET, SOCK_DGRAM, IPPROTO_UDP, "", addr]]);
+    assert.deepEqual(await ai(0, IPPROTO_TCP), [[AF_INET, SOCK_STREAM, IPPROTO_TCP, "", addr]]);
+  });
+
+  test("test_datagram_endpoint_sock_message_shows_tuples", async () => {
+    await asyncio.run((function* () {
+      const loop = asyncio.get_running_loop();
+      const sock = new socket(AF_INET, SOCK_DGRAM);
+      try {
+        yield* loop.create_datagram_endpoint(() => new asyncio.DatagramProtocol(), ["127.0.0.1", 0], null, {
+          sock,
+        });
+        assert.fail("no error");
+      } catch (e) {
+        assert.ok(e instanceof ValueError);
+        assert.equal(
+          e.message,
+          "socket modifier keyword arguments can not be used when sock is specified. (local_addr=('127.0.0.1', 0))",
+        );
+      } finally {
+        sock.close();
+      }
     })());
   });
 });
