@@ -2545,8 +2545,9 @@ export class Server extends AbstractServer {
 
   /** The listening sockets (as `TransportSocket`s); empty once closed. */
   override get sockets(): readonly TransportSocket[] {
-    if (this._sockets === null) return [];
-    return this._sockets.map((s) => new TransportSocket(s));
+    // (a tuple in Python: its repr, and the server's, show one)
+    if (this._sockets === null) return tuple([]);
+    return tuple(this._sockets.map((s) => new TransportSocket(s)));
   }
 
   /** Stops listening and closes the listening sockets; accepted connections stay open. */

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
 import { AF_UNIX, SO_RCVBUF, SO_SNDBUF, SOCK_STREAM, socket, SOL_SOCKET } from "../stdlib/socket.ts";
 import { RuntimeError } from "../stdlib/builtins.ts";
+import { repr } from "../stdlib/_repr.ts";
 import { stat_path, unlink } from "../stdlib/_host.ts";
 import { capture_warnings, gc_collect, TestCase, unix_socket_path } from "./utils.ts";
 
@@ -278,6 +279,27 @@ describe("TestServer2", () => {
     yield* asyncio.sleep(0);
     yield* asyncio.sleep(0);
     assert.equal(task.done(), true);
+  });
+});
+
+// Not in CPython: `Server.sockets` is a tuple, as Python code (and the server's repr) show it:
+// CPython 3.13 prints `<Server sockets=(<asyncio.TransportSocket ...>,)>`, and `()` once closed.
+describe("ServerSocketsTupleTests", () => {
+  test("test_sockets_repr_is_a_tuple", async () => {
+    await asyncio.run((function* () {
+      const srv = yield* asyncio.start_server(function* () {}, "127.0.0.1", 0);
+      const sockets = srv.sockets;
+      assert.equal(sockets.length, 1);
+      assert.equal(repr(sockets), `(${repr(sockets[0])},)`);
+      assert.match(
+        repr(srv),
+        /^<Server sockets=\(<asyncio\.TransportSocket fd=\d+, family=2, type=1, proto=6, laddr=\('127\.0\.0\.1', \d+\)>,\)>$/,
+      );
+      srv.close();
+      assert.equal(repr(srv.sockets), "()");
+      assert.equal(repr(srv), "<Server sockets=()>");
+      yield* srv.wait_closed();
+    })());
   });
 });
 
