@@ -21,6 +21,7 @@ import { repr } from "./stdlib/_repr.ts";
 import { PIPE, type Popen, type StdioArg } from "./stdlib/subprocess.ts";
 import { SIGKILL, SIGTERM } from "./stdlib/signal.ts";
 import { deque } from "./stdlib/collections.ts";
+import { _bound_method } from "./format_helpers.ts";
 
 type AnyFn = (...args: never[]) => unknown;
 
@@ -235,7 +236,7 @@ export class BaseSubprocessTransport extends SubprocessTransport {
       }
       if (this._pending_calls === null) throw new AssertionError();
       const protocol = this._protocol!;
-      loop.call_soon(protocol.connection_made.bind(protocol), this as unknown as Transport);
+      loop.call_soon(_bound_method(protocol, "connection_made"), this as unknown as Transport);
       for (const [callback, data] of this._pending_calls) loop.call_soon(callback, ...(data as never[]));
       this._pending_calls = null;
     } catch (exc) {
@@ -256,14 +257,14 @@ export class BaseSubprocessTransport extends SubprocessTransport {
   /** @internal */
   _pipe_connection_lost(fd: number, exc: Error | null): void {
     const protocol = this._protocol!;
-    this._call(protocol.pipe_connection_lost.bind(protocol), fd, exc);
+    this._call(_bound_method(protocol, "pipe_connection_lost"), fd, exc);
     this._try_finish();
   }
 
   /** @internal */
   _pipe_data_received(fd: number, data: Uint8Array): void {
     const protocol = this._protocol!;
-    this._call(protocol.pipe_data_received.bind(protocol), fd, data);
+    this._call(_bound_method(protocol, "pipe_data_received"), fd, data);
   }
 
   /** @internal The child exited with `returncode`. */
@@ -274,7 +275,7 @@ export class BaseSubprocessTransport extends SubprocessTransport {
     this._returncode = returncode;
     if (this._proc!.returncode === null) this._proc!.returncode = returncode;
     const protocol = this._protocol!;
-    this._call(protocol.process_exited.bind(protocol));
+    this._call(_bound_method(protocol, "process_exited"));
     this._try_finish();
   }
 
@@ -299,7 +300,7 @@ export class BaseSubprocessTransport extends SubprocessTransport {
     }
     if ([...this._pipes.values()].every((p) => p !== null && p.disconnected)) {
       this._finished = true;
-      this._call(this._call_connection_lost.bind(this), null);
+      this._call(_bound_method(this, "_call_connection_lost"), null);
     }
   }
 

@@ -20,6 +20,24 @@ export function format_frames(frames: readonly FrameSummary[]): string {
   return frames.map((f) => `  File "${f[0]}", line ${f[1]}, in ${f[2]}`).join("\n");
 }
 
+/**
+ * @internal `obj[name]` bound to `obj`, named as Python names a bound method in a callback's repr:
+ * `Class.name`, the class being the one that defines the method (`BaseProtocol.connection_made`
+ * for a protocol that does not override it). A plain `bind()` would be printed `connection_made`.
+ */
+export function _bound_method<K extends string, O extends { [k in K]: (...args: never[]) => unknown }>(
+  obj: O,
+  name: K,
+): O[K] {
+  const fn = obj[name];
+  const bound = fn.bind(obj) as O[K] & { __qualname__?: string };
+  let owner: object | null = obj;
+  while (owner !== null && !Object.hasOwn(owner, name)) owner = Object.getPrototypeOf(owner);
+  const cls = (owner ?? obj).constructor as { name?: string } | undefined;
+  bound.__qualname__ = cls?.name ? `${cls.name}.${name}` : name;
+  return bound;
+}
+
 /** The name Python would print for a callback: its `__qualname__`, else its name, else its repr. */
 export function _callback_name(func: unknown): string {
   if (typeof func === "function") {

@@ -90,6 +90,7 @@ import { SSLObject } from "./stdlib/ssl.ts";
 import { repr } from "./stdlib/_repr.ts";
 
 import type { AnyFn } from "./events.ts";
+import { _bound_method } from "./format_helpers.ts";
 export type { AnyFn };
 
 /** The `[reader, writer]` handles stored as a selector key's data. */
@@ -1055,7 +1056,7 @@ export class _SelectorTransport extends _FlowControlMixin {
     if (this._buffer_size === 0) {
       this._conn_lost += 1;
       this._loop!._remove_writer(this._sock_fd);
-      this._loop!.call_soon(this._call_connection_lost.bind(this), null);
+      this._loop!.call_soon(_bound_method(this, "_call_connection_lost"), null);
     }
   }
 
@@ -1087,7 +1088,7 @@ export class _SelectorTransport extends _FlowControlMixin {
       this._loop!._remove_reader(this._sock_fd);
     }
     this._conn_lost += 1;
-    this._loop!.call_soon(this._call_connection_lost.bind(this), exc);
+    this._loop!.call_soon(_bound_method(this, "_call_connection_lost"), exc);
   }
 
   /** @internal */
@@ -1163,7 +1164,7 @@ export class _SelectorSocketTransport extends _SelectorTransport {
     this._read_ready = this._read_ready.bind(this);
     this._write_ready = this._write_send.bind(this);
     _set_nodelay(sock);
-    if (call_connection_made) loop.call_soon(this._protocol!.connection_made.bind(this._protocol), this);
+    if (call_connection_made) loop.call_soon(_bound_method(this._protocol!, "connection_made"), this);
     loop.call_soon(this._add_reader.bind(this), this._sock_fd, this._read_ready);
     if (waiter !== null) loop.call_soon(_set_result_unless_cancelled, waiter, null);
   }
@@ -1478,7 +1479,7 @@ export class _SelectorDatagramTransport extends _SelectorTransport {
     this._buffer_size = 0;
     this._read_ready = this._read_ready.bind(this);
     this._sendto_ready = this._sendto_ready.bind(this);
-    loop.call_soon(this._protocol!.connection_made.bind(this._protocol), this);
+    loop.call_soon(_bound_method(this._protocol!, "connection_made"), this);
     // Reading starts once connection_made() has run.
     loop.call_soon(this._add_reader.bind(this), this._sock_fd, this._read_ready);
     // The waiter too.

@@ -59,6 +59,7 @@ import { BaseSubprocessTransport, type SubprocessStartArgs } from "./base_subpro
 import { Popen } from "./stdlib/subprocess.ts";
 import { wrap_promise } from "./futures.ts";
 import type { SubprocessProtocol } from "./protocols.ts";
+import { _bound_method } from "./format_helpers.ts";
 
 /** Python's `_UnixSelectorEventLoop`: the selector loop plus Unix signal handling. */
 export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
@@ -465,7 +466,7 @@ export class _UnixReadPipeTransport extends ReadTransport {
     }
     _os.set_blocking(this._fileno, false);
     _track_transport(this, _pipe_leftover(this.constructor.name, this._fileno, pipe, loop, "idle"));
-    this._loop.call_soon(protocol.connection_made.bind(protocol), this as unknown as Transport);
+    this._loop.call_soon(_bound_method(protocol, "connection_made"), this as unknown as Transport);
     // Reading starts once connection_made() has run.
     this._loop.call_soon(this._add_reader.bind(this), this._fileno, this._read_ready);
     // The waiter too is woken after connection_made().
@@ -527,8 +528,8 @@ export class _UnixReadPipeTransport extends ReadTransport {
       this._closing = true;
       this._loop!._remove_reader(this._fileno!);
       const protocol = this._protocol!;
-      this._loop!.call_soon(() => protocol.eof_received());
-      this._loop!.call_soon(this._call_connection_lost.bind(this), null);
+      this._loop!.call_soon(_bound_method(protocol, "eof_received"));
+      this._loop!.call_soon(_bound_method(this, "_call_connection_lost"), null);
     }
   }
 
@@ -587,7 +588,7 @@ export class _UnixReadPipeTransport extends ReadTransport {
   _close(exc: unknown): void {
     this._closing = true;
     this._loop!._remove_reader(this._fileno!);
-    this._loop!.call_soon(this._call_connection_lost.bind(this), exc);
+    this._loop!.call_soon(_bound_method(this, "_call_connection_lost"), exc);
   }
 
   /** @internal */
@@ -652,7 +653,7 @@ export class _UnixWritePipeTransport extends _FlowControlMixin {
     }
     _os.set_blocking(this._fileno, false);
     _track_transport(this, _pipe_leftover(this.constructor.name, this._fileno, pipe, loop, "idle bufsize=0"));
-    this._loop.call_soon(protocol.connection_made.bind(protocol), this as unknown as Transport);
+    this._loop.call_soon(_bound_method(protocol, "connection_made"), this as unknown as Transport);
     // Watching a pipe's write end for readability is how its reader closing is noticed.
     if (is_socket || is_fifo) {
       this._loop.call_soon(this._loop._add_reader.bind(this._loop), this._fileno, this._read_ready);
@@ -785,7 +786,7 @@ export class _UnixWritePipeTransport extends _FlowControlMixin {
     this._closing = true;
     if (!this._buffer_size) {
       this._loop!._remove_reader(this._fileno!);
-      this._loop!.call_soon(this._call_connection_lost.bind(this), null);
+      this._loop!.call_soon(_bound_method(this, "_call_connection_lost"), null);
     }
   }
 
@@ -836,7 +837,7 @@ export class _UnixWritePipeTransport extends _FlowControlMixin {
     this._buffer = [];
     this._buffer_size = 0;
     this._loop!._remove_reader(this._fileno!);
-    this._loop!.call_soon(this._call_connection_lost.bind(this), exc);
+    this._loop!.call_soon(_bound_method(this, "_call_connection_lost"), exc);
   }
 
   /** @internal */

@@ -48,6 +48,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
 import { _untrack_transport } from "../transports.ts";
+import { _bound_method } from "../format_helpers.ts";
 import { _BaseDefaultEventLoopPolicy, _set_event_loop_policy } from "../events.ts";
 import {
   BlockingIOError,
@@ -144,6 +145,46 @@ describe("HandleTests", () => {
     // double cancellation won't overwrite _repr
     h.cancel();
     assert.equal(repr(h), `<Handle cancelled noop(1, 2) ${created}>`);
+  });
+
+  // Not in CPython: the transports schedule protocol methods as bound methods, which Python
+  // prints `Class.method` in "Exception in callback ..." (CPython 3.13 prints these two messages
+  // for the same program); a function bound with bind() alone would print `connection_made()`.
+  test("test_bound_method_callbacks_named_by_class", async () => {
+    class Made extends asyncio.Protocol {
+      override connection_made(): void {
+        throw new ValueError("made");
+      }
+    }
+    class Lost extends asyncio.Protocol {
+      override connection_lost(): void {
+        throw new ValueError("lost");
+      }
+    }
+    const messages: string[] = [];
+    await asyncio.run((function* () {
+      const loop = asyncio.get_running_loop();
+      loop.set_exception_handler((_loop, ctx) => {
+        messages.push(ctx.message as string);
+      });
+      for (const factory of [() => new Made(), () => new Lost()]) {
+        const srv = yield* loop.create_server(factory, "127.0.0.1", 0);
+        const [, w] = yield* asyncio.open_connection(...(srv.sockets[0].getsockname() as [string, number]));
+        yield* asyncio.sleep(0.01);
+        w.close();
+        yield* asyncio.sleep(0.02);
+        srv.close();
+        yield* srv.wait_closed();
+      }
+    })());
+    assert.deepEqual(messages, [
+      "Exception in callback Made.connection_made()",
+      "Exception in callback _SelectorSocketTransport._call_connection_lost()",
+    ]);
+    // A method a protocol does not override is named by the class that defines it.
+    const p = new Lost();
+    const h = new asyncio.Handle(_bound_method(p, "data_received"), [], mock_loop(false));
+    assert.equal(repr(h), "<Handle Protocol.data_received()>");
   });
 
   test("test_handle_source_traceback", () => {
