@@ -27,6 +27,11 @@ export function py_str(v: unknown): string {
   if (v === null || v === undefined) return "None";
   if (v === true) return "True";
   if (v === false) return "False";
+  if (v instanceof BaseExceptionGroup) {
+    // (a group's str() counts its members)
+    const n = v.exceptions.length;
+    return `${v.message} (${n} sub-exception${n > 1 ? "s" : ""})`;
+  }
   if (v instanceof Error) return v.message;
   return repr(v);
 }
@@ -90,11 +95,25 @@ export class TypeError extends globalThis.TypeError {
   __cause__: Error | null = null;
   /** Python's `__context__`. */
   __context__: Error | null = null;
+  /** Python's `__suppress_context__`. */
+  __suppress_context__ = false;
+  /** Python's `__notes__` (PEP 678), if any note was added. */
+  __notes__?: string[];
   /** Builds the exception; the message is Python's `str()` of the arguments. */
   constructor(...args: unknown[]) {
     super(args_str(args));
     this.args = args;
     this.name = new.target.name;
+  }
+
+  /** Python's `with_traceback()`: there are no tracebacks here, so it returns the exception. */
+  with_traceback(_tb: unknown): this {
+    return this;
+  }
+
+  /** Python's `add_note()` (PEP 678). */
+  add_note(note: string): void {
+    BaseException.prototype.add_note.call(this as unknown as BaseException, note);
   }
 }
 
@@ -367,38 +386,70 @@ export function bad_operands(op: string, a: string, b: string): TypeError {
 type Matcher = (e: Error) => boolean;
 type ExcClass = abstract new (...args: never[]) => Error;
 
+const _BAD_MATCH =
+  "expected an exception type, a tuple of exception types, or a callable (other than a class)";
+
+/** Whether `f` is an exception class (`Error` or a subclass). */
+function is_exception_class(f: unknown): f is ExcClass {
+  return typeof f === "function" &&
+    (f === Error || (f as { prototype?: unknown }).prototype instanceof Error);
+}
+
+/**
+ * Python's `isinstance(e, cls)` for an exception class: `BaseException` (or `Error`) takes every
+ * error, `Exception` what `except Exception` catches ({@linkcode is_exception}: the port's
+ * `TypeError` extends JavaScript's, and `ExceptionGroup` is an `Exception` in Python), other
+ * classes their instances.
+ */
+function py_isinstance(e: Error, cls: ExcClass): boolean {
+  if (cls === BaseException || cls === Error) return true;
+  if (cls === Exception) return is_exception(e);
+  return e instanceof cls;
+}
+
+/** Whether `f` was written as a class (Python's `isinstance(f, type)` for a function-like value). */
+function is_class(f: unknown): boolean {
+  return typeof f === "function" && /^class[\s{]/.test(Function.prototype.toString.call(f));
+}
+
+/**
+ * Python's `get_matcher_type`: an exception class, an array (Python's tuple) of exception classes,
+ * or a predicate that is not a class. Anything else is a `TypeError`, raised at once.
+ */
 function make_matcher(cond: ExcClass | readonly ExcClass[] | Matcher): Matcher {
   if (Array.isArray(cond)) {
-    const classes = cond as readonly ExcClass[];
-    return (e) => classes.some((c) => e instanceof c);
+    const classes = cond as readonly unknown[];
+    if (!classes.every(is_exception_class)) throw new TypeError(_BAD_MATCH);
+    return (e) => classes.some((c) => py_isinstance(e, c as ExcClass));
   }
-  if (typeof cond === "function") {
-    const f = cond as { prototype?: unknown };
-    if (f.prototype instanceof Error || f === Error) {
-      const cls = cond as ExcClass;
-      return (e) => e instanceof cls;
-    }
-    return cond as Matcher;
+  if (is_exception_class(cond)) {
+    const cls = cond;
+    return (e) => py_isinstance(e, cls);
   }
-  throw new TypeError(
-    "expected an exception type, a tuple of exception types, or a callable (other than a class)",
-  );
+  if (typeof cond === "function" && !is_class(cond)) return cond as Matcher;
+  throw new TypeError(_BAD_MATCH);
 }
+
+const _group_message = new WeakMap<object, string>();
+const _group_exceptions = new WeakMap<object, readonly Error[]>();
 
 /**
  * Python's `BaseExceptionGroup`: several exceptions raised together. `new BaseExceptionGroup(msg,
  * excs)` returns an {@linkcode ExceptionGroup} when every member is an `Exception`, as in Python.
  * `message` is the group's own message; `String(eg)` is Python's `str(eg)` with the
- * " (N sub-exceptions)" suffix.
+ * " (N sub-exceptions)" suffix. `message` and `exceptions` are read-only, as in Python: assigning
+ * either raises `AttributeError`.
  */
 export class BaseExceptionGroup<E extends Error = Error> extends BaseException {
-  /** The member exceptions, in order. */
-  readonly exceptions!: readonly E[];
-
   /** Builds the group; validates its arguments with Python's messages. */
   constructor(message: string, exceptions: readonly E[]) {
+    if (arguments.length !== 2) {
+      throw new TypeError(
+        `BaseExceptionGroup.__new__() takes exactly 2 arguments (${arguments.length} given)`,
+      );
+    }
     if (typeof message !== "string") {
-      throw new TypeError(`argument 1 must be str, not ${type_name(message)}`);
+      throw new TypeError(`BaseExceptionGroup.__new__() argument 1 must be str, not ${type_name(message)}`);
     }
     if (!Array.isArray(exceptions)) {
       throw new TypeError("second argument (exceptions) must be a sequence");
@@ -415,12 +466,38 @@ export class BaseExceptionGroup<E extends Error = Error> extends BaseException {
     if (new.target === BaseExceptionGroup && all_exc) {
       return new ExceptionGroup(message, exceptions) as unknown as BaseExceptionGroup<E>;
     }
-    if (new.target === ExceptionGroup && !all_exc) {
-      throw new TypeError("Cannot nest BaseExceptions in an ExceptionGroup");
+    if (!all_exc) {
+      if (new.target === ExceptionGroup) {
+        throw new TypeError("Cannot nest BaseExceptions in an ExceptionGroup");
+      }
+      // A subclass of ExceptionGroup is an Exception: it cannot hold BaseExceptions either.
+      if (new.target.prototype instanceof ExceptionGroup) {
+        throw new TypeError(`Cannot nest BaseExceptions in '${new.target.name}'`);
+      }
     }
     super(message, exceptions);
-    this.message = message;
-    this.exceptions = Object.freeze([...exceptions]);
+    // (the accessors below answer for these; Error's own `message` property would shadow them)
+    delete (this as { message?: string }).message;
+    _group_message.set(this, message);
+    _group_exceptions.set(this, Object.freeze([...exceptions]));
+  }
+
+  /** The group's own message (without the count of members). */
+  override get message(): string {
+    return _group_message.get(this) ?? "";
+  }
+  override set message(_v: string) {
+    // Error's constructor defines `message` on the instance before the group records its own.
+    if (!_group_message.has(this)) return;
+    throw new AttributeError("readonly attribute");
+  }
+
+  /** The member exceptions, in order (frozen: Python's tuple). */
+  get exceptions(): readonly E[] {
+    return (_group_exceptions.get(this) ?? []) as readonly E[];
+  }
+  set exceptions(_v: readonly E[]) {
+    throw new AttributeError("readonly attribute");
   }
 
   /** Python's `str(eg)`: the message and the number of members. */
@@ -434,12 +511,18 @@ export class BaseExceptionGroup<E extends Error = Error> extends BaseException {
     return new BaseExceptionGroup(this.message, excs);
   }
 
-  /** Copies `__cause__`, `__context__` and notes onto a derived group, as Python does. */
+  /**
+   * Python's `exceptiongroup_subset`: `derive()`'s group (which must be a group), with this
+   * group's `__cause__`, `__context__` and a copy of its notes (when they are an array).
+   */
   private _derive_and_copy(excs: readonly Error[]): BaseExceptionGroup {
-    const eg = this.derive(excs);
+    const eg = this.derive(excs) as unknown;
+    if (!(eg instanceof BaseExceptionGroup)) {
+      throw new TypeError("derive must return an instance of BaseExceptionGroup");
+    }
     eg.__cause__ = this.__cause__;
     eg.__context__ = this.__context__;
-    if (this.__notes__) eg.__notes__ = [...this.__notes__];
+    if (Array.isArray(this.__notes__)) eg.__notes__ = [...this.__notes__];
     return eg;
   }
 
@@ -448,25 +531,32 @@ export class BaseExceptionGroup<E extends Error = Error> extends BaseException {
    * predicate), keeping the nesting; `null` if none match.
    */
   subgroup(cond: ExcClass | readonly ExcClass[] | Matcher): BaseExceptionGroup | null {
-    return this.split(cond)[0];
+    return this._split(make_matcher(cond), false)[0];
   }
 
   /** Python's `split()`: `[matching, rest]`, each a group or `null`. */
   split(
     cond: ExcClass | readonly ExcClass[] | Matcher,
   ): [BaseExceptionGroup | null, BaseExceptionGroup | null] {
-    const match = make_matcher(cond);
+    return this._split(make_matcher(cond), true);
+  }
+
+  /** Python's `exceptiongroup_split_recursive`; `with_rest` false for `subgroup()`. */
+  private _split(
+    match: Matcher,
+    with_rest: boolean,
+  ): [BaseExceptionGroup | null, BaseExceptionGroup | null] {
     if (match(this)) return [this, null];
     const yes: Error[] = [];
     const no: Error[] = [];
     for (const e of this.exceptions) {
       if (e instanceof BaseExceptionGroup) {
-        const [m, r] = e.split(match);
+        const [m, r] = e._split(match, with_rest);
         if (m) yes.push(m);
         if (r) no.push(r);
       } else if (match(e)) {
         yes.push(e);
-      } else {
+      } else if (with_rest) {
         no.push(e);
       }
     }
