@@ -13,6 +13,7 @@ import { _is_exit, AssertionError, NotImplementedError, type_name, ValueError } 
 import type { BaseProtocol } from "./protocols.ts";
 import type { AbstractEventLoop } from "./events.ts";
 import { concat } from "./stdlib/_bytes.ts";
+import { tuple } from "./stdlib/_repr.ts";
 import { _warn } from "./_warnings.ts";
 
 /** The limits `set_write_buffer_limits` takes by name. */
@@ -299,9 +300,9 @@ export class _FlowControlMixin extends Transport {
     }
   }
 
-  /** `[low, high]`. */
+  /** `[low, high]` (a tuple in Python: its repr shows one). */
   override get_write_buffer_limits(): [number, number] {
-    return [this._low_water, this._high_water];
+    return tuple([this._low_water, this._high_water]);
   }
 
   /** @internal */
