@@ -11,6 +11,7 @@ import { Event } from "./locks.ts";
 import { current_task, type Task, wait_for } from "./tasks.ts";
 import type { Coroutine } from "./coroutines.ts";
 import { ExceptionGroup, KeyboardInterrupt, SystemExit } from "./stdlib/builtins.ts";
+import { tuple } from "./stdlib/_repr.ts";
 
 /**
  * Starts the coroutine functions one after another, `delay` seconds apart (or as soon as the
@@ -115,5 +116,5 @@ export function* staggered_race<T>(
   }
   if (unhandled_exceptions.length) throw new ExceptionGroup("staggered race failed", unhandled_exceptions);
   if (propagate_cancellation_error !== null) throw propagate_cancellation_error;
-  return [winner_result, winner_index, exceptions];
+  return tuple([winner_result, winner_index, exceptions]); // (a tuple in Python)
 }
