@@ -33,7 +33,7 @@ import type { BaseTransport, SubprocessTransport, Transport } from "./transports
 import type { BaseSubprocessTransport } from "./base_subprocess.ts";
 import { logger } from "./log.ts";
 import { AssertionError, BrokenPipeError, ConnectionResetError } from "./stdlib/builtins.ts";
-import { repr } from "./stdlib/_repr.ts";
+import { repr, tuple } from "./stdlib/_repr.ts";
 import { _split_options, DEVNULL, PIPE, STDOUT } from "./stdlib/subprocess.ts";
 
 export { DEVNULL, PIPE, STDOUT };
@@ -279,7 +279,7 @@ export class Process {
     const stderr = this.stderr !== null ? this._read_stream(2) : this._noop();
     const [, out, err] = yield* gather(stdin, stdout, stderr);
     yield* this.wait();
-    return [out, err];
+    return tuple([out, err]); // (a tuple in Python)
   }
 }
 _trackable_method(Process.prototype, "wait", "Process.wait");

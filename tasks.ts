@@ -74,7 +74,7 @@ import {
   unorderable,
   ValueError,
 } from "./stdlib/builtins.ts";
-import { repr } from "./stdlib/_repr.ts";
+import { repr, tuple } from "./stdlib/_repr.ts";
 import { timeout as _timeout } from "./timeouts.ts";
 import { Queue } from "./queues.ts";
 import { _warn } from "./_warnings.ts";
@@ -807,7 +807,7 @@ function* _wait<F extends Future<unknown>>(
     if (f.done()) done.add(f);
     else pending.add(f);
   }
-  return [done, pending];
+  return tuple([done, pending]); // (a tuple in Python)
 }
 
 function* _cancel_and_wait(fut: Future<unknown>): Generator<unknown, void, unknown> {
