@@ -134,6 +134,8 @@ export const AI_NUMERICHOST = 4;
 export const EAI_NONAME = -2;
 /** `getaddrinfo()` error: the service (port) is not supported for the socket type. */
 export const EAI_SERVICE = -8;
+/** `getaddrinfo()` error: the socket type does not go with the protocol. */
+export const EAI_SOCKTYPE = -7;
 
 // Ports on which a socket of this process listens on the IPv4 wildcard address.
 const _wildcard4_ports = new Set<number>();
@@ -1500,6 +1502,7 @@ export async function getaddrinfo(
   if ((host === null || host === undefined) && (port === null || port === undefined)) {
     throw new gaierror(EAI_NONAME, "Name or service not known");
   }
+  const kinds = _socket_kinds(type, proto);
   let addrs: [4 | 6, string][];
   if (host === null || host === undefined) {
     if (flags & AI_PASSIVE) addrs = [[4, "0.0.0.0"], [6, "::"]];
@@ -1517,15 +1520,6 @@ export async function getaddrinfo(
       throw new gaierror(EAI_NONAME, "Name or service not known");
     }
   }
-  // The socket types asked for, each with its protocol, as the C library answers: all three
-  // kinds when neither a type nor a protocol is given.
-  let kinds: [number, number][];
-  if (type !== 0) {
-    kinds = [[type, proto || (type === SOCK_STREAM ? IPPROTO_TCP : type === SOCK_DGRAM ? IPPROTO_UDP : 0)]];
-  } else if (proto === IPPROTO_TCP) kinds = [[SOCK_STREAM, IPPROTO_TCP]];
-  else if (proto === IPPROTO_UDP) kinds = [[SOCK_DGRAM, IPPROTO_UDP]];
-  else if (proto === 0) kinds = [[SOCK_STREAM, IPPROTO_TCP], [SOCK_DGRAM, IPPROTO_UDP], [SOCK_RAW, 0]];
-  else kinds = [[SOCK_RAW, proto]];
   const out: AddrInfo[] = [];
   for (const [f, a] of addrs) {
     const fam = f === 4 ? AF_INET : AF_INET6;
@@ -1537,6 +1531,25 @@ export async function getaddrinfo(
   }
   if (out.length === 0) throw new gaierror(-9, "Address family for hostname not supported");
   return out;
+}
+
+/**
+ * The `[type, proto]` pairs `getaddrinfo()` answers for each address, as glibc does for TCP and
+ * UDP: all three kinds when neither a type nor a protocol is given, the one a protocol implies,
+ * and `EAI_SOCKTYPE` for a type and protocol that do not go together. Other protocol numbers are
+ * refused as glibc refuses ICMP's (`EAI_SERVICE`); glibc answers a few others (SCTP) that the
+ * emulation has no use for.
+ */
+function _socket_kinds(type: number, proto: number): [number, number][] {
+  const implied = type === SOCK_STREAM ? IPPROTO_TCP : type === SOCK_DGRAM ? IPPROTO_UDP : 0;
+  if (type !== 0 && proto !== 0 && (proto === IPPROTO_TCP || proto === IPPROTO_UDP) && proto !== implied) {
+    throw new gaierror(EAI_SOCKTYPE, "ai_socktype not supported");
+  }
+  if (type !== 0) return [[type, proto || implied]];
+  if (proto === IPPROTO_TCP) return [[SOCK_STREAM, IPPROTO_TCP]];
+  if (proto === IPPROTO_UDP) return [[SOCK_DGRAM, IPPROTO_UDP]];
+  if (proto === 0) return [[SOCK_STREAM, IPPROTO_TCP], [SOCK_DGRAM, IPPROTO_UDP], [SOCK_RAW, 0]];
+  throw new gaierror(EAI_SERVICE, "Servname not supported for ai_socktype");
 }
 
 /**

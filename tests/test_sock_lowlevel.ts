@@ -20,6 +20,7 @@ import * as asyncio from "../mod.ts";
 import {
   AF_INET,
   AF_UNIX,
+  gaierror,
   getaddrinfo,
   IPPROTO_TCP,
   IPPROTO_UDP,
@@ -747,6 +748,13 @@ describe("SocketModuleValuesTests", () => {
     assert.deepEqual(await ai(SOCK_DGRAM, 0), [[AF_INET, SOCK_DGRAM, IPPROTO_UDP, "", addr]]);
     assert.deepEqual(await ai(0, IPPROTO_UDP), [[AF_INET, SOCK_DGRAM, IPPROTO_UDP, "", addr]]);
     assert.deepEqual(await ai(0, IPPROTO_TCP), [[AF_INET, SOCK_STREAM, IPPROTO_TCP, "", addr]]);
+    // A type and a protocol that do not go together; a protocol the emulation does not know
+    // (CPython 3.13 on Linux: the same errors for SOCK_STREAM with UDP, and for ICMP).
+    const gai = (errno: number, message: string) => (e: unknown) =>
+      e instanceof gaierror && e.errno === errno && e.strerror === message;
+    await assert.rejects(ai(SOCK_STREAM, IPPROTO_UDP), gai(-7, "ai_socktype not supported"));
+    await assert.rejects(ai(SOCK_DGRAM, IPPROTO_TCP), gai(-7, "ai_socktype not supported"));
+    await assert.rejects(ai(0, 1), gai(-8, "Servname not supported for ai_socktype"));
   });
 
   test("test_datagram_endpoint_sock_message_shows_tuples", async () => {
