@@ -430,9 +430,6 @@ function make_matcher(cond: ExcClass | readonly ExcClass[] | Matcher): Matcher {
   throw new TypeError(_BAD_MATCH);
 }
 
-const _group_message = new WeakMap<object, string>();
-const _group_exceptions = new WeakMap<object, readonly Error[]>();
-
 /**
  * Python's `BaseExceptionGroup`: several exceptions raised together. `new BaseExceptionGroup(msg,
  * excs)` returns an {@linkcode ExceptionGroup} when every member is an `Exception`, as in Python.
@@ -441,6 +438,9 @@ const _group_exceptions = new WeakMap<object, readonly Error[]>();
  * either raises `AttributeError`.
  */
 export class BaseExceptionGroup<E extends Error = Error> extends BaseException {
+  #message = "";
+  #exceptions: readonly E[] = [];
+
   /** Builds the group; validates its arguments with Python's messages. */
   constructor(message: string, exceptions: readonly E[]) {
     if (arguments.length !== 2) {
@@ -478,23 +478,21 @@ export class BaseExceptionGroup<E extends Error = Error> extends BaseException {
     super(message, exceptions);
     // (the accessors below answer for these; Error's own `message` property would shadow them)
     delete (this as { message?: string }).message;
-    _group_message.set(this, message);
-    _group_exceptions.set(this, Object.freeze([...exceptions]));
+    this.#message = message;
+    this.#exceptions = Object.freeze([...exceptions]);
   }
 
   /** The group's own message (without the count of members). */
   override get message(): string {
-    return _group_message.get(this) ?? "";
+    return this.#message;
   }
   override set message(_v: string) {
-    // Error's constructor defines `message` on the instance before the group records its own.
-    if (!_group_message.has(this)) return;
     throw new AttributeError("readonly attribute");
   }
 
   /** The member exceptions, in order (frozen: Python's tuple). */
   get exceptions(): readonly E[] {
-    return (_group_exceptions.get(this) ?? []) as readonly E[];
+    return this.#exceptions;
   }
   set exceptions(_v: readonly E[]) {
     throw new AttributeError("readonly attribute");
