@@ -498,10 +498,9 @@ export class BaseExceptionGroup<E extends Error = Error> extends BaseException {
     throw new AttributeError("readonly attribute");
   }
 
-  /** Python's `str(eg)`: the message and the number of members. */
+  /** The class name and Python's `str(eg)` ({@linkcode py_str}: the message and the number of members). */
   override toString(): string {
-    const n = this.exceptions.length;
-    return `${this.name}: ${this.message} (${n} sub-exception${n > 1 ? "s" : ""})`;
+    return `${this.name}: ${py_str(this)}`;
   }
 
   /** Python's `derive()`: a group of the same kind with other members. */
