@@ -12,6 +12,7 @@
 import { StopAsyncIteration, TypeError } from "./stdlib/builtins.ts";
 import { getenv } from "./stdlib/_host.ts";
 import { type_name } from "./stdlib/builtins.ts";
+import { _coro_name, _coro_names } from "./stdlib/_repr.ts";
 import { _dev_mode, _warn } from "./_warnings.ts";
 import { extract_stack, format_frames, type FrameSummary } from "./format_helpers.ts";
 
@@ -78,6 +79,7 @@ export function _enable_coro_tracking(probe: () => boolean): void {
  * replaced by a tracking wrapper once tracking is enabled (see {@linkcode _enable_coro_tracking}).
  */
 export function _trackable_method(proto: object, key: string, name: string): void {
+  _name_coroutine_function((proto as Record<string, unknown>)[key], name);
   _trackable_methods.push([proto as Record<string, unknown>, key, name]);
   if (_coro_tracking) _wrap_method(proto as Record<string, unknown>, key, name);
 }
@@ -268,24 +270,66 @@ export function iscoroutinefunction(func: unknown): boolean {
   return _iscoroutinefunction(func);
 }
 
-const _coro_names = new WeakMap<object, string>();
-
 /**
- * Names a coroutine object for reprs (`coro=<NAME() running>`). JavaScript generator objects do
- * not know the function that made them; `create_task` and friends call this when they can.
+ * Names a coroutine object for reprs (`coro=<NAME() running>`, `<coroutine object NAME at
+ * 0x...>`). JavaScript generator objects do not know the function that made them: the library's
+ * own coroutine functions are named once (see {@linkcode _name_coroutines}); a user's are shown as
+ * `coroutine` unless named with this.
  */
 export function _set_coro_name(coro: object, name: string): void {
   _coro_names.set(coro, name);
 }
 
+/**
+ * @internal Gives the coroutine objects a generator function makes the name `qualname` (Python's
+ * `__qualname__`) in reprs, at no cost per call: the name is a property of the prototype the
+ * function gives its generators. Not a generator function, or one already named: nothing.
+ */
+export function _name_coroutine_function(fn: unknown, qualname: string): void {
+  if (typeof fn !== "function" || !(fn instanceof GeneratorFunction)) return;
+  const proto = (fn as { prototype?: unknown }).prototype;
+  if (
+    proto !== null && typeof proto === "object" && Object.getPrototypeOf(proto) === GeneratorPrototype &&
+    !Object.hasOwn(proto, "__qualname__")
+  ) {
+    Object.defineProperty(proto, "__qualname__", { value: qualname, configurable: true });
+  }
+}
+
+/**
+ * @internal Names the library's coroutine functions (see {@linkcode _name_coroutine_function}):
+ * each generator function in `ns` (a module's exports) by its key, and each generator method of
+ * its classes (and of their base classes) `Class.method` after the class that defines it.
+ * Nested namespaces (`asyncio.subprocess`) are named the same way.
+ */
+export function _name_coroutines(ns: object, depth = 0): void {
+  for (const key of Object.keys(ns)) {
+    const v = (ns as Record<string, unknown>)[key];
+    if (typeof v === "function") {
+      _name_coroutine_function(v, key);
+      let proto = (v as { prototype?: unknown }).prototype;
+      while (
+        proto !== null && typeof proto === "object" && proto !== Object.prototype &&
+        Object.hasOwn(proto, "constructor")
+      ) {
+        const owner = (proto as { constructor: { name?: string } }).constructor.name ?? "";
+        for (const m of Object.getOwnPropertyNames(proto)) {
+          const d = Object.getOwnPropertyDescriptor(proto, m);
+          if (d !== undefined && typeof d.value === "function") {
+            _name_coroutine_function(d.value, `${owner}.${m}`);
+          }
+        }
+        proto = Object.getPrototypeOf(proto);
+      }
+    } else if (depth === 0 && v !== null && typeof v === "object" && Object.getPrototypeOf(v) === null) {
+      _name_coroutines(v, 1);
+    }
+  }
+}
+
 /** Python's `_format_coroutine`: `name()` plus what can be known of its state. */
 export function _format_coroutine(coro: unknown, state: "running" | "done" | null = null): string {
-  let name: string | undefined;
-  if (coro !== null && typeof coro === "object") {
-    name = _coro_names.get(coro);
-    const q = (coro as { __qualname__?: unknown }).__qualname__;
-    if (name === undefined && typeof q === "string") name = q;
-  }
+  const name = coro !== null && typeof coro === "object" ? _coro_name(coro) : undefined;
   const coro_name = `${name ?? "coroutine"}()`;
   return state ? `${coro_name} ${state}` : coro_name;
 }

@@ -38,14 +38,18 @@ export function _bound_method<K extends string, O extends { [k in K]: (...args: 
   return bound;
 }
 
-/** The name Python would print for a callback: its `__qualname__`, else its name, else its repr. */
+/**
+ * The name Python would print for a callback: its `__qualname__`, else its name (`<lambda>` for an
+ * anonymous function), else (not a function) its repr.
+ */
 export function _callback_name(func: unknown): string {
   if (typeof func === "function") {
     const qual = (func as { __qualname__?: unknown }).__qualname__;
     if (typeof qual === "string" && qual) return qual;
     let name = func.name;
     if (name.startsWith("bound ")) name = name.slice(6);
-    if (name) return name;
+    // (a function without a name is an anonymous one: Python's lambdas are named `<lambda>`)
+    return name || "<lambda>";
   }
   return repr(func);
 }

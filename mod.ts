@@ -221,3 +221,8 @@ export {
 /** Python's `asyncio.subprocess`: `PIPE`, `STDOUT`, `DEVNULL`, `Process`, and the functions. */
 export * as subprocess from "./subprocess.ts";
 export { BaseSubprocessTransport } from "./base_subprocess.ts";
+
+// The library's coroutine functions get their names in reprs (see _name_coroutines).
+import { _name_coroutines } from "./coroutines.ts";
+import * as _self from "./mod.ts";
+_name_coroutines(_self);

@@ -26,6 +26,7 @@ import {
   _has_await,
   _is_coroutine,
   _is_thenable,
+  _name_coroutine_function,
   _set_coro_name,
   _track_coroutine,
   type Awaitable,
@@ -713,6 +714,7 @@ export function wait_for<T>(
   return _coro_tracking ? _track_coroutine(coro, "wait_for") : coro;
 }
 (wait_for as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
+_name_coroutine_function(_wait_for, "wait_for");
 
 function* _wait_for<T>(
   fut: Awaitable<T> | PromiseLike<T>,
@@ -942,6 +944,7 @@ export function sleep<T>(delay: number, result: T | null = null): Generator<unkn
   return _coro_tracking ? _track_coroutine(coro, "sleep") : coro;
 }
 (sleep as { _is_coroutine?: symbol })._is_coroutine = _is_coroutine;
+_name_coroutine_function(_sleep, "sleep");
 
 // What _Sleep0 yields: one shared (frozen) iterator result, since a sleeping task's `yield*` keeps
 // the result it is suspended at.

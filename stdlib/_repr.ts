@@ -22,6 +22,26 @@ export function id(obj: object): number {
   return v;
 }
 
+/**
+ * @internal Names of coroutine objects, for reprs (`<coroutine object NAME at 0x...>`, a task's
+ * `coro=<NAME() running>`): a JavaScript generator object does not know the function that made it,
+ * so the port records the name where it knows it (`create_task` and friends, library coroutines).
+ */
+export const _coro_names: WeakMap<object, string> = new WeakMap();
+
+const _GeneratorPrototype: object = Object.getPrototypeOf(function* () {}).prototype;
+
+/**
+ * @internal The name of a coroutine object: the one recorded for it, else its own `__qualname__`
+ * (the port's hand-made coroutine objects have one), else `undefined`.
+ */
+export function _coro_name(coro: object): string | undefined {
+  const name = _coro_names.get(coro);
+  if (name !== undefined) return name;
+  const q = (coro as { __qualname__?: unknown }).__qualname__;
+  return typeof q === "string" ? q : undefined;
+}
+
 /** `0x...` text of {@linkcode id}, as Python's default reprs show it. */
 export function hex_id(obj: object): string {
   return "0x" + id(obj).toString(16);
@@ -155,6 +175,11 @@ export function repr(v: unknown, seen: Set<unknown> = _active): string {
     } finally {
       seen.delete(v);
     }
+  }
+  if (Object.prototype.isPrototypeOf.call(_GeneratorPrototype, v as object)) {
+    // A generator object is the port's coroutine object (its function's name is not reachable
+    // from it: "coroutine" where the port did not record one).
+    return `<coroutine object ${_coro_name(v as object) ?? "coroutine"} at ${hex_id(v as object)}>`;
   }
   if (typeof (v as { then?: unknown }).then === "function" && v instanceof Promise) {
     return `<Promise object at ${hex_id(v)}>`;

@@ -4,7 +4,6 @@
 // test_locks/test_tasks with as_completed; StreamReader comes with the networking work).
 //
 // Not ported, and why:
-// - test_readline: StreamReader (networking, not ported yet).
 // - test_types_coroutine, test_debug_mode_manages_coroutine_origin_tracking,
 //   test_task_print_stack: Python's types.coroutine, sys.set_coroutine_origin_tracking_depth and
 //   frame objects have no JavaScript counterpart.
@@ -19,6 +18,7 @@ import * as asyncio from "../mod.ts";
 import { BaseEventLoop } from "../base_events.ts";
 import { TestCase } from "./utils.ts";
 import { StopAsyncIteration } from "../stdlib/builtins.ts";
+import { repr } from "../stdlib/_repr.ts";
 import { _set_plain_form, _set_wait_form, _WOULD_SUSPEND } from "../coroutines.ts";
 
 describe("LockTests", () => {
@@ -75,6 +75,35 @@ describe("LockTests", () => {
   });
 });
 
+describe("StreamReaderTests", () => {
+  const tc = new TestCase();
+  let loop: BaseEventLoop;
+  beforeEach(() => {
+    tc.setUp();
+    loop = new BaseEventLoop();
+    loop._process_events = () => {};
+    loop._selector = { select: () => [], wakeup() {}, close() {} };
+    tc.set_event_loop(loop);
+  });
+  afterEach(() => tc.tearDown());
+
+  test("test_readline", async () => {
+    const DATA = new TextEncoder().encode("line1\nline2\nline3");
+    const stream = new asyncio.StreamReader({ loop });
+    stream.feed_data(DATA);
+    stream.feed_eof();
+    function* reader() {
+      const data: string[] = [];
+      yield* asyncio.async_for(stream, function* (line) {
+        data.push(new TextDecoder().decode(line));
+      });
+      return data;
+    }
+    const data = await loop.run_until_complete(reader());
+    assert.deepEqual(data, ["line1\n", "line2\n", "line3"]);
+  });
+});
+
 describe("CoroutineTests", () => {
   const tc = new TestCase();
   let loop: BaseEventLoop;
@@ -96,6 +125,32 @@ describe("CoroutineTests", () => {
     assert.equal(asyncio.iscoroutine([1, 2]), false);
     assert.equal(asyncio.iscoroutine("text"), false);
     assert.equal(asyncio.iscoroutine(new Map().keys()), false);
+  });
+
+  // Not in CPython (its reprs come from the interpreter): a coroutine object's repr names the
+  // library function that made it, or says "coroutine" for a generator of the user's (JavaScript
+  // cannot reach a generator's function from the generator).
+  test("test_coroutine_object_repr", () => {
+    function* foo() {}
+    const f = foo();
+    assert.match(repr(f), /^<coroutine object coroutine at 0x[0-9a-f]+>$/);
+    f.return();
+    const sleeping = asyncio.sleep(10);
+    assert.match(repr(sleeping), /^<coroutine object sleep at 0x[0-9a-f]+>$/);
+    sleeping.return(null);
+    const zero = asyncio.sleep(0);
+    assert.match(repr(zero), /^<coroutine object sleep at 0x[0-9a-f]+>$/);
+    zero.return(null);
+    const stream = new asyncio.StreamReader({ loop });
+    const line = stream.readline();
+    assert.match(repr(line), /^<coroutine object StreamReader\.readline at 0x[0-9a-f]+>$/);
+    line.return(new Uint8Array());
+    const get = new asyncio.Queue().get();
+    assert.match(repr(get), /^<coroutine object Queue\.get at 0x[0-9a-f]+>$/);
+    get.return(null);
+    const conn = loop.create_connection(() => new asyncio.Protocol(), "localhost", 1);
+    assert.match(repr(conn), /^<coroutine object BaseEventLoop\.create_connection at 0x[0-9a-f]+>$/);
+    conn.return(null as never);
   });
 
   test("test_iscoroutinefunction", () => {
