@@ -547,6 +547,8 @@ export class BaseEventLoop extends AbstractEventLoop {
       throw new ValueError("ssl_shutdown_timeout is only meaningful with ssl");
     }
     if (happy_eyeballs_delay !== null && interleave === null) interleave = 1;
+    // Whether the socket is the loop's own (connected here), not the caller's.
+    const own_sock = sock === null;
     if (host !== null || port !== null) {
       if (sock !== null) throw new ValueError("host/port and sock can not be specified at the same time");
       let infos = yield* this._ensure_resolved([host, port] as unknown as Address, {
@@ -595,15 +597,23 @@ export class BaseEventLoop extends AbstractEventLoop {
       if (sock === null) throw new ValueError("host and port was not specified and no sock specified");
       if (sock.type !== SOCK_STREAM) throw new ValueError(`A Stream Socket was expected, got ${repr(sock)}`);
     }
-    const [transport, protocol] = yield* this._create_connection_transport(
-      sock,
-      protocol_factory,
-      ssl,
-      server_hostname,
-      false,
-      ssl_handshake_timeout,
-      ssl_shutdown_timeout,
-    );
+    let transport: Transport, protocol: P;
+    try {
+      [transport, protocol] = yield* this._create_connection_transport(
+        sock,
+        protocol_factory,
+        ssl,
+        server_hostname,
+        false,
+        ssl_handshake_timeout,
+        ssl_shutdown_timeout,
+      );
+    } catch (e) {
+      // A socket connected here that no transport took (an invalid TLS timeout, a protocol factory
+      // that threw): CPython drops it, and reference counting closes it at once; here it is closed.
+      if (own_sock) sock.close();
+      throw e;
+    }
     if (this._debug) {
       logger.debug(
         `${repr(transport.get_extra_info("socket"))} connected to ${host}:${repr(port)}: (${
@@ -1826,11 +1836,11 @@ export class BaseEventLoop extends AbstractEventLoop {
    * would silently do nothing (its generator would never be stepped).
    */
   _check_callback(callback: unknown, method: string): void {
+    if (iscoroutine(callback) || _iscoroutinefunction(callback)) {
+      throw new TypeError(`coroutines cannot be used with ${method}()`);
+    }
     if (typeof callback !== "function") {
       throw new TypeError(`a callable object was expected by ${method}(), got ${repr(callback)}`);
-    }
-    if (_iscoroutinefunction(callback) || iscoroutine(callback)) {
-      throw new TypeError(`coroutines cannot be used with ${method}()`);
     }
   }
 

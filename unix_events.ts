@@ -114,6 +114,8 @@ export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
         throw new ValueError("ssl_shutdown_timeout is only meaningful with ssl");
       }
     }
+    // Whether the socket is the loop's own (connected here), not the caller's.
+    const own_sock = sock === null;
     if (path !== null) {
       if (sock !== null) throw new ValueError("path and sock can not be specified at the same time");
       sock = new socket(AF_UNIX, SOCK_STREAM, 0);
@@ -131,15 +133,22 @@ export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
       }
       sock.setblocking(false);
     }
-    return yield* this._create_connection_transport(
-      sock,
-      protocol_factory,
-      ssl,
-      server_hostname,
-      false,
-      ssl_handshake_timeout,
-      ssl_shutdown_timeout,
-    );
+    try {
+      return yield* this._create_connection_transport(
+        sock,
+        protocol_factory,
+        ssl,
+        server_hostname,
+        false,
+        ssl_handshake_timeout,
+        ssl_shutdown_timeout,
+      );
+    } catch (e) {
+      // As in create_connection: a socket connected here that no transport took is closed (CPython's
+      // reference counting closes the one it drops).
+      if (own_sock) sock.close();
+      throw e;
+    }
   }
 
   /** Starts a Unix socket server on `path` (or on the bound `sock`). */

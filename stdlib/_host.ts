@@ -790,6 +790,9 @@ export async function tcp_connect(
     if (local_release !== undefined) await local_release;
     return node_tcp_connect(host, port, local);
   }
+  // Deno refuses port 0 before trying (a RangeError); the system answers a connect() to it with
+  // ECONNREFUSED, as Node reports it.
+  if (port === 0) throw new HostError("ECONNREFUSED", `connect ECONNREFUSED ${host}:0`);
   try {
     return new DenoStream(await Deno.connect({ hostname: host, port, transport: "tcp" }));
   } catch (e) {

@@ -172,6 +172,34 @@ describe("BaseEventLoopTests", () => {
     assert.equal(loop._ready.length, 0);
   });
 
+  // Not in CPython's file: a coroutine given as a callback gets "coroutines cannot be used with
+  // call_soon()" (CPython checks that before callability, in debug mode; this port always does).
+  test("test_call_soon_coroutine", () => {
+    function* coro() {}
+    const c = coro();
+    for (const debug of [true, false]) {
+      loop.set_debug(debug);
+      for (const cb of [c, coro]) {
+        assert.throws(
+          () => loop.call_soon(cb as unknown as () => void),
+          (e: Error) => e instanceof TypeError && e.message === "coroutines cannot be used with call_soon()",
+        );
+        assert.throws(
+          () => loop.call_later(1, cb as unknown as () => void),
+          (e: Error) => e instanceof TypeError && e.message === "coroutines cannot be used with call_at()",
+        );
+        assert.throws(
+          () => loop.call_soon_threadsafe(cb as unknown as () => void),
+          (e: Error) =>
+            e instanceof TypeError && e.message === "coroutines cannot be used with call_soon_threadsafe()",
+        );
+      }
+    }
+    c.return(undefined);
+    assert.equal(loop._ready.length, 0);
+    assert.equal(loop._scheduled.length, 0);
+  });
+
   test("test_call_later", () => {
     function cb() {}
     const h = loop.call_later(10.0, cb);

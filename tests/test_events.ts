@@ -131,6 +131,9 @@ describe("HandleTests", () => {
     assert.equal(repr(h), "<Handle noop()>");
     h.cancel();
     assert.equal(repr(h), "<Handle cancelled>");
+    // Not in CPython's test: an anonymous function is named as Python names a lambda.
+    assert.equal(repr(new asyncio.Handle(() => {}, [], loop)), "<Handle <lambda>()>");
+    assert.equal(repr(new asyncio.Handle(function () {}, [], loop)), "<Handle <lambda>()>");
   });
 
   test("test_handle_repr_debug", () => {
@@ -1012,6 +1015,80 @@ describe("EventLoopNetworkTests", () => {
     const httpd = await run_test_server(loop, path);
     await _basetest_create_connection(loop.create_unix_connection(() => new HttpProto(loop), path));
     await httpd.close();
+    if (stat_path(path) !== null) unlink(path);
+  });
+
+  // Not in CPython's file: a socket create_connection()/create_unix_connection() connected that no
+  // transport took (here an invalid TLS timeout, which CPython's SSLProtocol checks after
+  // connecting) is closed: CPython drops it and reference counting closes it, so the server sees
+  // the connection end. A socket the caller gave stays open, as in CPython.
+  test("test_create_connection_closes_its_socket_when_no_transport_takes_it", async () => {
+    const path = unix_socket_path();
+    await loop.run_until_complete((function* () {
+      let started = 0, ended = 0;
+      const handler = function* (reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+        started++;
+        yield* reader.read();
+        ended++;
+        writer.close();
+      };
+      const srv = yield* asyncio.start_server(handler, "127.0.0.1", 0);
+      const usrv = yield* asyncio.start_unix_server(handler, path);
+      const port = (srv.sockets[0].getsockname() as [string, number])[1];
+      const attempts: [string, () => asyncio.Coroutine<unknown>][] = [
+        ["tcp", () =>
+          loop.create_connection(() => new asyncio.Protocol(), "127.0.0.1", port, {
+            ssl: {},
+            ssl_handshake_timeout: 0,
+          })],
+        ["unix", () =>
+          loop.create_unix_connection(() => new asyncio.Protocol(), path, {
+            ssl: {},
+            server_hostname: "localhost",
+            ssl_handshake_timeout: -1,
+          })],
+      ];
+      for (const [kind, attempt] of attempts) {
+        try {
+          yield* attempt();
+          assert.fail("no error");
+        } catch (e) {
+          assert.ok(e instanceof ValueError, `${kind}: ${e}`);
+          assert.match(
+            (e as Error).message,
+            /^ssl_handshake_timeout should be a positive number, got -?[01]$/,
+          );
+        }
+      }
+      const given = new socket(AF_INET, SOCK_STREAM);
+      given.connect(["127.0.0.1", port]);
+      try {
+        yield* loop.create_connection(() => new asyncio.Protocol(), null, null, {
+          sock: given,
+          ssl: {},
+          server_hostname: "localhost",
+          ssl_shutdown_timeout: 0,
+        });
+        assert.fail("no error");
+      } catch (e) {
+        assert.ok(e instanceof ValueError);
+      }
+      assert.notEqual(given.fileno(), -1);
+      // (the servers close once they have accepted all three: one still in the backlog would be
+      // dropped with its listener, here as in CPython)
+      yield* asyncio.wait_for(
+        (function* () {
+          while (started < 3) yield* asyncio.sleep(0.005);
+        })(),
+        5,
+      );
+      given.close();
+      srv.close();
+      usrv.close();
+      // wait_closed() waits for the connections: it returns only once all three have ended.
+      yield* asyncio.wait_for(asyncio.gather(srv.wait_closed(), usrv.wait_closed()), 5);
+      assert.equal(ended, 3);
+    })());
     if (stat_path(path) !== null) unlink(path);
   });
 

@@ -32,7 +32,7 @@ import {
   socket,
   SOL_SOCKET,
 } from "../stdlib/socket.ts";
-import { BlockingIOError, ConnectionRefusedError, OSError, ValueError } from "../stdlib/builtins.ts";
+import { BlockingIOError, ConnectionRefusedError, OSError, py_str, ValueError } from "../stdlib/builtins.ts";
 import { unlink } from "../stdlib/_host.ts";
 import { ChunkQueue } from "../stdlib/_bytes.ts";
 import { run_briefly, run_test_server, TestCase, unix_socket_path } from "./utils.ts";
@@ -774,6 +774,32 @@ describe("SocketModuleValuesTests", () => {
         );
       } finally {
         sock.close();
+      }
+    })());
+  });
+
+  // Deno refuses port 0 itself; Linux (and Node) answer a connect() to it with ECONNREFUSED, as
+  // CPython's open_connection("127.0.0.1") shows: "[Errno 111] Connect call failed ('127.0.0.1', 0)".
+  test("test_connect_to_port_zero_is_refused", async () => {
+    await asyncio.run((function* () {
+      const loop = asyncio.get_running_loop();
+      const sock = new socket(AF_INET, SOCK_STREAM);
+      sock.setblocking(false);
+      try {
+        yield* loop.sock_connect(sock, ["127.0.0.1", 0]);
+        assert.fail("no error");
+      } catch (e) {
+        assert.ok(e instanceof ConnectionRefusedError, String(e));
+        assert.equal(e.errno, 111);
+      } finally {
+        sock.close();
+      }
+      try {
+        yield* asyncio.open_connection("127.0.0.1");
+        assert.fail("no error");
+      } catch (e) {
+        assert.ok(e instanceof ConnectionRefusedError, String(e));
+        assert.equal(py_str(e), "[Errno 111] Connect call failed ('127.0.0.1', 0)");
       }
     })());
   });
