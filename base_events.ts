@@ -1969,7 +1969,7 @@ export class BaseEventLoop extends AbstractEventLoop {
         text = `${what} created at (most recent call last):\n` +
           format_frames(value as FrameSummary[]);
       } else {
-        text = typeof value === "string" ? value : repr(value);
+        text = repr(value);
       }
       log_lines.push(`${key}: ${text}`);
     }

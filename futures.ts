@@ -31,7 +31,7 @@ import {
 type CtxData = ReadonlyMap<ContextVar<unknown>, unknown>;
 import { RuntimeError, StopIteration, TypeError, ValueError } from "./stdlib/builtins.ts";
 import { extract_stack, type FrameSummary } from "./format_helpers.ts";
-import { repr } from "./stdlib/_repr.ts";
+import { _Collected, repr } from "./stdlib/_repr.ts";
 
 export { isfuture };
 
@@ -59,7 +59,7 @@ const _unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
   const context: ExceptionContext = {
     message: held.message,
     exception: held.exception_ref?.deref() ?? held.exception,
-    future: held.future,
+    future: new _Collected(held.future),
   };
   if (held.source_traceback) context.source_traceback = held.source_traceback;
   try {
@@ -516,7 +516,8 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
       exception: stand_in ? _report_copy(exception as Error) : exception,
       exception_ref: stand_in ? new WeakRef(exception as Error) : null,
       context: (this as { _context?: Context | CtxData })._context ?? null,
-      future: _future_repr(this),
+      // (its repr now, as the report will show it: a task's name and coroutine with it)
+      future: this.__repr__(),
       source_traceback: this._source_traceback,
     }, this);
   }

@@ -75,7 +75,7 @@ import {
   unorderable,
   ValueError,
 } from "./stdlib/builtins.ts";
-import { repr, tuple } from "./stdlib/_repr.ts";
+import { _Collected, repr, tuple } from "./stdlib/_repr.ts";
 import { timeout as _timeout } from "./timeouts.ts";
 import { Queue } from "./queues.ts";
 import { _warn } from "./_warnings.ts";
@@ -126,6 +126,8 @@ interface TaskRegistration {
   loop: AbstractEventLoop;
   ref: WeakRef<Task<unknown>>;
   name: string;
+  /** Its coroutine, as the task's repr shows it (`sleep() running`). */
+  coro: string;
   log: boolean;
   source_traceback: import("./format_helpers.ts").FrameSummary[] | null;
 }
@@ -137,7 +139,7 @@ const _task_registry = new FinalizationRegistry<TaskRegistration>((held) => {
   store?.weak.delete(held.ref);
   if (!held.log || held.loop.is_closed()) return;
   const context: ExceptionContext = {
-    task: `<Task pending name=${repr(held.name)} coro=<${_format_coroutine(null)}>>`,
+    task: new _Collected(`<Task pending name=${repr(held.name)} coro=<${held.coro}>>`),
     message: "Task was destroyed but it is pending!",
   };
   if (held.source_traceback) context.source_traceback = held.source_traceback;
@@ -1440,6 +1442,7 @@ export function _register_task(task: Task<unknown>): void {
     loop,
     ref,
     name: task._name,
+    coro: _format_coroutine(task._coro, "running"),
     log: task._log_destroy_pending,
     source_traceback: task._source_traceback,
   };

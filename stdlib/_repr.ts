@@ -42,6 +42,25 @@ export function _coro_name(coro: object): string | undefined {
   return typeof q === "string" ? q : undefined;
 }
 
+/**
+ * @internal Stands in, by its repr, for an object that is gone: the `future` of an "exception was
+ * never retrieved" report and the `task` of "Task was destroyed but it is pending!" are made after
+ * the object was collected (a finalizer cannot reach it), from the repr taken while it lived.
+ * {@linkcode repr} and `String()` give that text.
+ */
+export class _Collected {
+  /** Wraps the repr `text`. */
+  constructor(readonly text: string) {}
+  /** The repr taken while the object lived. */
+  __repr__(): string {
+    return this.text;
+  }
+  /** The same text. */
+  toString(): string {
+    return this.text;
+  }
+}
+
 /** `0x...` text of {@linkcode id}, as Python's default reprs show it. */
 export function hex_id(obj: object): string {
   return "0x" + id(obj).toString(16);

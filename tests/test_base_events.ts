@@ -33,7 +33,7 @@
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
-import { repr } from "../stdlib/_repr.ts";
+import { _Collected, repr } from "../stdlib/_repr.ts";
 import {
   _ipaddr_info,
   _MIN_CANCELLED_TIMER_HANDLES_FRACTION,
@@ -407,6 +407,21 @@ describe("BaseEventLoopTests", () => {
       const last = logs.records[logs.records.length - 1];
       assert.match(last.message, /Exception in callback.*zero/s);
       assert.ok(last.exc_info instanceof ZeroDivisionError);
+    } finally {
+      logs.restore();
+    }
+  });
+
+  // Not in CPython's file: the default handler shows each extra key's repr (a string quoted, as
+  // Python's repr() does), and an object standing in for a collected future or task by its repr.
+  test("test_default_exc_handler_reprs_values", () => {
+    const logs = capture_logs();
+    try {
+      loop.call_exception_handler({ message: "custom", foo: [1, "a"], bar: null, baz: "text" });
+      loop.call_exception_handler({ message: "gone", future: new _Collected("<Future finished result=1>") });
+      const [custom, gone] = logs.records.slice(-2);
+      assert.equal(custom.message, "custom\nbar: None\nbaz: 'text'\nfoo: [1, 'a']");
+      assert.equal(gone.message, "gone\nfuture: <Future finished result=1>");
     } finally {
       logs.restore();
     }

@@ -1236,8 +1236,39 @@ describe("TaskTests", () => {
     const [l, context] = mock_handler.calls[mock_handler.calls.length - 1] as [Loop, Record<string, unknown>];
     assert.equal(l, loop);
     assert.equal(context.message, "Task was destroyed but it is pending!");
-    assert.ok(typeof context.task === "string");
+    // (CPython's test: mock.ANY. The task is gone: its stand-in reprs as the task did.)
+    assert.match(repr(context.task), /^<Task pending name='\w+' coro=<coroutine\(\) running>>$/);
     assert.equal(context.source_traceback, source_traceback);
+  });
+
+  // Not in CPython's file: the "Task exception was never retrieved" report is made once the task
+  // is collected, from its repr taken when it failed: name, coroutine and exception, as CPython
+  // shows the task itself ("<Task finished name='Task-2' coro=<failing() done, defined at ...>
+  // exception=RuntimeError('task failed')>").
+  test("test_exception_never_retrieved_reports_the_task_repr", async () => {
+    const mock_handler = MockCallback();
+    loop.set_exception_handler(mock_handler);
+    (() => {
+      const task = asyncio.ensure_future(failing(), { loop }) as asyncio.Task<void>;
+      task.set_name("doomed");
+      loop._run_once();
+      assert.ok(task.done());
+    })();
+    for (let i = 0; i < 10 && !mock_handler.called; i++) {
+      gc_collect();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(mock_handler.called);
+    const [, context] = mock_handler.calls[mock_handler.calls.length - 1] as [Loop, Record<string, unknown>];
+    assert.equal(context.message, "Task exception was never retrieved");
+    assert.equal(
+      repr(context.future),
+      "<Task finished name='doomed' coro=<coroutine() done> exception=RuntimeError('task failed')>",
+    );
+    // deno-lint-ignore require-yield
+    function* failing() {
+      throw new RuntimeError("task failed");
+    }
   });
 
   test("test_tb_logger_not_called_after_cancel", async () => {
