@@ -265,6 +265,9 @@ export class _UnixSelectorEventLoop extends BaseSelectorEventLoop {
     const handle = new Handle(callback, args, this, null);
     this._signal_handlers.set(sig, handle);
     if (!this._signal_listeners.has(sig)) {
+      // The host calls this once per signal on Node and Bun (CPython: once per byte its C handler
+      // wrote to the wake-up fd); Deno merges the signals of one kind that arrive before its signal
+      // stream is read (README, "Signals on Deno").
       const listener = () => this._handle_signal(sig);
       try {
         add_signal_listener(name, listener);
