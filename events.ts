@@ -24,6 +24,7 @@ import {
 } from "./stdlib/builtins.ts";
 import { _format_callback_source, extract_stack, type FrameSummary } from "./format_helpers.ts";
 import { _warn } from "./_warnings.ts";
+import { _set_module } from "./stdlib/_repr.ts";
 import type { Future } from "./futures.ts";
 import type { Task } from "./tasks.ts";
 import type { Awaitable, Coroutine } from "./coroutines.ts";
@@ -953,3 +954,11 @@ export function on_fork(): void {
   }
   _set_running_loop(null);
 }
+
+_set_module(
+  "asyncio.events",
+  AbstractEventLoop,
+  AbstractServer,
+  _AbstractEventLoopPolicy,
+  _BaseDefaultEventLoopPolicy,
+);

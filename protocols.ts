@@ -6,7 +6,7 @@
  *
  * @module
  */
-
+import { _set_module } from "./stdlib/_repr.ts";
 import type { BaseTransport, DatagramTransport, Transport } from "./transports.ts";
 import { RuntimeError, TypeError } from "./stdlib/builtins.ts";
 
@@ -102,3 +102,12 @@ export function _feed_data_to_buffered_proto(proto: BufferedProtocol, data: Uint
  * array is copied, as the caller may reuse it).
  */
 export const _owned_chunk: { data: Uint8Array | null } = { data: null };
+
+_set_module(
+  "asyncio.protocols",
+  BaseProtocol,
+  Protocol,
+  BufferedProtocol,
+  DatagramProtocol,
+  SubprocessProtocol,
+);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-
+import { _set_module } from "./stdlib/_repr.ts";
 import { _get_running_loop, type AbstractEventLoop, new_event_loop, set_event_loop } from "./events.ts";
 import { _has_await, _is_thenable, type Awaitable, type Coroutine, iscoroutine } from "./coroutines.ts";
 import { CancelledError } from "./exceptions.ts";
@@ -268,3 +268,5 @@ async function _cancel_all_tasks(loop: AbstractEventLoop): Promise<void> {
     }
   }
 }
+
+_set_module("asyncio.runners", Runner);

@@ -34,7 +34,7 @@ import {
   TypeError,
   ValueError,
 } from "./stdlib/builtins.ts";
-import { repr } from "./stdlib/_repr.ts";
+import { _set_module, repr } from "./stdlib/_repr.ts";
 import { concat } from "./stdlib/_bytes.ts";
 import { _warn } from "./_warnings.ts";
 
@@ -915,3 +915,5 @@ export class StreamReader {
 }
 
 const NL = new Uint8Array([0x0a]);
+
+_set_module("asyncio.streams", FlowControlMixin, StreamReaderProtocol);

@@ -22,7 +22,7 @@
  *
  * @module
  */
-
+import { _set_module } from "./stdlib/_repr.ts";
 import { type AbstractEventLoop, get_running_loop, type SubprocessLoopOptions } from "./events.ts";
 import type { SubprocessProtocol } from "./protocols.ts";
 import { _DEFAULT_LIMIT, FlowControlMixin, StreamReader, StreamWriter } from "./streams.ts";
@@ -318,3 +318,5 @@ export function* create_subprocess_exec(
   );
   return new Process(transport as BaseSubprocessTransport, protocol, loop);
 }
+
+_set_module("asyncio.subprocess", SubprocessStreamProtocol);

@@ -13,7 +13,7 @@ import { _is_exit, AssertionError, NotImplementedError, type_name, ValueError } 
 import type { BaseProtocol } from "./protocols.ts";
 import type { AbstractEventLoop } from "./events.ts";
 import { concat } from "./stdlib/_bytes.ts";
-import { tuple } from "./stdlib/_repr.ts";
+import { _set_module, tuple } from "./stdlib/_repr.ts";
 import { _warn } from "./_warnings.ts";
 
 /** The limits `set_write_buffer_limits` takes by name. */
@@ -359,3 +359,14 @@ export function _track_transport(transport: object, leftover: _Leftover): void {
 export function _untrack_transport(transport: object): void {
   _unclosed_transports.unregister(transport);
 }
+
+_set_module(
+  "asyncio.transports",
+  BaseTransport,
+  ReadTransport,
+  WriteTransport,
+  Transport,
+  DatagramTransport,
+  SubprocessTransport,
+  _FlowControlMixin,
+);

@@ -30,7 +30,7 @@ import { _iscoroutinefunction, iscoroutine } from "./coroutines.ts";
 import { NotImplementedError, RuntimeError, TypeError, ValueError } from "./stdlib/builtins.ts";
 import { _signal_name, NSIG } from "./stdlib/signal.ts";
 import { add_signal_listener, remove_signal_listener } from "./stdlib/_host.ts";
-import { repr } from "./stdlib/_repr.ts";
+import { _set_module, repr } from "./stdlib/_repr.ts";
 import type { DefaultSelector } from "./stdlib/selectors.ts";
 
 import type { AnyFn } from "./selector_events.ts";
@@ -896,3 +896,5 @@ export class _UnixSubprocessTransport extends BaseSubprocessTransport {
     yield* super._connect_pipes(waiter);
   }
 }
+
+_set_module("asyncio.unix_events", _UnixDefaultEventLoopPolicy);

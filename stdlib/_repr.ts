@@ -61,6 +61,18 @@ export class _Collected {
   }
 }
 
+/**
+ * @internal Gives classes the module Python's default repr names them with (`<asyncio.protocols.Protocol
+ * object at 0x...>`). Set on the classes themselves only: a subclass of yours is shown by its name alone
+ * (its module is not known).
+ */
+export function _set_module(
+  module: string,
+  ...classes: (abstract new (...args: never[]) => unknown)[]
+): void {
+  for (const cls of classes) Object.defineProperty(cls, "__module__", { value: module, configurable: true });
+}
+
 /** `0x...` text of {@linkcode id}, as Python's default reprs show it. */
 export function hex_id(obj: object): string {
   return "0x" + id(obj).toString(16);
@@ -203,6 +215,8 @@ export function repr(v: unknown, seen: Set<unknown> = _active): string {
   if (typeof (v as { then?: unknown }).then === "function" && v instanceof Promise) {
     return `<Promise object at ${hex_id(v)}>`;
   }
-  const name = (v as { constructor?: { name?: string } }).constructor?.name ?? "object";
-  return `<${name} object at ${hex_id(v as object)}>`;
+  const ctor = (v as { constructor?: { name?: string; __module__?: string } }).constructor;
+  const name = ctor?.name ?? "object";
+  const module = ctor !== undefined && Object.hasOwn(ctor, "__module__") ? `${ctor.__module__}.` : "";
+  return `<${module}${name} object at ${hex_id(v as object)}>`;
 }

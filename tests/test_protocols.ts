@@ -7,6 +7,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
+import { repr } from "../stdlib/_repr.ts";
 
 describe("ProtocolsAbsTests", () => {
   const f = {} as never;
@@ -54,5 +55,29 @@ describe("ProtocolsAbsTests", () => {
     assert.equal(sp.pipe_data_received(1, f), undefined);
     assert.equal(sp.pipe_connection_lost(1, f), undefined);
     assert.equal(sp.process_exited(), undefined);
+  });
+});
+
+// Not in CPython (the interpreter makes these reprs): the default repr of the library's classes
+// names their module as Python's does, as exception contexts show them ("protocol:
+// <asyncio.streams.StreamReaderProtocol object at 0x...>"); a subclass of the user's is shown by its
+// name (its module cannot be known).
+describe("ProtocolsReprTests", () => {
+  test("test_default_repr_names_module", () => {
+    const at = " object at 0x[0-9a-f]+>$";
+    assert.match(repr(new asyncio.Protocol()), new RegExp(`^<asyncio\\.protocols\\.Protocol${at}`));
+    assert.match(
+      repr(new asyncio.BufferedProtocol()),
+      new RegExp(`^<asyncio\\.protocols\\.BufferedProtocol${at}`),
+    );
+    const loop = asyncio.new_event_loop();
+    assert.match(
+      repr(new asyncio.StreamReaderProtocol(new asyncio.StreamReader({ loop }), null, loop)),
+      new RegExp(`^<asyncio\\.streams\\.StreamReaderProtocol${at}`),
+    );
+    loop.close();
+    assert.match(repr(new asyncio.Transport()), new RegExp(`^<asyncio\\.transports\\.Transport${at}`));
+    class MyProto extends asyncio.Protocol {}
+    assert.match(repr(new MyProto()), new RegExp(`^<MyProto${at}`));
   });
 });
