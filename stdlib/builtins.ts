@@ -33,6 +33,14 @@ export function py_str(v: unknown): string {
     return `${v.message} (${n} sub-exception${n > 1 ? "s" : ""})`;
   }
   if (v instanceof Error) return v.message;
+  // An object with a Python repr (the port's classes) gives its str() as its toString(), where that
+  // differs (Queue's `<Queue maxsize=0>`); else str() is the repr, as in Python.
+  if (
+    typeof v === "object" && typeof (v as { __repr__?: unknown }).__repr__ === "function" &&
+    (v as object).toString !== Object.prototype.toString
+  ) {
+    return String(v);
+  }
   return repr(v);
 }
 

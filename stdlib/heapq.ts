@@ -57,6 +57,15 @@ export function py_lt(a: unknown, b: unknown): boolean {
 /** Python's `==` for the values {@linkcode py_lt} compares. */
 export function py_eq(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  const ta = typeof a;
+  if (
+    (ta === "number" || ta === "bigint" || ta === "boolean") &&
+    (typeof b === "number" || typeof b === "bigint" || typeof b === "boolean")
+  ) {
+    // Numbers by value, as Python's `==` (`True == 1`, an int equal to a float); NaN is not equal.
+    // deno-lint-ignore eqeqeq
+    return (a as number) == (b as number);
+  }
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((x, i) => py_eq(x, b[i]));
   }

@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
-import { ValueError } from "../stdlib/builtins.ts";
+import { py_str, ValueError } from "../stdlib/builtins.ts";
 import { hex_id, repr } from "../stdlib/_repr.ts";
 import { open_resources } from "../stdlib/_host.ts";
 
@@ -409,6 +409,20 @@ describe("PriorityQueueTests", () => {
     const items = [];
     for (let i = 0; i < 4; i++) items.push((yield* q.get()).join(""));
     assert.deepEqual(items, ["1a", "1z", "2a", "2b"]);
+  });
+
+  // Not in CPython's file: tuples whose first items are equal as Python's `==` sees them (`True ==
+  // 1`, `1 == 1.0`) are ordered by their next items; CPython 3.13 prints this order for the same
+  // items.
+  atest("test_order_tuples_numeric_equality", function* () {
+    const q = new asyncio.PriorityQueue<[number | boolean | bigint, string]>();
+    for (const item of [[1, "z"], [true, "t"], [1n, "m"], [1, "a"], [0, "y"], [false, "b"]] as const) {
+      yield* q.put([...item]);
+    }
+    const items = [];
+    for (let i = 0; i < 6; i++) items.push((yield* q.get())[1]);
+    assert.deepEqual(items, ["b", "y", "a", "m", "t", "z"]);
+    assert.equal(py_str(q), "<PriorityQueue maxsize=0 tasks=6>");
   });
 });
 
