@@ -84,6 +84,7 @@ import {
   AF_UNSPEC,
   AI_PASSIVE,
   getaddrinfo as _getaddrinfo,
+  getnameinfo as _getnameinfo,
   IPPROTO_IPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
@@ -422,13 +423,15 @@ export class BaseEventLoop extends AbstractEventLoop {
     return addrinfo;
   }
 
-  /** `getnameinfo(sockaddr)`: `[host, port]` as strings (numeric: the hosts offer no reverse lookup here). */
-  // deno-lint-ignore require-yield
+  /**
+   * `getnameinfo(sockaddr, flags)`: `[host, port]` as names (the host's reverse lookup and the
+   * services file), as socket.getnameinfo() answers.
+   */
   override *getnameinfo(
     sockaddr: [string, number] | [string, number, number, number],
-    _flags = 0,
+    flags = 0,
   ): Coroutine<[string, string]> {
-    return [sockaddr[0], String(sockaddr[1])];
+    return yield* wrap_promise(_getnameinfo(sockaddr, flags), { loop: this });
   }
 
   /** @internal Python's `_ensure_resolved`: skips the resolver for a numeric address. */

@@ -723,6 +723,29 @@ export function lookup(host: string, family: 0 | 4 | 6): Promise<[4 | 6, string]
   });
 }
 
+/**
+ * The host name of `address` (the system's `getnameinfo()` with NI_NAMEREQD: the hosts file, then
+ * DNS), or `null` when it has none. `port` is asked with it (the host's call wants one).
+ */
+export function lookup_name(address: string, port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    try {
+      dns.lookupService(address, port, (err, hostname) => resolve(err ? null : hostname));
+    } catch {
+      resolve(null);
+    }
+  });
+}
+
+/** The text of a small system file (`/etc/services`), or `null` if it cannot be read. */
+export function read_text_file(path: string): string | null {
+  try {
+    return fs.readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
 /** `os.stat(path)` as the Unix server needs it: whether it is a socket, and its inode; `null` if absent. */
 export function stat_path(path: string): { is_socket: boolean; ino: number } | null {
   try {

@@ -39,6 +39,8 @@ import {
   type StdioSpec,
   tcp_connect as node_tcp_connect,
 } from "./_host.node.ts";
+// Deno's `node:dns` has the system's reverse lookup (Deno.resolveDns asks DNS servers only).
+export { lookup_name } from "./_host.node.ts";
 
 const counts: OpenResources = { timers: 0, signals: 0, sockets: 0, listeners: 0, pipes: 0, children: 0 };
 // The Node host's TCP connect serves what Deno.connect cannot do (a chosen local address); its
@@ -899,6 +901,15 @@ export async function lookup(host: string, family: 0 | 4 | 6): Promise<[4 | 6, s
     throw new HostError("EAI_NONAME", "Name or service not known");
   }
   return out;
+}
+
+/** The text of a small system file (`/etc/services`), or `null` if it cannot be read. */
+export function read_text_file(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** `os.stat(path)` as the Unix server needs it: whether it is a socket, and its inode; `null` if absent. */

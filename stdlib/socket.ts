@@ -57,6 +57,8 @@ import {
   type HostListener,
   type HostStream,
   lookup,
+  lookup_name,
+  read_text_file,
   tcp_connect,
   tcp_listen,
   type TlsInfo,
@@ -130,6 +132,16 @@ export const SOMAXCONN = 4096;
 export const AI_PASSIVE = 1;
 /** `getaddrinfo()` flag: numeric host only. */
 export const AI_NUMERICHOST = 4;
+/** `getnameinfo()` flag: the numeric host, no lookup. */
+export const NI_NUMERICHOST = 1;
+/** `getnameinfo()` flag: the numeric port, no service name. */
+export const NI_NUMERICSERV = 2;
+/** `getnameinfo()` flag: the short host name (the hosts' lookups give it as they have it). */
+export const NI_NOFQDN = 4;
+/** `getnameinfo()` flag: an error when the host has no name. */
+export const NI_NAMEREQD = 8;
+/** `getnameinfo()` flag: the service name of a UDP port. */
+export const NI_DGRAM = 16;
 /** `getaddrinfo()` error: the name is unknown. */
 export const EAI_NONAME = -2;
 /** `getaddrinfo()` error: the service (port) is not supported for the socket type. */
@@ -1484,13 +1496,12 @@ export async function getaddrinfo(
   // The service: as the C library reads it (a number goes by its decimal string; the port is its
   // low 16 bits), with Python's checks of the argument's type.
   let p = 0;
+  // A service name: its ports by protocol (the services file), which also limit the socket kinds.
+  let service: _Service | null = null;
   if (typeof port === "string") {
     if (!/^\d+$/.test(port)) {
-      const known: Record<string, number> = { http: 80, https: 443, ftp: 21, ssh: 22, smtp: 25 };
-      if (!Object.hasOwn(known, port)) {
-        throw new gaierror(EAI_SERVICE, "Servname not supported for ai_socktype");
-      }
-      p = known[port];
+      service = _services().by_name.get(port) ?? null;
+      if (service === null) throw new gaierror(EAI_SERVICE, "Servname not supported for ai_socktype");
     } else p = Number(port) % 65536;
   } else if (typeof port === "number") {
     if (!Number.isInteger(port)) throw new OSError("Int or String expected");
@@ -1502,7 +1513,14 @@ export async function getaddrinfo(
   if ((host === null || host === undefined) && (port === null || port === undefined)) {
     throw new gaierror(EAI_NONAME, "Name or service not known");
   }
-  const kinds = _socket_kinds(type, proto);
+  let kinds = _socket_kinds(type, proto);
+  if (service !== null) {
+    // As glibc: the kinds whose protocol the service is listed for (a raw socket has none).
+    kinds = kinds.filter(([t]) =>
+      (t === SOCK_STREAM ? service.tcp : t === SOCK_DGRAM ? service.udp : undefined) !== undefined
+    );
+    if (kinds.length === 0) throw new gaierror(EAI_SERVICE, "Servname not supported for ai_socktype");
+  }
   let addrs: [4 | 6, string][];
   if (host === null || host === undefined) {
     if (flags & AI_PASSIVE) addrs = [[4, "0.0.0.0"], [6, "::"]];
@@ -1525,12 +1543,77 @@ export async function getaddrinfo(
     const fam = f === 4 ? AF_INET : AF_INET6;
     if (family !== 0 && family !== fam) continue;
     for (const [t, pr] of kinds) {
-      const addr: Address = fam === AF_INET ? tuple([a, p]) : tuple([a, p, 0, 0]);
+      const tp = service === null ? p : (t === SOCK_STREAM ? service.tcp : service.udp)!;
+      const addr: Address = fam === AF_INET ? tuple([a, tp]) : tuple([a, tp, 0, 0]);
       out.push(tuple([fam, t, pr, "", addr]));
     }
   }
   if (out.length === 0) throw new gaierror(-9, "Address family for hostname not supported");
   return out;
+}
+
+/** A service of the services file: its port for TCP and for UDP, where it is listed for them. */
+interface _Service {
+  tcp?: number;
+  udp?: number;
+}
+
+let _services_cache: { by_name: Map<string, _Service>; by_port: Map<string, string> } | null = null;
+
+/**
+ * The system's services file (`/etc/services`), as the C library reads it: names and aliases to
+ * ports by protocol, and `port/proto` to the first name listed. Without one, a few common services.
+ */
+function _services(): { by_name: Map<string, _Service>; by_port: Map<string, string> } {
+  if (_services_cache !== null) return _services_cache;
+  const by_name = new Map<string, _Service>();
+  const by_port = new Map<string, string>();
+  const text = read_text_file("/etc/services") ??
+    "ftp 21/tcp\nssh 22/tcp\nsmtp 25/tcp\ndomain 53/tcp\ndomain 53/udp\nhttp 80/tcp www\nhttps 443/tcp\n";
+  for (const line of text.split("\n")) {
+    const fields = line.replace(/#.*/, "").trim().split(/\s+/);
+    const m = /^(\d+)\/(tcp|udp)$/.exec(fields[1] ?? "");
+    if (m === null) continue;
+    const port = Number(m[1]), proto = m[2] as "tcp" | "udp";
+    for (const name of [fields[0], ...fields.slice(2)]) {
+      const entry = by_name.get(name) ?? {};
+      if (entry[proto] === undefined) entry[proto] = port;
+      by_name.set(name, entry);
+    }
+    const key = `${port}/${proto}`;
+    if (!by_port.has(key)) by_port.set(key, fields[0]);
+  }
+  return _services_cache = { by_name, by_port };
+}
+
+/**
+ * `getnameinfo(sockaddr, flags)`: `[host, port]` as names (the host's reverse lookup, the
+ * services file), or as numbers where there is no name or the flags ask for them. Asynchronous:
+ * the hosts' lookups are.
+ */
+export async function getnameinfo(sockaddr: Address, flags: number): Promise<[string, string]> {
+  if (!Array.isArray(sockaddr)) throw new TypeError("getnameinfo() argument 1 must be a tuple");
+  const [host, port] = sockaddr as unknown[];
+  if (sockaddr.length < 2 || sockaddr.length > 4 || typeof host !== "string") {
+    throw new TypeError("getnameinfo(): illegal sockaddr argument");
+  }
+  if (typeof port !== "number" || !Number.isInteger(port)) {
+    throw new TypeError(`'${type_name(port)}' object cannot be interpreted as an integer`);
+  }
+  if (!_is_ipv4(host) && !_is_ipv6(host)) throw new gaierror(EAI_NONAME, "Name or service not known");
+  // (the port is taken as the C library takes it: its low 16 bits)
+  const p = ((port % 65536) + 65536) % 65536;
+  let name = host;
+  if (!(flags & NI_NUMERICHOST)) {
+    const found = await lookup_name(host, p);
+    if (found !== null) name = found;
+    else if (flags & NI_NAMEREQD) throw new gaierror(EAI_NONAME, "Name or service not known");
+  }
+  let serv = String(p);
+  if (!(flags & NI_NUMERICSERV)) {
+    serv = _services().by_port.get(`${p}/${flags & NI_DGRAM ? "udp" : "tcp"}`) ?? serv;
+  }
+  return tuple([name, serv]);
 }
 
 /**

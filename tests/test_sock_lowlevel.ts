@@ -22,8 +22,13 @@ import {
   AF_UNIX,
   gaierror,
   getaddrinfo,
+  getnameinfo,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  NI_DGRAM,
+  NI_NAMEREQD,
+  NI_NUMERICHOST,
+  NI_NUMERICSERV,
   SHUT_WR,
   SO_SNDBUF,
   SOCK_DGRAM,
@@ -35,6 +40,7 @@ import {
 import { BlockingIOError, ConnectionRefusedError, OSError, py_str, ValueError } from "../stdlib/builtins.ts";
 import { unlink } from "../stdlib/_host.ts";
 import { ChunkQueue } from "../stdlib/_bytes.ts";
+import { repr } from "../stdlib/_repr.ts";
 import { run_briefly, run_test_server, TestCase, unix_socket_path } from "./utils.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -776,6 +782,65 @@ describe("SocketModuleValuesTests", () => {
         sock.close();
       }
     })());
+  });
+
+  // getnameinfo() as CPython 3.13 answers on Linux (the hosts file names 127.0.0.1 "localhost";
+  // the services file names port 80/tcp "http" and 53/udp "domain"): names where there are, numbers
+  // where not or where asked, and its errors.
+  test("test_getnameinfo", async () => {
+    const gai = (errno: number, message: string) => (e: unknown) =>
+      e instanceof gaierror && e.errno === errno && e.strerror === message;
+    assert.equal(repr(await getnameinfo(["127.0.0.1", 80], 0)), "('localhost', 'http')");
+    assert.equal(repr(await getnameinfo(["127.0.0.1", 53], NI_DGRAM)), "('localhost', 'domain')");
+    assert.equal(repr(await getnameinfo(["127.0.0.1", 59999], 0)), "('localhost', '59999')");
+    assert.equal(repr(await getnameinfo(["127.0.0.1", 80], NI_NUMERICSERV)), "('localhost', '80')");
+    assert.equal(repr(await getnameinfo(["127.0.0.1", 80], NI_NUMERICHOST)), "('127.0.0.1', 'http')");
+    // (the port's low 16 bits, as the C library takes it)
+    assert.equal(repr(await getnameinfo(["127.0.0.1", 70000], NI_NUMERICHOST)), "('127.0.0.1', '4464')");
+    // An address without a name: the number, or EAI_NONAME when a name is required.
+    assert.equal(repr(await getnameinfo(["192.0.2.1", 80], 0)), "('192.0.2.1', 'http')");
+    await assert.rejects(
+      getnameinfo(["192.0.2.1", 80], NI_NAMEREQD),
+      gai(-2, "Name or service not known"),
+    );
+    await assert.rejects(getnameinfo(["localhost", 80], 0), gai(-2, "Name or service not known"));
+    await assert.rejects(
+      getnameinfo(["127.0.0.1"] as never, 0),
+      (e: Error) => e instanceof TypeError && e.message === "getnameinfo(): illegal sockaddr argument",
+    );
+    await assert.rejects(
+      getnameinfo(["127.0.0.1", "80"] as never, 0),
+      (e: Error) =>
+        e instanceof TypeError && e.message === "'str' object cannot be interpreted as an integer",
+    );
+    await asyncio.run((function* () {
+      const loop = asyncio.get_running_loop();
+      assert.equal(repr(yield* loop.getnameinfo(["127.0.0.1", 80])), "('localhost', 'http')");
+    })());
+  });
+
+  // A service name gives the ports the services file lists for it, and only the socket kinds of
+  // its protocols (CPython 3.13 on Linux: 'http' is TCP only, 'domain' TCP and UDP, 'www' an alias
+  // of 'http'; a name is case-sensitive).
+  test("test_getaddrinfo_service_names", async () => {
+    const gai = (errno: number, message: string) => (e: unknown) =>
+      e instanceof gaierror && e.errno === errno && e.strerror === message;
+    const kinds = async (service: string, type = 0) =>
+      (await getaddrinfo("127.0.0.1", service, 0, type)).map((
+        a,
+      ) => [a[1], a[2], (a[4] as [string, number])[1]]);
+    assert.deepEqual(await kinds("http"), [[SOCK_STREAM, IPPROTO_TCP, 80]]);
+    assert.deepEqual(await kinds("www"), [[SOCK_STREAM, IPPROTO_TCP, 80]]);
+    assert.deepEqual(await kinds("domain"), [[SOCK_STREAM, IPPROTO_TCP, 53], [SOCK_DGRAM, IPPROTO_UDP, 53]]);
+    assert.deepEqual(await kinds("domain", SOCK_DGRAM), [[SOCK_DGRAM, IPPROTO_UDP, 53]]);
+    await assert.rejects(kinds("http", SOCK_DGRAM), gai(-8, "Servname not supported for ai_socktype"));
+    await assert.rejects(kinds("http", SOCK_RAW), gai(-8, "Servname not supported for ai_socktype"));
+    await assert.rejects(kinds("HTTP"), gai(-8, "Servname not supported for ai_socktype"));
+    assert.deepEqual(await kinds("80"), [
+      [SOCK_STREAM, IPPROTO_TCP, 80],
+      [SOCK_DGRAM, IPPROTO_UDP, 80],
+      [SOCK_RAW, 0, 80],
+    ]);
   });
 
   // Deno refuses port 0 itself; Linux (and Node) answer a connect() to it with ECONNREFUSED, as
