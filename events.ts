@@ -24,7 +24,7 @@ import {
 } from "./stdlib/builtins.ts";
 import { _format_callback_source, extract_stack, type FrameSummary } from "./format_helpers.ts";
 import { _warn } from "./_warnings.ts";
-import { _set_module } from "./stdlib/_repr.ts";
+import { _set_module, repr } from "./stdlib/_repr.ts";
 import type { Future } from "./futures.ts";
 import type { Task } from "./tasks.ts";
 import type { Awaitable, Coroutine } from "./coroutines.ts";
@@ -246,7 +246,7 @@ export class TimerHandle extends Handle {
   /** @internal */
   override _repr_info(): string[] {
     const info = super._repr_info();
-    info.splice(this._cancelled ? 2 : 1, 0, `when=${this._when}`);
+    info.splice(this._cancelled ? 2 : 1, 0, `when=${repr(this._when)}`);
     return info;
   }
 

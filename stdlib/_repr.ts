@@ -119,7 +119,12 @@ function num_repr(n: number): string {
   if (Number.isNaN(n)) return "nan";
   if (n === Infinity) return "inf";
   if (n === -Infinity) return "-inf";
-  return String(n);
+  // A whole number is shown as Python shows an int; a fraction as Python's float repr, which
+  // switches to an exponent of at least two digits below 1e-4 (JavaScript: below 1e-6, as `1e-7`).
+  if (Number.isInteger(n) || Math.abs(n) >= 1e-4) return String(n);
+  const [mantissa, exp] = n.toExponential().split("e");
+  const digits = exp.slice(1).padStart(2, "0");
+  return `${mantissa}e${exp[0]}${digits}`;
 }
 
 // Objects whose repr is being computed now: a nested repr of one of them prints "..." (Python's

@@ -241,6 +241,20 @@ describe("TimerTests", () => {
     assert.equal(repr(h), "<TimerHandle when=123 noop()>");
     h.cancel();
     assert.equal(repr(h), "<TimerHandle cancelled when=123>");
+    // Not in CPython's test: a time is shown as Python shows a float (an exponent of at least two
+    // digits below 1e-4; JavaScript writes 0.00001 and 1e-7).
+    assert.equal(
+      repr(new asyncio.TimerHandle(1e-5, noop, [], mock_loop(false))),
+      "<TimerHandle when=1e-05 noop()>",
+    );
+    assert.equal(
+      repr(new asyncio.TimerHandle(2.5e-7, noop, [], mock_loop(false))),
+      "<TimerHandle when=2.5e-07 noop()>",
+    );
+    assert.equal(
+      repr(new asyncio.TimerHandle(0.25, noop, [], mock_loop(false))),
+      "<TimerHandle when=0.25 noop()>",
+    );
   });
 
   test("test_timer_repr_debug", () => {
