@@ -79,7 +79,6 @@ export function _enable_coro_tracking(probe: () => boolean): void {
  * replaced by a tracking wrapper once tracking is enabled (see {@linkcode _enable_coro_tracking}).
  */
 export function _trackable_method(proto: object, key: string, name: string): void {
-  _name_coroutine_function((proto as Record<string, unknown>)[key], name);
   _trackable_methods.push([proto as Record<string, unknown>, key, name]);
   if (_coro_tracking) _wrap_method(proto as Record<string, unknown>, key, name);
 }

@@ -858,12 +858,7 @@ let _hosts: Map<string, string[]> | null = null;
 function hosts_file(): Map<string, string[]> {
   if (_hosts !== null) return _hosts;
   _hosts = new Map();
-  let text = "";
-  try {
-    text = Deno.readTextFileSync("/etc/hosts");
-  } catch {
-    text = "127.0.0.1 localhost\n::1 localhost\n";
-  }
+  const text = read_text_file("/etc/hosts") ?? "127.0.0.1 localhost\n::1 localhost\n";
   for (const line of text.split("\n")) {
     const fields = line.replace(/#.*/, "").trim().split(/\s+/);
     if (fields.length < 2) continue;
