@@ -754,7 +754,7 @@ export class Barrier extends _LoopBoundMixin {
   constructor(parties: number) {
     super();
     if (typeof parties !== "number") throw unorderable("<", type_name(parties), "int");
-    if (parties < 1) throw new ValueError("parties must be > 0");
+    if (parties < 1) throw new ValueError("parties must be >= 1");
     this._parties = parties;
   }
 

@@ -142,6 +142,14 @@ export function tuple<T extends unknown[]>(items: [...T]): T {
   return items as T;
 }
 
+/** @internal Marks `items` as a tuple unless it is one already (or is not an extensible array). */
+export function _as_tuple<T extends unknown[]>(items: T): T {
+  if (Array.isArray(items) && !(items as { [TUPLE]?: true })[TUPLE] && Object.isExtensible(items)) {
+    Object.defineProperty(items, TUPLE, { value: true });
+  }
+  return items;
+}
+
 /** Python's `repr()`. */
 export function repr(v: unknown, seen: Set<unknown> = _active): string {
   switch (typeof v) {

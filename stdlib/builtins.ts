@@ -12,7 +12,7 @@
  * @module
  */
 
-import { repr } from "./_repr.ts";
+import { _as_tuple, repr, tuple } from "./_repr.ts";
 
 /** Python's `str()` of an exception built from `args`. */
 function args_str(args: readonly unknown[]): string {
@@ -55,8 +55,15 @@ export function py_str(v: unknown): string {
  * ```
  */
 export class BaseException extends Error {
-  /** The arguments given to the constructor, as Python's `args`. */
-  args: unknown[];
+  // (a tuple for repr() once read: marking it costs, and most exceptions' args are never read)
+  #args: unknown[];
+  /** The arguments given to the constructor, as Python's `args` (a tuple: `repr()` shows `('boom',)`). */
+  get args(): unknown[] {
+    return _as_tuple(this.#args);
+  }
+  set args(v: unknown[]) {
+    this.#args = v;
+  }
   /** Python's `__cause__` (set by `raise X from Y`). */
   __cause__: Error | null = null;
   /** Python's `__context__` (the exception being handled when this one was raised). */
@@ -69,7 +76,7 @@ export class BaseException extends Error {
   /** Builds the exception; the message is Python's `str()` of the arguments. */
   constructor(...args: unknown[]) {
     super(args_str(args));
-    this.args = args;
+    this.#args = args;
     this.name = new.target.name;
   }
 
@@ -97,8 +104,14 @@ export class Exception extends BaseException {}
 
 /** Python's `TypeError`. Extends JavaScript's `TypeError` too, so both kinds of check hold. */
 export class TypeError extends globalThis.TypeError {
-  /** The arguments given to the constructor. */
-  args: unknown[];
+  #args: unknown[];
+  /** The arguments given to the constructor (a tuple, as {@linkcode BaseException.args}). */
+  get args(): unknown[] {
+    return _as_tuple(this.#args);
+  }
+  set args(v: unknown[]) {
+    this.#args = v;
+  }
   /** Python's `__cause__`. */
   __cause__: Error | null = null;
   /** Python's `__context__`. */
@@ -110,7 +123,7 @@ export class TypeError extends globalThis.TypeError {
   /** Builds the exception; the message is Python's `str()` of the arguments. */
   constructor(...args: unknown[]) {
     super(args_str(args));
-    this.args = args;
+    this.#args = args;
     this.name = new.target.name;
   }
 
@@ -487,7 +500,7 @@ export class BaseExceptionGroup<E extends Error = Error> extends BaseException {
     // (the accessors below answer for these; Error's own `message` property would shadow them)
     delete (this as { message?: string }).message;
     this.#message = message;
-    this.#exceptions = Object.freeze([...exceptions]);
+    this.#exceptions = Object.freeze(tuple([...exceptions]));
   }
 
   /** The group's own message (without the count of members). */

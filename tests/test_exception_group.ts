@@ -775,3 +775,20 @@ describe("NestedExceptionGroupSubclassSplitTest", () => {
     assert.equal(code(rest), 42);
   });
 });
+
+// Not in CPython's file: `args` and `exceptions` are tuples there, and repr() says so (checked
+// against CPython 3.14.2: `('stop it',)`, `(ValueError('x'),)`).
+describe("TupleFields", () => {
+  test("test_args_and_exceptions_repr_as_tuples", () => {
+    const e = new ValueError("stop it");
+    assert.equal(repr(e.args), "('stop it',)");
+    assert.equal(repr(new TypeError(1, "two").args), "(1, 'two')");
+    assert.equal(repr(new RuntimeError().args), "()");
+    assert.deepEqual([...e.args], ["stop it"]);
+    e.args = ["other", 2];
+    assert.equal(repr(e.args), "('other', 2)");
+    const eg = new ExceptionGroup("eg", [new ValueError("x")]);
+    assert.equal(repr(eg.exceptions), "(ValueError('x'),)");
+    assert.equal(repr(eg.args), "('eg', [ValueError('x')])"); // the list it was given, as CPython keeps it
+  });
+});
