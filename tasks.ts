@@ -75,7 +75,7 @@ import {
   unorderable,
   ValueError,
 } from "./stdlib/builtins.ts";
-import { _Collected, repr, tuple } from "./stdlib/_repr.ts";
+import { _Collected, _set_module, repr, tuple } from "./stdlib/_repr.ts";
 import { timeout as _timeout } from "./timeouts.ts";
 import { Queue } from "./queues.ts";
 import { _warn } from "./_warnings.ts";
@@ -1519,3 +1519,5 @@ export function _unregister_eager_task(task: Task<unknown>): void {
 
 /** @internal Names the coroutine a task runs, for reprs. */
 export { _set_coro_name };
+
+_set_module("asyncio.tasks", _AsCompletedIterator);

@@ -1923,6 +1923,16 @@ describe("TaskTests", () => {
     }
   });
 
+  // Not in CPython's tests: the iterator's default repr names its module, as CPython 3.14.2 prints
+  // it (`<asyncio.tasks._AsCompletedIterator object at 0x...>`).
+  test("test_as_completed_iterator_repr", async () => {
+    // deno-lint-ignore require-yield
+    function* main() {
+      return repr(asyncio.as_completed(new Set<asyncio.Future<number>>()));
+    }
+    assert.match(await asyncio.run(main()), /^<asyncio\.tasks\._AsCompletedIterator object at 0x[0-9a-f]+>$/);
+  });
+
   // Not in CPython: two tasks wait on one iterator, and the one woken by the first completion is
   // cancelled before it runs. CPython's iterator keeps its completions in a Queue, whose get()
   // passes the item on to the next waiter then (what CPython 3.13 prints for the same program).
