@@ -67,8 +67,10 @@ import {
 import {
   AssertionError,
   KeyboardInterrupt,
+  py_str,
   RuntimeError,
   StopAsyncIteration,
+  StopIteration,
   SystemExit,
   type_name,
   TypeError,
@@ -224,7 +226,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     const name = options?.name;
     // The default name `Task-N` is made when first asked for (as CPython's C Task does).
-    this.__name = name === null || name === undefined ? ++_task_name_counter : String(name);
+    this.__name = name === null || name === undefined ? ++_task_name_counter : py_str(name);
     this._coro = coro;
     this._context = options?.context ?? _current_data();
     if (options?.eager_start && this._loop.is_running()) {
@@ -267,7 +269,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** Renames the task. */
   set_name(value: unknown): void {
-    this._name = String(value);
+    this._name = py_str(value);
   }
 
   /** Not supported on a task: `RuntimeError`. */
@@ -409,6 +411,12 @@ export class Task<T = unknown> extends Future<T> {
       } else if (e instanceof KeyboardInterrupt || e instanceof SystemExit) {
         this.__done_exception(e);
         throw e;
+      } else if (e instanceof StopIteration) {
+        // PEP 479: Python turns a StopIteration leaving a coroutine into this RuntimeError (at the
+        // frame it leaves; here where it leaves the task's coroutine).
+        const err = new RuntimeError("coroutine raised StopIteration");
+        err.__cause__ = err.__context__ = e;
+        this.__done_exception(err);
       } else {
         this.__done_exception(e);
       }

@@ -32,7 +32,7 @@ import { spawnSync } from "node:child_process";
 import process from "node:process";
 import * as asyncio from "../mod.ts";
 import * as contextvars from "../stdlib/contextvars.ts";
-import { RuntimeError, SystemExit, TypeError, ValueError } from "../stdlib/builtins.ts";
+import { RuntimeError, StopIteration, SystemExit, TypeError, ValueError } from "../stdlib/builtins.ts";
 import { repr } from "../stdlib/_repr.ts";
 import {
   assertAlmostEqual,
@@ -342,7 +342,7 @@ describe("TaskTests", () => {
       return 123;
     }
     const t = new_task(loop, notmuch());
-    t.set_name({ toString: () => "{6}" });
+    t.set_name(new Set([6])); // Python's set {6}
     assert.equal(t.get_name(), "{6}");
     await loop.run_until_complete(t);
   });
@@ -1931,6 +1931,26 @@ describe("TaskTests", () => {
       return repr(asyncio.as_completed(new Set<asyncio.Future<number>>()));
     }
     assert.match(await asyncio.run(main()), /^<asyncio\.tasks\._AsCompletedIterator object at 0x[0-9a-f]+>$/);
+  });
+
+  // Not in CPython's tests (the interpreter does it, PEP 479): a StopIteration leaving a task's
+  // coroutine becomes RuntimeError('coroutine raised StopIteration') with it as the cause, as CPython
+  // 3.14.2 reports it (the port's Future.set_exception message is for a StopIteration given to it).
+  test("test_coroutine_raising_stop_iteration", async () => {
+    const stop = new StopIteration(42);
+    // deno-lint-ignore require-yield
+    function* raiser(): asyncio.Coroutine<void> {
+      throw stop;
+    }
+    function* main() {
+      const t = asyncio.create_task(raiser());
+      yield* asyncio.sleep(0);
+      return t.exception();
+    }
+    const exc = await asyncio.run(main());
+    assert.ok(exc instanceof RuntimeError);
+    assert.equal(exc.message, "coroutine raised StopIteration");
+    assert.equal(exc.__cause__, stop);
   });
 
   // Not in CPython: two tasks wait on one iterator, and the one woken by the first completion is
