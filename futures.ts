@@ -532,6 +532,8 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
       // Still flagged from the last yield: nothing waited for it (Python's check, per await).
       if (this._asyncio_future_blocking) throw new RuntimeError("await wasn't used with future");
       this._asyncio_future_blocking = true;
+      // In debug mode, where the awaiting coroutines are (graph.ts shows it for a waiting task).
+      if (this._loop._debug) _awaited_at = _deep_error();
       return { done: false, value: this };
     }
     return { done: true, value: this.result() };
@@ -590,6 +592,28 @@ Future.prototype._report_by_copy = false;
 Future.prototype._source_traceback = null;
 Future.prototype._cancel_message = null;
 Future.prototype._cancelled_exc = null;
+
+// The stack of the last await of a pending future, in debug mode (Future.next); the task that
+// awaited takes it (_take_awaited_at).
+let _awaited_at: Error | null = null;
+
+/** @internal Takes the stack {@linkcode Future.next} saw last in debug mode (`null` if none since). */
+export function _take_awaited_at(): Error | null {
+  const e = _awaited_at;
+  _awaited_at = null;
+  return e;
+}
+
+/** @internal An `Error` whose stack goes as deep as a task's coroutines (a default one stops at 10 frames). */
+export function _deep_error(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 200;
+  try {
+    return new Error();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
 
 /** Python's `_PyFuture`: the same class (there is no C accelerator here). */
 export const _PyFuture: typeof Future = Future;

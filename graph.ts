@@ -4,20 +4,23 @@
  * The "awaited by" relation is CPython's: tasks stepping, `gather`, `wait`, `shield`,
  * `TaskGroup` and `staggered_race` record which task waits for which future
  * (`future_add_to_awaited_by`), and the graph follows it. The call stacks are what a JavaScript
- * runtime can give: for the task that calls `capture_call_graph()` itself, the frames of the
- * JavaScript stack down to the task's step (its generator functions are on that stack); a
- * suspended task's frames cannot be inspected, so its stack shows its coroutine by name (when
- * known, see `_set_coro_name`).
+ * runtime can give. The running task's is the JavaScript stack down to its step (its coroutines'
+ * generator frames are on it; V8 tells them from plain functions, which are shown without
+ * "async", JavaScriptCore does not). A suspended generator's frames cannot be inspected, so a
+ * waiting task shows, in debug mode, the stack saved where it last awaited a pending future (the
+ * port's `Future.next` saves it then, which costs a stack trace per await: debug mode only), and
+ * otherwise, or after a bare `yield` (`sleep(0)`), only its coroutine's name (when known, see
+ * `_set_coro_name`).
  *
  * @module
  */
 
 import { _get_running_loop } from "./events.ts";
-import { Future } from "./futures.ts";
+import { _deep_error, Future } from "./futures.ts";
 import { current_task, Task } from "./tasks.ts";
 import { _format_coroutine } from "./coroutines.ts";
 import { RuntimeError, TypeError } from "./stdlib/builtins.ts";
-import { hex_id, repr } from "./stdlib/_repr.ts";
+import { hex_id, repr, tuple } from "./stdlib/_repr.ts";
 
 /** A frame of a call stack: where it is, and the function's name. */
 export interface Frame {
@@ -27,6 +30,8 @@ export interface Frame {
   filename: string | null;
   /** The line, or `null` if unknown. */
   lineno: number | null;
+  /** Whether it is a coroutine's frame (a generator function's: Python's `f_generator`). */
+  is_coroutine: boolean;
 }
 
 /** Python's `FrameCallGraphEntry`: one frame of a call stack. */
@@ -66,12 +71,23 @@ function _truncate(st: FrameCallGraphEntry[], limit: number | null): FrameCallGr
 
 function _build_graph_for_future(future: Future<unknown>, limit: number | null): FutureCallGraph {
   _check_future(future);
+  // Outermost first, as CPython walks a task's coroutine down its `cr_await` chain.
   let st: FrameCallGraphEntry[] = [];
-  if (future instanceof Task && limit !== 0) {
-    const coro = future.get_coro();
-    if (coro !== null && !future.done()) {
-      const name = _format_coroutine(coro).replace(/\(\)$/, "");
-      st.push(new FrameCallGraphEntry({ name, filename: null, lineno: null }));
+  if (future instanceof Task && limit !== 0 && !future.done()) {
+    const loop = future.get_loop();
+    const stack = future === current_task(loop)
+      ? _own_frames(_parse_stack(_deep_error().stack ?? "", 1))
+      : loop.get_debug()
+      ? future._await_stack
+      : null;
+    if (Array.isArray(stack)) st = stack.reverse();
+    else if (stack !== null) st = _parse_stack(stack.stack ?? "", 1).reverse();
+    else {
+      const coro = future.get_coro();
+      if (coro !== null) {
+        const name = _format_coroutine(coro).replace(/\(\)$/, "");
+        st.push(new FrameCallGraphEntry({ name, filename: null, lineno: null, is_coroutine: true }));
+      }
     }
   }
   const awaited_by: FutureCallGraph[] = [];
@@ -79,22 +95,53 @@ function _build_graph_for_future(future: Future<unknown>, limit: number | null):
   if (parents) { for (const parent of parents) awaited_by.push(_build_graph_for_future(parent, limit)); }
   st = _truncate(st, limit);
   st.reverse();
-  return new FutureCallGraph(future, st, awaited_by);
+  return new FutureCallGraph(future, tuple(st), tuple(awaited_by));
 }
 
-/** The frames of the current JavaScript stack, innermost first, down to the task's step. */
-function _current_stack(depth: number): FrameCallGraphEntry[] {
-  const lines = (new Error().stack ?? "").split("\n").slice(1 + depth);
+// The frames where a task's coroutines are resumed from: the bottom of its coroutine stack.
+const _STEP_FRAME = /^(?:Task\.)?(?:__step|__step_run_and_handle_result|__eager_start)$|^task_step$/;
+// The port's own plumbing between coroutine frames (what the language does in Python: `await` of a
+// future, `async with`, the generators' resumption), left out as CPython's stacks have no frame there.
+const _PLUMBING_FRAME =
+  /^(?:Future|Task|_GatheringFuture|_AsyncWith|_BodyDelegate|_TrackedCoroutine|_Sleep0|Generator)\.(?:next|throw|return|_run|_resume)$/;
+
+// (JavaScriptCore names a method without its class: those of the modules that have such plumbing)
+const _PLUMBING_METHOD = /^(?:next|throw|return|_run|_resume)$/;
+const _PLUMBING_FILE = /[/\\](?:futures|coroutines|tasks)\.[jt]s$/;
+
+/**
+ * The frames of a JavaScript stack trace (`Error.stack`), innermost first, after the first `skip`
+ * ones, down to the task's step. A frame is a coroutine's where V8 shows the generator's own
+ * resumption under it (`at main.next (<anonymous>)`); JavaScriptCore (Bun) does not, so its frames
+ * are all plain ones.
+ */
+function _parse_stack(stack: string, skip: number): FrameCallGraphEntry[] {
+  const lines = stack.split("\n").slice(1 + skip);
   const out: FrameCallGraphEntry[] = [];
-  for (const line of lines) {
-    const m = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/.exec(line);
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/.exec(lines[i]);
     if (!m) continue;
-    const name = m[1] ?? "<anonymous>";
-    if (/\b(task_step|__step|__step_run_and_handle_result|_run_in|_run)\b/.test(name)) break;
-    if (/^Generator\.|^Future\.next$/.test(name)) continue;
-    out.push(new FrameCallGraphEntry({ name, filename: m[2], lineno: Number(m[3]) }));
+    const name = (m[1] ?? "<anonymous>").replace(/^Module\./, "");
+    if (_STEP_FRAME.test(name)) break;
+    if (_PLUMBING_FRAME.test(name) || (_PLUMBING_METHOD.test(name) && _PLUMBING_FILE.test(m[2]))) continue;
+    const is_coroutine = i + 1 < lines.length && lines[i + 1].trim() === `at ${name}.next (<anonymous>)`;
+    out.push(new FrameCallGraphEntry({ name, filename: m[2], lineno: Number(m[3]), is_coroutine }));
   }
   return out;
+}
+
+/** `frames` without the ones of this module on top (the running task's own frames, in a graph). */
+function _own_frames(frames: FrameCallGraphEntry[]): FrameCallGraphEntry[] {
+  let i = 0;
+  while (i < frames.length && /[/\\]graph\.[jt]s$/.test(frames[i].frame.filename ?? "")) i++;
+  return frames.slice(i);
+}
+
+/** The frames of the current JavaScript stack, innermost first, `depth` above the caller's. */
+function _current_stack(depth: number): FrameCallGraphEntry[] {
+  // (skipping _deep_error's frame, this one's, and `depth` more: depth 1 starts at the caller of
+  // capture_call_graph)
+  return _parse_stack(_deep_error().stack ?? "", 2 + depth);
 }
 
 /** The options of {@linkcode capture_call_graph} and {@linkcode format_call_graph}. */
@@ -137,7 +184,7 @@ export function capture_call_graph(
     if (limit > 0) call_stack = call_stack.slice(0, limit);
     else if (limit < 0) call_stack = call_stack.slice(limit);
   }
-  return new FutureCallGraph(future, call_stack, awaited_by);
+  return new FutureCallGraph(future, tuple(call_stack), tuple(awaited_by));
 }
 
 /** Python's `format_call_graph()`: the call graph as text. */
@@ -153,8 +200,9 @@ export function format_call_graph(future: Future<unknown> | null = null, options
       add_line("  + Call stack:");
       for (const ste of st.call_stack) {
         const f = ste.frame;
-        if (f.filename === null) add_line(`  |   coroutine ${f.name}()`);
-        else add_line(`  |   File ${repr(f.filename)}, line ${f.lineno}, in ${f.name}()`);
+        const tag = f.is_coroutine ? "async " : "";
+        if (f.filename === null) add_line(`  |   ${tag}${f.name}()`);
+        else add_line(`  |   File ${repr(f.filename)}, line ${f.lineno}, in ${tag}${f.name}()`);
       }
     }
     if (st.awaited_by.length) {
@@ -177,7 +225,8 @@ export function print_call_graph(
   future: Future<unknown> | null = null,
   options?: CallGraphOptions & { file?: { write(s: string): unknown } | null },
 ): void {
-  const text = format_call_graph(future, { depth: (options?.depth ?? 1) + 1, limit: options?.limit ?? null });
+  // (`depth` as given, as CPython 3.14.2 passes it on: its stack shows print_call_graph() itself)
+  const text = format_call_graph(future, { depth: options?.depth ?? 1, limit: options?.limit ?? null });
   if (options?.file) options.file.write(text + "\n");
   else console.log(text);
 }

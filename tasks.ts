@@ -48,6 +48,7 @@ import {
   _get_loop,
   _runs_done_callback,
   _set_result_unless_cancelled,
+  _take_awaited_at,
   _task_wakeup,
   type _Waker,
   Future,
@@ -190,6 +191,11 @@ export class Task<T = unknown> extends Future<T> {
   private __log_destroy_pending = true;
   /** @internal The record the "destroyed but pending" finalizer gets (while registered). */
   declare _registration: TaskRegistration | null;
+  /**
+   * @internal In debug mode, the stack where the task's coroutines last awaited a pending future
+   * (`null` otherwise): the call stack `format_call_graph()` shows for it while it waits.
+   */
+  declare _await_stack: Error | null;
   /** @internal Links of the loop's task list (see `_register_task`). */
   _ll_prev: Task<unknown> | null = null;
   /** @internal (A task is in its loop's list when it has a previous one or is the head.) */
@@ -424,6 +430,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     if (result === undefined || result === null) {
       // A bare `yield` gives up the loop for one iteration.
+      if (this._await_stack !== null) this._await_stack = null; // (no stack for a bare yield)
       this.__schedule_step(null);
       return;
     }
@@ -453,6 +460,7 @@ export class Task<T = unknown> extends Future<T> {
             fut.add_done_callback(this._wakeup_cb ??= make_wakeup(this), { context: this.get_context() });
           }
           this._fut_waiter = fut;
+          if (this._loop._debug) this._await_stack = _take_awaited_at();
           if (this._must_cancel) {
             if (fut.cancel(this._cancel_message)) this._must_cancel = false;
           }
@@ -611,6 +619,7 @@ Task.prototype._report_by_copy = true;
 // Set in debug mode only, and for tasks awaiting a Future subclass: prototype defaults keep every
 // task two fields smaller (see Future's fields).
 Task.prototype._registration = null;
+Task.prototype._await_stack = null;
 (Task.prototype as unknown as { _wakeup_cb: null })._wakeup_cb = null;
 // Set on a task that is cancelled, or stepped with an exception to throw in.
 Task.prototype._num_cancels_requested = 0;

@@ -2,12 +2,19 @@
 // reference tree for tests is 3.13's, which has no test_graph.py, so these tests are written from
 // 3.14's graph.py and its documented behaviour: which task awaits which future through task
 // stepping, gather, TaskGroup, wait and shield, and the text format_call_graph() prints.
-// Frame-level assertions of CPython's test (code names and line numbers of Python frames) do not
-// apply: a suspended JavaScript generator has no inspectable frames (see graph.ts).
+// Frame-level assertions of CPython's test (code names and line numbers of Python frames) apply to
+// the running task's stack (the JavaScript stack down to its step); a suspended JavaScript
+// generator has no inspectable frames, so a waiting task shows the stack saved where it awaited, in
+// debug mode only (see graph.ts).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
 import { RuntimeError } from "../stdlib/builtins.ts";
+import { repr } from "../stdlib/_repr.ts";
+
+// V8 (Deno, Node) shows a generator's frames with its resumption under them, which tells a
+// coroutine's frame from a plain function's; JavaScriptCore (Bun) does not.
+const V8 = !("Bun" in globalThis);
 
 function names(g: asyncio.FutureCallGraph | null): unknown {
   if (g === null) return null;
@@ -44,8 +51,13 @@ describe("CallStackTestBase", () => {
     assert.equal(g[1][0][1].length, 1);
     assert.match(g[1][0][1][0][0], /^Task-\d+$/);
     // The current task's own stack is the JavaScript stack down to its step: c5 and c4 are on it.
+    // depth=1 starts at capture_call_graph's caller, innermost first, as sys._getframe(1) does.
     const frames = stack_for_c5!.call_stack.map((e) => e.frame.name);
-    assert.ok(frames.includes("c5") && frames.includes("c4"), JSON.stringify(frames));
+    assert.deepEqual(frames, ["c5", "c4"]);
+    if (V8) assert.ok(stack_for_c5!.call_stack.every((e) => e.frame.is_coroutine));
+    // call_stack and awaited_by are tuples (CPython's dataclass fields).
+    assert.match(repr(stack_for_c5!.call_stack), /^\(/);
+    assert.match(repr(stack_for_c5!.awaited_by[0].awaited_by[0].awaited_by), /^\(\)$/);
   });
 
   test("test_stack_gather_and_wait", async () => {
@@ -104,6 +116,55 @@ describe("CallStackTestBase", () => {
     assert.ok(lines.includes("  + Call stack:"));
     assert.ok(lines.includes("  + Awaited by:"));
     assert.ok(lines.some((l) => /^ {4}\* Task\(name='outer', id=0x[0-9a-f]+\)$/.test(l)));
+  });
+
+  // Not in CPython's file (its suspended coroutines have frames to show; JavaScript's do not): in
+  // debug mode a task waiting on a future shows where its coroutines wait, the stack saved when it
+  // awaited; outside debug mode, the name of its coroutine. The running task shows its own stack
+  // when another task's graph reaches it.
+  test("test_waiting_task_stack_in_debug_mode", async () => {
+    function* inner(fut: asyncio.Future<null>) {
+      yield* fut;
+    }
+    function* outer(fut: asyncio.Future<null>) {
+      yield* inner(fut);
+    }
+    function* main(texts: string[]) {
+      const fut = asyncio.get_running_loop().create_future<null>();
+      const t = asyncio.create_task(outer(fut), { name: "waiter" });
+      yield* asyncio.sleep(0);
+      texts.push(asyncio.format_call_graph(fut));
+      const g = asyncio.gather(t);
+      yield* asyncio.sleep(0);
+      texts.push(asyncio.format_call_graph(t));
+      fut.set_result(null);
+      yield* g;
+    }
+    for (const debug of [true, false]) {
+      const texts: string[] = [];
+      await asyncio.run(main(texts), { debug });
+      const [first, second] = texts.map((t) => t.split("\n"));
+      assert.match(first[0], /^\* Future\(id=0x[0-9a-f]+\)$/);
+      assert.equal(first[1], "  + Awaited by:");
+      assert.match(first[2], /^ {4}\* Task\(name='waiter', id=0x[0-9a-f]+\)$/);
+      assert.equal(first[3], "      + Call stack:");
+      if (debug) {
+        const tag = V8 ? "async " : "";
+        assert.match(
+          first[4],
+          new RegExp(`^ {6}\\| {3}File '.*test_graph\\.[jt]s', line \\d+, in ${tag}inner\\(\\)$`),
+        );
+        assert.match(
+          first[5],
+          new RegExp(`^ {6}\\| {3}File '.*test_graph\\.[jt]s', line \\d+, in ${tag}outer\\(\\)$`),
+        );
+        assert.equal(first.length, 6);
+      } else {
+        assert.deepEqual(first.slice(4), ["      |   async coroutine()"]);
+      }
+      // The task running main() shows its own frame where the graph reaches it.
+      assert.match(second.at(-1)!, /^ {6}\| {3}File '.*test_graph\.[jt]s', line \d+, in (async )?main\(\)$/);
+    }
   });
 
   test("test_capture_outside_loop", () => {
