@@ -142,6 +142,14 @@ export function tuple<T extends unknown[]>(items: [...T]): T {
   return items as T;
 }
 
+// Python's reprs of the markers the port makes symbols (`<Token.MISSING>`).
+const _symbol_reprs = new Map<symbol, string>();
+
+/** @internal Gives the symbol `sym` the repr `text`. */
+export function _set_symbol_repr(sym: symbol, text: string): void {
+  _symbol_reprs.set(sym, text);
+}
+
 /** @internal Marks `items` as a tuple unless it is one already (or is not an extensible array). */
 export function _as_tuple<T extends unknown[]>(items: T): T {
   if (Array.isArray(items) && !(items as { [TUPLE]?: true })[TUPLE] && Object.isExtensible(items)) {
@@ -164,7 +172,7 @@ export function repr(v: unknown, seen: Set<unknown> = _active): string {
     case "undefined":
       return "None";
     case "symbol":
-      return v.toString();
+      return _symbol_reprs.get(v) ?? v.toString();
     case "function": {
       const custom = (v as { __repr__?: unknown }).__repr__;
       if (typeof custom === "function" && Object.hasOwn(v, "__repr__")) return String(custom.call(v));

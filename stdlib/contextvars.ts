@@ -22,7 +22,7 @@
  */
 
 import { KeyError, LookupError, RuntimeError, type_name, TypeError, ValueError } from "./builtins.ts";
-import { hex_id, repr } from "./_repr.ts";
+import { _set_symbol_repr, hex_id, repr, tuple } from "./_repr.ts";
 
 const MISSING: unique symbol = Symbol("MISSING");
 
@@ -120,7 +120,7 @@ export class Context implements Iterable<ContextVar<unknown>> {
 
   /** Python's `ctx.items()`. */
   items(): [ContextVar<unknown>, unknown][] {
-    return [...this._data.entries()];
+    return [...this._data.entries()].map((e) => tuple(e));
   }
 
   /** Iterates over the variables, as Python's `iter(ctx)`. */
@@ -459,11 +459,29 @@ export class Token<T> {
   /** The value before `set()`, or {@linkcode Token.MISSING}. */
   readonly old_value: T | typeof Token.MISSING;
 
-  /** @internal */
+  /** @internal Only {@linkcode ContextVar.set} makes tokens (elsewhere: Python's RuntimeError). */
   constructor(ctx: Context, variable: ContextVar<T>, old_value: T | typeof Token.MISSING) {
+    if (!(ctx instanceof Context) || !(variable instanceof ContextVar)) {
+      throw new RuntimeError("Tokens can only be created by ContextVars");
+    }
     this._ctx = ctx;
     this.var = variable;
     this.old_value = old_value;
+  }
+
+  /** Python 3.14's `with var.set(value):`: entering gives the token itself. */
+  __enter__(): this {
+    return this;
+  }
+
+  /** Leaving the `with` block resets the variable (`var.reset(token)`). */
+  __exit__(_type?: unknown, _value?: unknown, _tb?: unknown): void {
+    this.var.reset(this);
+  }
+
+  /** `using _ = v.set(value);`: the same reset when the block ends. */
+  [Symbol.dispose](): void {
+    this.var.reset(this);
   }
 
   /** Python's repr. */
@@ -472,3 +490,4 @@ export class Token<T> {
     return `<Token${used} var=${repr(this.var)} at ${hex_id(this)}>`;
   }
 }
+_set_symbol_repr(Token.MISSING, "<Token.MISSING>");

@@ -10,6 +10,7 @@ import * as asyncio from "../mod.ts";
 import { ContextVar, copy_context, type Token } from "../stdlib/contextvars.ts";
 import { RuntimeError, ValueError } from "../stdlib/builtins.ts";
 import { gc_collect } from "./utils.ts";
+import { repr } from "../stdlib/_repr.ts";
 
 const precision = new ContextVar<number>("precision", { default: 28 });
 
@@ -240,5 +241,45 @@ describe("ContextRunBadInputTests", () => {
       (e: Error) => e instanceof TypeError && e.message === "'NoneType' object is not callable",
     );
     assert.equal(ctx.run(() => 42), 42);
+  });
+});
+
+// Not in CPython's test_asyncio/test_context.py: what contextvars does in 3.14 (Lib/test/
+// test_context.py; checked against CPython 3.14.2): a Token is a context manager that resets its
+// variable on exit, only ContextVar.set() makes tokens, Token.MISSING and Context.items() repr as
+// Python's.
+describe("ContextVarTokenTests", () => {
+  test("test_token_context_manager", () => {
+    const w = new ContextVar<number>("w", { default: 5 });
+    w.set(10);
+    const tok = w.set(99);
+    assert.equal(tok.__enter__(), tok);
+    assert.equal(w.get(), 99);
+    tok.__exit__(null, null, null);
+    assert.equal(w.get(), 10);
+    assert.throws(() => tok.__exit__(null, null, null), /has already been used once/);
+    {
+      using _t = w.set(7);
+      assert.equal(w.get(), 7);
+    }
+    assert.equal(w.get(), 10);
+  });
+
+  test("test_token_only_from_set", () => {
+    const TokenClass = (new ContextVar("v").set(1)).constructor as new () => unknown;
+    assert.throws(
+      () => new TokenClass(),
+      (e: Error) => e instanceof RuntimeError && e.message === "Tokens can only be created by ContextVars",
+    );
+  });
+
+  test("test_missing_and_items_repr", () => {
+    const v = new ContextVar<number>("v");
+    const tok = copy_context().run(() => v.set(1));
+    assert.equal(repr(tok.old_value), "<Token.MISSING>");
+    const ctx = copy_context();
+    ctx.run(() => v.set(2));
+    assert.equal(repr(ctx.items().filter(([k]) => k === v).map(([, x]) => x)), "[2]");
+    assert.match(repr(ctx.items()), /\(<ContextVar name='v' at 0x[0-9a-f]+>, 2\)/);
   });
 });
