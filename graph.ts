@@ -75,13 +75,12 @@ function _build_graph_for_future(future: Future<unknown>, limit: number | null):
   let st: FrameCallGraphEntry[] = [];
   if (future instanceof Task && limit !== 0 && !future.done()) {
     const loop = future.get_loop();
-    const stack = future === current_task(loop)
-      ? _own_frames(_parse_stack(_deep_error().stack ?? "", 1))
-      : loop.get_debug()
-      ? future._await_stack
-      : null;
-    if (Array.isArray(stack)) st = stack.reverse();
-    else if (stack !== null) st = _parse_stack(stack.stack ?? "", 1).reverse();
+    let frames: FrameCallGraphEntry[] | null = null;
+    if (future === current_task(loop)) frames = _own_frames(_parse_stack(_deep_error().stack ?? "", 1));
+    else if (loop.get_debug() && future._await_stack !== null) {
+      frames = _parse_stack(future._await_stack.stack ?? "", 1);
+    }
+    if (frames !== null) st = frames.reverse();
     else {
       const coro = future.get_coro();
       if (coro !== null) {
@@ -101,9 +100,10 @@ function _build_graph_for_future(future: Future<unknown>, limit: number | null):
 // The frames where a task's coroutines are resumed from: the bottom of its coroutine stack.
 const _STEP_FRAME = /^(?:Task\.)?(?:__step|__step_run_and_handle_result|__eager_start)$|^task_step$/;
 // The port's own plumbing between coroutine frames (what the language does in Python: `await` of a
-// future, `async with`, the generators' resumption), left out as CPython's stacks have no frame there.
+// future, `async with`), left out as CPython's stacks have no frame there. (The generators' own
+// resumption frames, `at main.next (<anonymous>)`, have no position: _parse_stack skips them.)
 const _PLUMBING_FRAME =
-  /^(?:Future|Task|_GatheringFuture|_AsyncWith|_BodyDelegate|_TrackedCoroutine|_Sleep0|Generator)\.(?:next|throw|return|_run|_resume)$/;
+  /^(?:Future|Task|_GatheringFuture|_AsyncWith|_BodyDelegate|_TrackedCoroutine|_Sleep0)\.(?:next|throw|return|_run|_resume)$/;
 
 // (JavaScriptCore names a method without its class: those of the modules that have such plumbing)
 const _PLUMBING_METHOD = /^(?:next|throw|return|_run|_resume)$/;

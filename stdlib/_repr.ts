@@ -138,8 +138,7 @@ const TUPLE: unique symbol = Symbol("tuple");
  * rather than a list. The mark is a non-enumerable symbol; the array is otherwise unchanged.
  */
 export function tuple<T extends unknown[]>(items: [...T]): T {
-  Object.defineProperty(items, TUPLE, { value: true });
-  return items as T;
+  return _as_tuple(items as T);
 }
 
 // Python's reprs of the markers the port makes symbols (`<Token.MISSING>`).
