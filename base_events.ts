@@ -2532,7 +2532,9 @@ export class Server extends AbstractServer {
   _start_serving(): void {
     if (this._serving) return;
     this._serving = true;
-    for (const sock of this._sockets!) {
+    // A closed server has no sockets: Python fails iterating None, with Python's message here.
+    if (this._sockets === null) throw new TypeError("'NoneType' object is not iterable");
+    for (const sock of this._sockets) {
       sock.listen(this._backlog);
       this._loop._start_serving(
         this._protocol_factory,

@@ -157,6 +157,11 @@ export function _as_tuple<T extends unknown[]>(items: T): T {
   return items;
 }
 
+/** @internal Whether `v` is an array marked as a tuple (see {@linkcode _as_tuple}). */
+export function _is_tuple(v: unknown): boolean {
+  return Array.isArray(v) && (v as { [TUPLE]?: true })[TUPLE] === true;
+}
+
 /** Python's `repr()`. */
 export function repr(v: unknown, seen: Set<unknown> = _active): string {
   switch (typeof v) {

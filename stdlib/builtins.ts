@@ -12,7 +12,7 @@
  * @module
  */
 
-import { _as_tuple, repr, tuple } from "./_repr.ts";
+import { _as_tuple, _is_tuple, repr, tuple } from "./_repr.ts";
 
 /** Python's `str()` of an exception built from `args`. */
 function args_str(args: readonly unknown[]): string {
@@ -383,7 +383,7 @@ export function type_name(v: unknown): string {
     case "symbol":
       return "symbol";
   }
-  if (Array.isArray(v)) return "list";
+  if (Array.isArray(v)) return _is_tuple(v) ? "tuple" : "list";
   if (v instanceof Uint8Array) return "bytes";
   if (v instanceof Map) return "dict";
   if (v instanceof Set) return "set";

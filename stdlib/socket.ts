@@ -607,14 +607,18 @@ export class socket {
     if (this._selector !== null && this._fd >= 0) this._selector._notify(this._fd);
   }
 
-  /** Not connected: the error of a failed connect (a blocking socket learns it here), else `ENOTCONN`. */
-  private _not_connected(): OSError {
-    if (this._so_error !== 0 && this._timeout !== 0) {
+  /**
+   * Not connected: the error of a failed connect, taken as Linux's `send`/`recv` take it (once;
+   * `getsockopt(SO_ERROR)` finds it taken), else `ENOTCONN`; or, for a `send` on a TCP socket,
+   * `EPIPE`, as Linux's TCP answers it (a Unix stream socket answers `ENOTCONN` to both).
+   */
+  private _not_connected(sending = false): OSError {
+    if (this._so_error !== 0) {
       const e = this._so_error;
       this._so_error = 0;
       return new OSError(e, strerror(e));
     }
-    return oserror("ENOTCONN");
+    return oserror(sending && this.family !== AF_UNIX ? "EPIPE" : "ENOTCONN");
   }
 
   /** `EBADF` once closed. */
@@ -1039,7 +1043,7 @@ export class socket {
     if (this._upgrading) return 0;
     const stream = this._stream;
     if (stream === null) {
-      if (!this._connecting) throw this._not_connected();
+      if (!this._connecting) throw this._not_connected(true);
       // Still connecting: a non-blocking send would block; a blocking socket (whose connect()
       // returned at once) keeps the data and sends it once connected.
       if (this._timeout === 0 || data.length === 0) return 0;

@@ -301,6 +301,33 @@ describe("ServerSocketsTupleTests", () => {
       yield* srv.wait_closed();
     })());
   });
+
+  // What CPython does with a closed server asked to serve again: start_serving() fails iterating
+  // its sockets (None by then), serve_forever() names the closed server.
+  test("test_serving_after_close", async () => {
+    await asyncio.run((function* () {
+      const srv = yield* asyncio.start_server(function* () {}, "127.0.0.1", 0);
+      srv.close();
+      yield* srv.wait_closed();
+      for (
+        const [coro, cls, message] of [
+          [srv.start_serving(), TypeError, "'NoneType' object is not iterable"],
+          [srv.serve_forever(), RuntimeError, "server <Server sockets=()> is closed"],
+        ] as const
+      ) {
+        let caught: unknown = null;
+        try {
+          yield* coro;
+        } catch (e) {
+          caught = e;
+        }
+        assert.ok(caught instanceof cls);
+        assert.equal((caught as Error).message, message);
+      }
+      // As in CPython, the failed start_serving() has already marked the server serving.
+      assert.equal(srv.is_serving(), true);
+    })());
+  });
 });
 
 // Not in CPython: what CPython's transport __del__ does. A server-side connection that does not

@@ -30,6 +30,7 @@ import {
   NI_NUMERICHOST,
   NI_NUMERICSERV,
   SHUT_WR,
+  SO_ERROR,
   SO_SNDBUF,
   SOCK_DGRAM,
   SOCK_RAW,
@@ -37,7 +38,14 @@ import {
   socket,
   SOL_SOCKET,
 } from "../stdlib/socket.ts";
-import { BlockingIOError, ConnectionRefusedError, OSError, py_str, ValueError } from "../stdlib/builtins.ts";
+import {
+  BlockingIOError,
+  ConnectionRefusedError,
+  OSError,
+  py_str,
+  type_name,
+  ValueError,
+} from "../stdlib/builtins.ts";
 import { unlink } from "../stdlib/_host.ts";
 import { ChunkQueue } from "../stdlib/_bytes.ts";
 import { repr } from "../stdlib/_repr.ts";
@@ -784,6 +792,23 @@ describe("SocketModuleValuesTests", () => {
     })());
   });
 
+  // An address is a tuple to Python code: `type(addr).__name__` as well as its repr.
+  test("test_addresses_are_tuples", async () => {
+    await asyncio.run((function* () {
+      const srv = yield* asyncio.start_server((_r, w) => w.close(), "127.0.0.1", 0);
+      const addr = srv.sockets[0].getsockname();
+      assert.equal(type_name(addr), "tuple");
+      assert.match(repr(addr), /^\('127\.0\.0\.1', \d+\)$/);
+      const [, writer] = yield* asyncio.open_connection("127.0.0.1", (addr as [string, number])[1]);
+      assert.equal(type_name(writer.get_extra_info("peername")), "tuple");
+      assert.equal(type_name(writer.get_extra_info("sockname")), "tuple");
+      assert.equal(type_name([1, 2]), "list");
+      writer.close();
+      srv.close();
+      yield* srv.wait_closed();
+    })());
+  });
+
   // getnameinfo() as CPython 3.13 answers on Linux (the hosts file names 127.0.0.1 "localhost";
   // the services file names port 80/tcp "http" and 53/udp "domain"): names where there are, numbers
   // where not or where asked, and its errors.
@@ -865,6 +890,48 @@ describe("SocketModuleValuesTests", () => {
       } catch (e) {
         assert.ok(e instanceof ConnectionRefusedError, String(e));
         assert.equal(py_str(e), "[Errno 111] Connect call failed ('127.0.0.1', 0)");
+      }
+    })());
+  });
+
+  // What Linux answers, and so CPython: send() on a TCP socket that never connected is EPIPE
+  // (recv() is ENOTCONN), on a Unix stream socket ENOTCONN; after a failed non-blocking connect the
+  // first send() or recv() takes the pending error (ECONNREFUSED), later ones answer as unconnected.
+  test("test_unconnected_send_and_pending_connect_error", async () => {
+    await asyncio.run((function* () {
+      const loop = asyncio.get_running_loop();
+      const errno_of = (f: () => unknown): number | null => {
+        try {
+          f();
+        } catch (e) {
+          assert.ok(e instanceof OSError, String(e));
+          return e.errno;
+        }
+        return null;
+      };
+      const tcp = new socket(AF_INET, SOCK_STREAM);
+      tcp.setblocking(false);
+      assert.equal(errno_of(() => tcp.send(enc("x"))), 32);
+      assert.equal(errno_of(() => tcp.recv(1)), 107);
+      tcp.close();
+      const unix = new socket(AF_UNIX, SOCK_STREAM);
+      unix.setblocking(false);
+      assert.equal(errno_of(() => unix.send(enc("x"))), 107);
+      unix.close();
+      for (const op of ["send", "recv"] as const) {
+        const sock = new socket(AF_INET, SOCK_STREAM);
+        sock.setblocking(false);
+        assert.equal(errno_of(() => sock.connect(["127.0.0.1", 0])), 115);
+        // The refused socket turns writable; waiting for that does not take its error.
+        const writable = loop.create_future<null>();
+        loop.add_writer(sock, () => writable.done() || writable.set_result(null));
+        yield* writable;
+        loop.remove_writer(sock);
+        const f = op === "send" ? () => sock.send(enc("x")) : () => sock.recv(1);
+        assert.equal(errno_of(f), 111);
+        assert.equal(errno_of(f), op === "send" ? 32 : 107);
+        assert.equal(sock.getsockopt(SOL_SOCKET, SO_ERROR), 0);
+        sock.close();
       }
     })());
   });
