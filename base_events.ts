@@ -1088,6 +1088,11 @@ export class BaseEventLoop extends AbstractEventLoop {
     program: string,
     ...args: (string | SubprocessLoopOptions)[]
   ): Coroutine<[SubprocessTransport, P]> {
+    if (program === undefined) {
+      throw new TypeError(
+        "BaseEventLoop.subprocess_exec() missing 1 required positional argument: 'program'",
+      );
+    }
     const [argv, options] = _split_options<SubprocessLoopOptions>(args);
     const {
       stdin = PIPE,

@@ -32,7 +32,7 @@ import type { Future } from "./futures.ts";
 import type { BaseTransport, SubprocessTransport, Transport } from "./transports.ts";
 import type { BaseSubprocessTransport } from "./base_subprocess.ts";
 import { logger } from "./log.ts";
-import { AssertionError, BrokenPipeError, ConnectionResetError } from "./stdlib/builtins.ts";
+import { AssertionError, BrokenPipeError, ConnectionResetError, TypeError } from "./stdlib/builtins.ts";
 import { repr, tuple } from "./stdlib/_repr.ts";
 import { _split_options, DEVNULL, PIPE, STDOUT } from "./stdlib/subprocess.ts";
 
@@ -307,6 +307,9 @@ export function* create_subprocess_exec(
   program: string,
   ...args: (string | SubprocessOptions)[]
 ): Coroutine<Process> {
+  if (program === undefined) {
+    throw new TypeError("create_subprocess_exec() missing 1 required positional argument: 'program'");
+  }
   const [argv, options] = _split_options<SubprocessOptions>(args);
   const { limit = _DEFAULT_LIMIT, stdin = null, stdout = null, stderr = null, ...kwds } = options;
   const loop = get_running_loop();

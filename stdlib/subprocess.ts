@@ -14,7 +14,7 @@
  * @module
  */
 
-import { errno, OSError, ProcessLookupError, TypeError, ValueError } from "./builtins.ts";
+import { errno, OSError, ProcessLookupError, type_name, TypeError, ValueError } from "./builtins.ts";
 import { type HostChild, HostError, spawn, type StdioSpec } from "./_host.ts";
 import { PipeStream } from "./_pipe.ts";
 import { _os_error } from "./socket.ts";
@@ -132,7 +132,13 @@ export class Popen {
     } else {
       const list = typeof args === "string" ? [args] : [...args];
       if (!list.length) throw new ValueError("args must not be empty");
-      [program, argv] = [String(list[0]), list.slice(1).map(String)];
+      // Python takes str, bytes or a path for each; bytes are the file system encoding's (UTF-8).
+      const strs = list.map((a: unknown) => {
+        if (typeof a === "string") return a;
+        if (a instanceof Uint8Array) return new TextDecoder().decode(a);
+        throw new TypeError(`expected str, bytes or os.PathLike object, not ${type_name(a)}`);
+      });
+      [program, argv] = [strs[0], strs.slice(1)];
     }
     let child: HostChild;
     try {

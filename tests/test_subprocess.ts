@@ -20,7 +20,7 @@ import process from "node:process";
 import * as asyncio from "../mod.ts";
 import { BaseSubprocessTransport } from "../base_subprocess.ts";
 import { DEVNULL, PIPE, STDOUT } from "../subprocess.ts";
-import { FileNotFoundError, ProcessLookupError, ValueError } from "../stdlib/builtins.ts";
+import { FileNotFoundError, ProcessLookupError, TypeError, ValueError } from "../stdlib/builtins.ts";
 import { SIGHUP, SIGKILL, SIGTERM } from "../stdlib/signal.ts";
 import { repr } from "../stdlib/_repr.ts";
 import type { Popen } from "../stdlib/subprocess.ts";
@@ -442,6 +442,48 @@ describe("SubprocessMixin", { skip }, () => {
       }
       assert.deepEqual(w.warnings, []);
     }
+  });
+
+  // Not in CPython's file: the arguments Popen takes (str or bytes, what CPython's os.fsencode
+  // takes), its TypeError for others, and the TypeError for a missing program, where JavaScript
+  // would pass `undefined` on.
+  test("test_exec_argument_types", async () => {
+    const exec = asyncio.create_subprocess_exec as (...a: unknown[]) => asyncio.Coroutine<asyncio.Process>;
+    const subprocess_exec = (loop: asyncio.AbstractEventLoop) =>
+      loop.subprocess_exec as (...a: unknown[]) => asyncio.Coroutine<unknown>;
+    for (
+      const [args, type] of [[["echo", 5], "int"], [["echo", null], "NoneType"], [
+        [null],
+        "NoneType",
+      ]] as const
+    ) {
+      await assert.rejects(
+        run(exec(...args, { stdout: PIPE })),
+        (e: unknown) =>
+          e instanceof TypeError && e.message === `expected str, bytes or os.PathLike object, not ${type}`,
+      );
+    }
+    const proc_out = function* (args: unknown[]) {
+      const proc = yield* exec(...args, { stdout: PIPE });
+      const [out] = yield* proc.communicate();
+      return new TextDecoder().decode(out!);
+    };
+    assert.equal(await run(proc_out(["echo", enc("hi")])), "hi\n");
+    assert.equal(await run(proc_out([enc("echo"), "x"])), "x\n");
+    await assert.rejects(
+      run(exec()),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message === "create_subprocess_exec() missing 1 required positional argument: 'program'",
+    );
+    await assert.rejects(
+      run((function* () {
+        yield* subprocess_exec(asyncio.get_running_loop())(() => new asyncio.SubprocessProtocol());
+      })()),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message === "BaseEventLoop.subprocess_exec() missing 1 required positional argument: 'program'",
+    );
   });
 
   test("test_read_stdout_after_process_exit", async () => {
