@@ -9,7 +9,7 @@
  */
 
 import { BaseException, EOFError, Exception, RuntimeError } from "./stdlib/builtins.ts";
-import { repr } from "./stdlib/_repr.ts";
+import { _set_module, repr } from "./stdlib/_repr.ts";
 
 /**
  * The task or future was cancelled. Thrown into a coroutine at its current `yield*` by
@@ -56,3 +56,13 @@ export class LimitOverrunError extends Exception {
 
 /** The `Barrier` was broken (reset or aborted) while tasks waited on it. */
 export class BrokenBarrierError extends RuntimeError {}
+
+_set_module(
+  "asyncio.exceptions",
+  CancelledError,
+  InvalidStateError,
+  SendfileNotAvailableError,
+  IncompleteReadError,
+  LimitOverrunError,
+  BrokenBarrierError,
+);

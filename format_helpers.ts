@@ -84,12 +84,63 @@ export function _format_callback_source(func: unknown, args: readonly unknown[],
  */
 export function extract_stack(skip = 1, limit: number = DEBUG_STACK_DEPTH): FrameSummary[] {
   const stack = new Error().stack ?? "";
+  return _stack_frames(stack.split("\n").slice(1 + skip), limit).reverse();
+}
+
+/**
+ * @internal The frames of the lines of a JavaScript stack trace (`Error.stack` without its first
+ * line), innermost first, at most `limit`. A line without a position (a generator's resumption,
+ * `at main.next (<anonymous>)`) is no frame. Names are V8's, less its `async ` mark and the
+ * `Module.` it puts before a function called through a module namespace (`asyncio.create_task`);
+ * a frame without a name is the module's top level, `<module>` as in Python.
+ */
+export function _stack_frames(lines: readonly string[], limit = Infinity): FrameSummary[] {
   const frames: FrameSummary[] = [];
-  for (const line of stack.split("\n").slice(1 + skip)) {
+  for (const line of lines) {
+    if (frames.length >= limit) break;
     const m = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/.exec(line);
     if (!m) continue;
-    frames.push([m[2], Number(m[3]), m[1] ?? "<module>", null]);
-    if (frames.length >= limit) break;
+    const name = m[1] === undefined ? "<module>" : m[1].replace(/^async /, "").replace(/^Module\./, "");
+    frames.push([m[2], Number(m[3]), name, null]);
+  }
+  return frames;
+}
+
+// The frames where a task's coroutines are resumed from: the bottom of its coroutine stack.
+/** @internal */
+export const _STEP_FRAME = /^(?:Task\.)?(?:__step|__step_run_and_handle_result|__eager_start)$|^task_step$/;
+// The port's own plumbing between coroutine frames (what the language does in Python: `await` of a
+// future, `async with`), left out as CPython's stacks have no frame there. (The generators' own
+// resumption frames, `at main.next (<anonymous>)`, have no position: _parse_stack skips them.)
+/** @internal */
+export const _PLUMBING_FRAME: RegExp =
+  /^(?:Future|Task|_GatheringFuture|_AsyncWith|_BodyDelegate|_TrackedCoroutine|_Sleep0)\.(?:next|throw|return|_run|_resume)$/;
+
+// (JavaScriptCore names a method without its class: those of the modules that have such plumbing)
+/** @internal */
+export const _PLUMBING_METHOD = /^(?:next|throw|return|_run|_resume)$/;
+/** @internal */
+export const _PLUMBING_FILE = /[/\\](?:futures|coroutines|tasks)\.[jt]s$/;
+
+/** @internal Whether the frame `name` in `file` is the port's plumbing between coroutine frames. */
+export function _is_plumbing(name: string, file: string): boolean {
+  return _PLUMBING_FRAME.test(name) || (_PLUMBING_METHOD.test(name) && _PLUMBING_FILE.test(file));
+}
+
+/**
+ * @internal The traceback Python would show for an exception with this JavaScript stack, oldest
+ * frame first: the frames below the task step that ran the coroutine (CPython's task step adds no
+ * frame; the loop's are not part of a coroutine's traceback), or below and including the
+ * `Handle._run` that ran a callback (as CPython's `events.py ... in _run`), without the port's
+ * plumbing between coroutines.
+ */
+export function _traceback_frames(stack: string): FrameSummary[] {
+  const frames: FrameSummary[] = [];
+  for (const f of _stack_frames(stack.split("\n").slice(1))) {
+    if (_STEP_FRAME.test(f[2])) break;
+    if (_is_plumbing(f[2], f[0])) continue;
+    frames.push(f);
+    if (f[2] === "Handle._run" || (f[2] === "_run" && /[/\\]events\.[jt]s$/.test(f[0]))) break;
   }
   return frames.reverse();
 }

@@ -21,6 +21,7 @@ import { current_task, Task } from "./tasks.ts";
 import { _format_coroutine } from "./coroutines.ts";
 import { RuntimeError, TypeError } from "./stdlib/builtins.ts";
 import { hex_id, repr, tuple } from "./stdlib/_repr.ts";
+import { _is_plumbing, _STEP_FRAME } from "./format_helpers.ts";
 
 /** A frame of a call stack: where it is, and the function's name. */
 export interface Frame {
@@ -97,18 +98,6 @@ function _build_graph_for_future(future: Future<unknown>, limit: number | null):
   return new FutureCallGraph(future, tuple(st), tuple(awaited_by));
 }
 
-// The frames where a task's coroutines are resumed from: the bottom of its coroutine stack.
-const _STEP_FRAME = /^(?:Task\.)?(?:__step|__step_run_and_handle_result|__eager_start)$|^task_step$/;
-// The port's own plumbing between coroutine frames (what the language does in Python: `await` of a
-// future, `async with`), left out as CPython's stacks have no frame there. (The generators' own
-// resumption frames, `at main.next (<anonymous>)`, have no position: _parse_stack skips them.)
-const _PLUMBING_FRAME =
-  /^(?:Future|Task|_GatheringFuture|_AsyncWith|_BodyDelegate|_TrackedCoroutine|_Sleep0)\.(?:next|throw|return|_run|_resume)$/;
-
-// (JavaScriptCore names a method without its class: those of the modules that have such plumbing)
-const _PLUMBING_METHOD = /^(?:next|throw|return|_run|_resume)$/;
-const _PLUMBING_FILE = /[/\\](?:futures|coroutines|tasks)\.[jt]s$/;
-
 /**
  * The frames of a JavaScript stack trace (`Error.stack`), innermost first, after the first `skip`
  * ones, down to the task's step. A frame is a coroutine's where V8 shows the generator's own
@@ -123,7 +112,7 @@ function _parse_stack(stack: string, skip: number): FrameCallGraphEntry[] {
     if (!m) continue;
     const name = (m[1] ?? "<anonymous>").replace(/^Module\./, "");
     if (_STEP_FRAME.test(name)) break;
-    if (_PLUMBING_FRAME.test(name) || (_PLUMBING_METHOD.test(name) && _PLUMBING_FILE.test(m[2]))) continue;
+    if (_is_plumbing(name, m[2])) continue;
     const is_coroutine = i + 1 < lines.length && lines[i + 1].trim() === `at ${name}.next (<anonymous>)`;
     out.push(new FrameCallGraphEntry({ name, filename: m[2], lineno: Number(m[3]), is_coroutine }));
   }

@@ -21,6 +21,8 @@
  */
 
 import { write_stderr } from "./stdlib/_host.ts";
+import { type BaseExceptionGroup, is_exception_group, py_str } from "./stdlib/builtins.ts";
+import { _traceback_frames } from "./format_helpers.ts";
 
 /** Python's logging levels. */
 export const DEBUG = 10;
@@ -67,15 +69,139 @@ function format(msg: string, args: unknown[]): string {
   });
 }
 
-/** Formats an exception for the log: its stack, or `Name: message`. */
+/**
+ * Formats an exception for the log as Python's `traceback.format_exception()` does: the chain of
+ * causes first (`__cause__`, or `__context__` unless `__suppress_context__`), each with its
+ * traceback (the frames of its JavaScript stack, oldest first, without source lines), then
+ * `module.Class: str(e)` and its notes; an exception group in boxes, its members numbered (at most
+ * 15 shown, 10 groups deep, Python's defaults). A value that is not an `Error` gets its `str()`.
+ */
 export function format_exception(e: unknown): string {
-  if (e instanceof Error) {
-    const head = e.message ? `${e.name}: ${e.message}` : e.name;
-    const stack = typeof e.stack === "string" ? e.stack : "";
-    const frames = stack.split("\n").filter((l) => /^\s+at /.test(l));
-    return ["Traceback (most recent call last):", ...frames.reverse(), head].join("\n");
+  const ctx: _PrintContext = { depth: 0, need_close: false, lines: [], seen: new Set() };
+  _format_chain(e, ctx);
+  return ctx.lines.join("\n");
+}
+
+const _CAUSE = "\nThe above exception was the direct cause of the following exception:\n";
+const _CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n";
+const _MAX_GROUP_WIDTH = 15;
+const _MAX_GROUP_DEPTH = 10;
+
+/** Python's `_ExceptionPrintContext`: how deep in groups the lines are, and the lines. */
+interface _PrintContext {
+  depth: number;
+  need_close: boolean;
+  lines: string[];
+  seen: Set<unknown>;
+}
+
+interface _Chained {
+  __cause__?: unknown;
+  __context__?: unknown;
+  __suppress_context__?: boolean;
+  __notes__?: unknown;
+}
+
+function _indent(ctx: _PrintContext): string {
+  return " ".repeat(2 * ctx.depth);
+}
+
+/** Python's `_ctx.emit()`: each line of `text` after the margin of the current group depth. */
+function _emit(ctx: _PrintContext, text: string, margin_char = "|"): void {
+  const prefix = _indent(ctx) + (ctx.depth ? margin_char + " " : "");
+  for (const line of text.split("\n")) ctx.lines.push(prefix + line);
+}
+
+/** `e` and what caused it, the causes first (Python's `TracebackException.format`). */
+function _format_chain(e: unknown, ctx: _PrintContext): void {
+  // Each exception with the message that links it to its cause (none for the first cause).
+  const chain: [string | null, unknown][] = [];
+  let exc: unknown = e;
+  ctx.seen.add(exc);
+  while (exc !== null && exc !== undefined) {
+    let msg: string | null = null;
+    let next: unknown = null;
+    if (typeof exc === "object") {
+      const { __cause__: cause, __context__: context, __suppress_context__: suppress } = exc as _Chained;
+      if (cause !== null && cause !== undefined) [msg, next] = [_CAUSE, cause];
+      else if (context !== null && context !== undefined && !suppress) [msg, next] = [_CONTEXT, context];
+    }
+    // (an exception seen before ends the chain: Python's cycle check)
+    if (next !== null && ctx.seen.has(next)) [msg, next] = [null, null];
+    if (next !== null) ctx.seen.add(next);
+    chain.push([msg, exc]);
+    exc = next;
   }
-  return String(e);
+  for (let i = chain.length - 1; i >= 0; i--) {
+    if (chain[i][0] !== null) _emit(ctx, chain[i][0]!);
+    _format_one(chain[i][1], ctx);
+  }
+}
+
+/** One exception: its traceback, its line and notes; a group's members in their boxes. */
+function _format_one(e: unknown, ctx: _PrintContext): void {
+  if (!(e instanceof Error)) {
+    _emit(ctx, py_str(e));
+    return;
+  }
+  const frames = typeof e.stack === "string" ? _traceback_frames(e.stack) : [];
+  const stack = frames.map((f) => `  File "${f[0]}", line ${f[1]}, in ${f[2]}`).join("\n");
+  if (!is_exception_group(e)) {
+    if (frames.length) {
+      _emit(ctx, "Traceback (most recent call last):");
+      _emit(ctx, stack);
+    }
+    _format_exception_only(e, ctx);
+    return;
+  }
+  if (ctx.depth > _MAX_GROUP_DEPTH) {
+    _emit(ctx, `... (max_group_depth is ${_MAX_GROUP_DEPTH})`);
+    return;
+  }
+  const toplevel = ctx.depth === 0;
+  if (toplevel) ctx.depth++;
+  if (frames.length) {
+    _emit(ctx, "Exception Group Traceback (most recent call last):", toplevel ? "+" : "|");
+    _emit(ctx, stack);
+  }
+  _format_exception_only(e, ctx);
+  const members = (e as BaseExceptionGroup).exceptions;
+  const n = members.length <= _MAX_GROUP_WIDTH ? members.length : _MAX_GROUP_WIDTH + 1;
+  ctx.need_close = false;
+  for (let i = 0; i < n; i++) {
+    const last = i === n - 1;
+    // (a member that is a group closes the box itself, and says so through need_close)
+    if (last) ctx.need_close = true;
+    const truncated = i >= _MAX_GROUP_WIDTH;
+    ctx.lines.push(
+      _indent(ctx) + (i === 0 ? "+-" : "  ") +
+        `+---------------- ${truncated ? "..." : i + 1} ----------------`,
+    );
+    ctx.depth++;
+    if (!truncated) _format_chain(members[i], ctx);
+    else {
+      const remaining = members.length - _MAX_GROUP_WIDTH;
+      _emit(ctx, `and ${remaining} more exception${remaining > 1 ? "s" : ""}`);
+    }
+    if (last && ctx.need_close) {
+      ctx.lines.push(_indent(ctx) + "+------------------------------------");
+      ctx.need_close = false;
+    }
+    ctx.depth--;
+  }
+  if (toplevel) ctx.depth = 0;
+}
+
+/** Python's `format_exception_only`: `module.Class: str(e)`, then the notes. */
+function _format_exception_only(e: Error, ctx: _PrintContext): void {
+  const cls = e.constructor as { name?: string; __module__?: unknown };
+  // (a class's own module only: a subclass defined elsewhere is not in it)
+  const mod = Object.hasOwn(cls, "__module__") && typeof cls.__module__ === "string" ? cls.__module__ : "";
+  const name = (mod && mod !== "builtins" && mod !== "__main__" ? mod + "." : "") + (cls.name || e.name);
+  const text = py_str(e);
+  _emit(ctx, text ? `${name}: ${text}` : name);
+  const notes = (e as _Chained).__notes__;
+  if (Array.isArray(notes)) { for (const note of notes) _emit(ctx, py_str(note)); }
 }
 
 /** A small logger with Python's `logging.Logger` methods. */

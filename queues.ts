@@ -12,7 +12,7 @@ import { _LoopBoundMixin } from "./mixins.ts";
 import { Event } from "./locks.ts";
 import type { Future } from "./futures.ts";
 import { _trackable_method, type Coroutine } from "./coroutines.ts";
-import { hex_id, repr } from "./stdlib/_repr.ts";
+import { _set_module, hex_id, repr } from "./stdlib/_repr.ts";
 
 /** `get_nowait()` on an empty queue. */
 export class QueueEmpty extends Exception {}
@@ -296,3 +296,5 @@ export class LifoQueue<T = unknown> extends Queue<T> {
     return (this._queue as ArrayStore<T>).pop() as T;
   }
 }
+
+_set_module("asyncio.queues", QueueEmpty, QueueFull, QueueShutDown);

@@ -71,7 +71,7 @@ import {
 } from "./_host.ts";
 import { _alloc_fd, _fd_table, type DefaultSelector, EVENT_READ, EVENT_WRITE } from "./selectors.ts";
 import { S_IFSOCK } from "./os.ts";
-import { repr, tuple } from "./_repr.ts";
+import { _set_module, repr, tuple } from "./_repr.ts";
 import { ChunkQueue } from "./_bytes.ts";
 import { _ssl_error } from "./ssl.ts";
 import { type HostDatagram, udp_bind } from "./_dgram.ts";
@@ -1725,3 +1725,6 @@ export function socketpair(
 }
 
 const _pid_tag = Math.random().toString(36).slice(2, 10);
+
+// (where Python prints them from: `socket.gaierror: [Errno -2] ...` in a traceback)
+_set_module("socket", gaierror, herror);

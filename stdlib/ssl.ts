@@ -7,7 +7,7 @@
  */
 
 import { NotImplementedError, OSError } from "./builtins.ts";
-import { hex_id } from "./_repr.ts";
+import { _set_module, hex_id } from "./_repr.ts";
 
 /** Python's `ssl.SSLError` (an `OSError`); as Python's, its `str()` is its `strerror` alone. */
 export class SSLError extends OSError {
@@ -155,3 +155,5 @@ function _engine_method(name: string): NotImplementedError {
     `SSLObject.${name}(): the TLS runs in the host, under the socket; the transport does this`,
   );
 }
+
+_set_module("ssl", SSLError, SSLCertVerificationError);

@@ -24,7 +24,6 @@
 // - test_set_default_executor_error, test_shutdown_default_executor_timeout: there are no threads
 //   and no ThreadPoolExecutor; `set_default_executor` takes any object with `shutdown()`.
 // - test_check_thread: threads.
-// - test_subprocess_exec_invalid_args, test_subprocess_shell_invalid_args: subprocesses (not yet).
 // - test_env_var_debug: spawns Python interpreters with -E/-X dev; PYTHONASYNCIODEBUG is read
 //   through the host (see test_tasks.ts test_env_var_debug_flag).
 // - test_asyncgen_finalization_by_gc*: JavaScript has no async-generator hooks.
@@ -49,6 +48,7 @@ import {
   errno,
   ExceptionGroup,
   KeyboardInterrupt,
+  KeyError,
   OSError,
   RuntimeError,
   SystemExit,
@@ -56,6 +56,7 @@ import {
   ValueError,
 } from "../stdlib/builtins.ts";
 import { capture_logs, gc_collect, MockCallback, run_briefly, TestCase } from "./utils.ts";
+import { format_exception } from "../log.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -380,6 +381,53 @@ describe("BaseEventLoopTests", () => {
     } finally {
       logs.restore();
     }
+  });
+
+  // CPython's assertions here all pass through run_until_complete(), which takes one argument and
+  // raises TypeError for the extra ones before subprocess_exec() runs. This port checks what the
+  // calls themselves do on a BaseEventLoop: a missing program is a TypeError, universal_newlines,
+  // shell and bufsize a ValueError, and what passes the checks reaches the transport this loop
+  // does not make (NotImplementedError; the selector loop's Popen raises TypeError for a
+  // non-string argument, see test_subprocess.ts).
+  test("test_subprocess_exec_invalid_args", async () => {
+    use_mock_process_events();
+    const exec = (...args: unknown[]) =>
+      loop.run_until_complete(
+        (loop.subprocess_exec as (...a: unknown[]) => asyncio.Coroutine<unknown>)(
+          () => new asyncio.SubprocessProtocol(),
+          ...args,
+        ),
+      );
+    const args = ["python3", "-c", "pass"];
+    await assert.rejects(
+      exec(),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message === "BaseEventLoop.subprocess_exec() missing 1 required positional argument: 'program'",
+    );
+    await assert.rejects(exec(args), asyncio_NotImplemented);
+    await assert.rejects(exec("python3", 123), asyncio_NotImplemented);
+    await assert.rejects(exec(...args, { universal_newlines: true }), ValueError);
+    await assert.rejects(exec(...args, { shell: true }), ValueError);
+    await assert.rejects(exec(...args, { bufsize: 4096 }), ValueError);
+  });
+
+  test("test_subprocess_shell_invalid_args", async () => {
+    use_mock_process_events();
+    const shell = (cmd: unknown, options: Record<string, unknown> = {}) =>
+      loop.run_until_complete(
+        loop.subprocess_shell(() => new asyncio.SubprocessProtocol(), cmd as string, options),
+      );
+    await assert.rejects(
+      shell(123),
+      (e: unknown) => e instanceof ValueError && e.message === "cmd must be a string",
+    );
+    await assert.rejects(shell(["python3", "-c", "pass"]), ValueError);
+    await assert.rejects(shell("exit 0", { universal_newlines: true }), ValueError);
+    // (shell=True is subprocess_shell's own value: it passes; shell=False is refused)
+    await assert.rejects(shell("exit 0", { shell: true }), asyncio_NotImplemented);
+    await assert.rejects(shell("exit 0", { shell: false }), ValueError);
+    await assert.rejects(shell("exit 0", { bufsize: 4096 }), ValueError);
   });
 
   test("test_default_exc_handler_callback", async () => {
@@ -1699,5 +1747,146 @@ describe("BaseEventLoopWithSelectorTests (stream sockets)", () => {
     assert.equal(args[3], sock);
     assert.deepEqual(args.slice(4, 6), [null, null]);
     assert.equal(args.length, 9);
+  });
+});
+
+// Not in CPython's file: what the asyncio logger prints for an exception (log.ts's
+// format_exception), laid out as Python's traceback module lays it out (Lib/test/test_traceback.py
+// checks that for CPython): causes first with their link messages, `module.Class: str()` and the
+// notes, exception groups in numbered boxes; the frames are those of the JavaScript stack, cut at
+// the task step or the callback's Handle._run as CPython's tracebacks start there.
+describe("LogTracebackTests", () => {
+  // The text without the frame lines, which depend on this file's layout.
+  const shape = (text: string) =>
+    text.split("\n").filter((l) => !l.includes('File "') && !l.includes("(most recent call last)")).join(
+      "\n",
+    );
+
+  test("test_chained_exceptions", () => {
+    const inner = new KeyError("inner");
+    const outer = new ValueError("outer");
+    outer.__cause__ = outer.__context__ = inner;
+    outer.__suppress_context__ = true;
+    const text = format_exception(outer);
+    assert.equal(
+      shape(text),
+      [
+        "KeyError: 'inner'",
+        "",
+        "The above exception was the direct cause of the following exception:",
+        "",
+        "ValueError: outer",
+      ].join("\n"),
+    );
+    assert.match(
+      text,
+      /^Traceback \(most recent call last\):\n {2}File "/,
+    );
+    assert.match(text, /^ {2}File "[^"]*test_base_events\.ts", line \d+, in /m);
+    const during = new RuntimeError("during");
+    during.__context__ = new ZeroDivisionError("division by zero");
+    assert.equal(
+      shape(format_exception(during)),
+      "ZeroDivisionError: division by zero\n\nDuring handling of the above exception, another exception occurred:\n\n" +
+        "RuntimeError: during",
+    );
+    // A suppressed context is not shown; a cycle ends the chain.
+    during.__suppress_context__ = true;
+    assert.equal(shape(format_exception(during)), "RuntimeError: during");
+    const a = new ValueError("a");
+    const b = new ValueError("b");
+    a.__context__ = b;
+    b.__context__ = a;
+    assert.equal(shape(format_exception(a)).split("\n").filter((l) => l.startsWith("ValueError")).length, 2);
+  });
+
+  test("test_module_names_and_notes", () => {
+    const e = new asyncio.CancelledError("k");
+    e.__notes__ = ["first note", "second note"];
+    assert.equal(shape(format_exception(e)), "asyncio.exceptions.CancelledError: k\nfirst note\nsecond note");
+    assert.equal(shape(format_exception(new asyncio.QueueFull())), "asyncio.queues.QueueFull");
+    class MyCancel extends asyncio.CancelledError {}
+    assert.equal(shape(format_exception(new MyCancel("x"))), "MyCancel: x");
+    assert.equal(shape(format_exception("not an exception")), "not an exception");
+  });
+
+  test("test_exception_groups", () => {
+    const eg = new ExceptionGroup("eg", [
+      new ValueError(1),
+      new ExceptionGroup("inner", [new TypeError(2)]),
+      new KeyError(3),
+    ]);
+    // CPython 3.13's print_exception() of the same group, raised (the member boxes as they are).
+    assert.equal(
+      shape(format_exception(eg)),
+      [
+        "  | ExceptionGroup: eg (3 sub-exceptions)",
+        "  +-+---------------- 1 ----------------",
+        "    | ValueError: 1",
+        "    +---------------- 2 ----------------",
+        "    | ExceptionGroup: inner (1 sub-exception)",
+        "    +-+---------------- 1 ----------------",
+        "      | TypeError: 2",
+        "      +------------------------------------",
+        "    +---------------- 3 ----------------",
+        "    | KeyError: 3",
+        "    +------------------------------------",
+      ].join("\n"),
+    );
+    assert.match(
+      format_exception(eg),
+      /^ {2}\+ Exception Group Traceback \(most recent call last\):\n {2}\| {3}File "/,
+    );
+    // A group as the last member closes the boxes once; past 15 members the rest are counted.
+    assert.equal(
+      shape(
+        format_exception(
+          new ExceptionGroup("last", [new ValueError("a"), new ExceptionGroup("in", [new TypeError("b")])]),
+        ),
+      ),
+      [
+        "  | ExceptionGroup: last (2 sub-exceptions)",
+        "  +-+---------------- 1 ----------------",
+        "    | ValueError: a",
+        "    +---------------- 2 ----------------",
+        "    | ExceptionGroup: in (1 sub-exception)",
+        "    +-+---------------- 1 ----------------",
+        "      | TypeError: b",
+        "      +------------------------------------",
+      ].join("\n"),
+    );
+    const many = shape(
+      format_exception(new ExceptionGroup("many", Array.from({ length: 17 }, (_, i) => new ValueError(i)))),
+    )
+      .split("\n");
+    assert.deepEqual(many.slice(-4), [
+      "    | ValueError: 14",
+      "    +---------------- ... ----------------",
+      "    | and 2 more exceptions",
+      "    +------------------------------------",
+    ]);
+  });
+
+  test("test_task_traceback_starts_at_the_coroutine", async () => {
+    function* boom(): asyncio.Coroutine<never> {
+      yield* asyncio.sleep(0);
+      throw new ValueError("lost");
+    }
+    function* main() {
+      return yield* asyncio.async_with(asyncio.timeout(10), function* () {
+        return yield* boom();
+      });
+    }
+    let caught: unknown = null;
+    try {
+      await asyncio.run(main());
+    } catch (e) {
+      caught = e;
+    }
+    assert.ok(caught instanceof ValueError);
+    const frames = format_exception(caught).split("\n").filter((l) => l.includes('File "'));
+    // The coroutine's frame is there, innermost last; no loop or task-step frame is.
+    assert.match(frames[frames.length - 1], /test_base_events\.ts", line \d+, in boom$/);
+    for (const f of frames) assert.doesNotMatch(f, /__step|_run_once|Handle\._run|_AsyncWith/);
   });
 });
