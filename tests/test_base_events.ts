@@ -1782,7 +1782,7 @@ describe("LogTracebackTests", () => {
       text,
       /^Traceback \(most recent call last\):\n {2}File "/,
     );
-    assert.match(text, /^ {2}File "[^"]*test_base_events\.ts", line \d+, in /m);
+    assert.match(text, /^ {2}File "[^"]*test_base_events\.[jt]s", line \d+, in /m);
     const during = new RuntimeError("during");
     during.__context__ = new ZeroDivisionError("division by zero");
     assert.equal(
@@ -1886,7 +1886,7 @@ describe("LogTracebackTests", () => {
     assert.ok(caught instanceof ValueError);
     const frames = format_exception(caught).split("\n").filter((l) => l.includes('File "'));
     // The coroutine's frame is there, innermost last; no loop or task-step frame is.
-    assert.match(frames[frames.length - 1], /test_base_events\.ts", line \d+, in boom$/);
+    assert.match(frames[frames.length - 1], /test_base_events\.[jt]s", line \d+, in boom$/);
     for (const f of frames) assert.doesNotMatch(f, /__step|_run_once|Handle\._run|_AsyncWith/);
   });
 });
