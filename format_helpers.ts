@@ -98,9 +98,10 @@ export function _stack_frames(lines: readonly string[], limit = Infinity): Frame
   const frames: FrameSummary[] = [];
   for (const line of lines) {
     if (frames.length >= limit) break;
-    const m = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/.exec(line);
+    // (`at async f (...)` marks a frame of an async function; `at async file:1:2` one of the top level)
+    const m = /^\s*at (?:async )?(?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/.exec(line);
     if (!m) continue;
-    const name = m[1] === undefined ? "<module>" : m[1].replace(/^async /, "").replace(/^Module\./, "");
+    const name = m[1] === undefined ? "<module>" : m[1].replace(/^Module\./, "");
     frames.push([m[2], Number(m[3]), name, null]);
   }
   return frames;
@@ -131,16 +132,29 @@ export function _is_plumbing(name: string, file: string): boolean {
  * @internal The traceback Python would show for an exception with this JavaScript stack, oldest
  * frame first: the frames below the task step that ran the coroutine (CPython's task step adds no
  * frame; the loop's are not part of a coroutine's traceback), or below and including the
- * `Handle._run` that ran a callback (as CPython's `events.py ... in _run`), without the port's
- * plumbing between coroutines.
+ * `Handle._run` that ran a callback (as CPython's `events.py ... in _run`), or below the loop's
+ * frames for an exception made there, without the port's plumbing between coroutines, the context
+ * machinery and the exception classes' constructors (C code in CPython: no frames).
  */
 export function _traceback_frames(stack: string): FrameSummary[] {
   const frames: FrameSummary[] = [];
+  let made = false;
   for (const f of _stack_frames(stack.split("\n").slice(1))) {
-    if (_STEP_FRAME.test(f[2])) break;
-    if (_is_plumbing(f[2], f[0])) continue;
+    // The exception classes' own constructors, innermost: CPython's are not Python frames.
+    if (!made && f[2].startsWith("new ") && _BUILTINS_FILE.test(f[0])) continue;
+    made = true;
+    if (_STEP_FRAME.test(f[2]) || _LOOP_FRAME.test(f[2])) break;
+    if (_is_plumbing(f[2], f[0]) || _CONTEXTVARS_FILE.test(f[0])) continue;
     frames.push(f);
     if (f[2] === "Handle._run" || (f[2] === "_run" && /[/\\]events\.[jt]s$/.test(f[0]))) break;
   }
   return frames.reverse();
 }
+
+// The loop's own frames: an exception made there (a task's CancelledError, made as the task wakes
+// up) has no frame of CPython's below them.
+const _LOOP_FRAME =
+  /^(?:\w+\.)?(?:_run_once|_run_once_ready|_run_forever_loop|__wakeup)$|^task_wakeup(?:_run)?$/;
+// contextvars is C in CPython (Context.run adds no frame), and so are the exception classes.
+const _CONTEXTVARS_FILE = /[/\\]stdlib[/\\]contextvars\.[jt]s$/;
+const _BUILTINS_FILE = /[/\\]stdlib[/\\]builtins\.[jt]s$/;

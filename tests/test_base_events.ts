@@ -1867,6 +1867,30 @@ describe("LogTracebackTests", () => {
     ]);
   });
 
+  test("test_callback_traceback_starts_at_handle_run", async () => {
+    function failing_cb() {
+      throw new ValueError("in cb");
+    }
+    const logs = capture_logs();
+    try {
+      await asyncio.run((function* () {
+        asyncio.get_running_loop().call_soon(failing_cb);
+        yield* asyncio.sleep(0);
+      })());
+      const record = logs.records.find((r) => r.message.startsWith("Exception in callback failing_cb()"));
+      assert.ok(record !== undefined);
+      const text = format_exception(record.exc_info);
+      const frames = text.split("\n").filter((l) => l.includes('File "'));
+      // As CPython's: the handle's _run, then the callback; no context machinery between them.
+      assert.equal(frames.length, 2, text);
+      assert.match(frames[0], /events\.[jt]s", line \d+, in (?:Handle\.)?_run$/);
+      assert.match(frames[1], /test_base_events\.[jt]s", line \d+, in failing_cb$/);
+      assert.ok(text.endsWith("\nValueError: in cb"));
+    } finally {
+      logs.restore();
+    }
+  });
+
   test("test_task_traceback_starts_at_the_coroutine", async () => {
     function* boom(): asyncio.Coroutine<never> {
       yield* asyncio.sleep(0);
