@@ -98,13 +98,21 @@ export function _stack_frames(lines: readonly string[], limit = Infinity): Frame
   const frames: FrameSummary[] = [];
   for (const line of lines) {
     if (frames.length >= limit) break;
-    // (`at async f (...)` marks a frame of an async function; `at async file:1:2` one of the top level)
-    const m = /^\s*at (?:async )?(?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/.exec(line);
-    if (!m) continue;
-    const name = m[1] === undefined ? "<module>" : m[1].replace(/^Module\./, "");
-    frames.push([m[2], Number(m[3]), name, null]);
+    const f = _parse_frame_line(line);
+    if (f !== null) frames.push([f[0], f[1], f[2] ?? "<module>", null]);
   }
   return frames;
+}
+
+/**
+ * @internal One line of a JavaScript stack trace as `[file, line, name]` (`name` undefined for a
+ * frame without one), or `null` for a line without a position.
+ */
+export function _parse_frame_line(line: string): [string, number, string | undefined] | null {
+  // (`at async f (...)` marks a frame of an async function; `at async file:1:2` one of the top level)
+  const m = /^\s*at (?:async )?(?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/.exec(line);
+  if (m === null) return null;
+  return [m[2], Number(m[3]), m[1]?.replace(/^Module\./, "")];
 }
 
 // The frames where a task's coroutines are resumed from: the bottom of its coroutine stack.
@@ -112,7 +120,7 @@ export function _stack_frames(lines: readonly string[], limit = Infinity): Frame
 export const _STEP_FRAME = /^(?:Task\.)?(?:__step|__step_run_and_handle_result|__eager_start)$|^task_step$/;
 // The port's own plumbing between coroutine frames (what the language does in Python: `await` of a
 // future, `async with`), left out as CPython's stacks have no frame there. (The generators' own
-// resumption frames, `at main.next (<anonymous>)`, have no position: _parse_stack skips them.)
+// resumption frames, `at main.next (<anonymous>)`, have no position: no frame is made of them.)
 /** @internal */
 export const _PLUMBING_FRAME: RegExp =
   /^(?:Future|Task|_GatheringFuture|_AsyncWith|_BodyDelegate|_TrackedCoroutine|_Sleep0)\.(?:next|throw|return|_run|_resume)$/;

@@ -21,7 +21,7 @@ import { current_task, Task } from "./tasks.ts";
 import { _format_coroutine } from "./coroutines.ts";
 import { RuntimeError, TypeError } from "./stdlib/builtins.ts";
 import { hex_id, repr, tuple } from "./stdlib/_repr.ts";
-import { _is_plumbing, _STEP_FRAME } from "./format_helpers.ts";
+import { _is_plumbing, _parse_frame_line, _STEP_FRAME } from "./format_helpers.ts";
 
 /** A frame of a call stack: where it is, and the function's name. */
 export interface Frame {
@@ -108,13 +108,14 @@ function _parse_stack(stack: string, skip: number): FrameCallGraphEntry[] {
   const lines = stack.split("\n").slice(1 + skip);
   const out: FrameCallGraphEntry[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const m = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/.exec(lines[i]);
-    if (!m) continue;
-    const name = (m[1] ?? "<anonymous>").replace(/^Module\./, "");
+    const f = _parse_frame_line(lines[i]);
+    if (f === null) continue;
+    const [filename, lineno] = f;
+    const name = f[2] ?? "<anonymous>";
     if (_STEP_FRAME.test(name)) break;
-    if (_is_plumbing(name, m[2])) continue;
+    if (_is_plumbing(name, filename)) continue;
     const is_coroutine = i + 1 < lines.length && lines[i + 1].trim() === `at ${name}.next (<anonymous>)`;
-    out.push(new FrameCallGraphEntry({ name, filename: m[2], lineno: Number(m[3]), is_coroutine }));
+    out.push(new FrameCallGraphEntry({ name, filename, lineno, is_coroutine }));
   }
   return out;
 }

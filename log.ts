@@ -22,7 +22,8 @@
 
 import { write_stderr } from "./stdlib/_host.ts";
 import { type BaseExceptionGroup, is_exception_group, py_str } from "./stdlib/builtins.ts";
-import { _traceback_frames } from "./format_helpers.ts";
+import { _traceback_frames, format_frames } from "./format_helpers.ts";
+import { _module_qualname } from "./stdlib/_repr.ts";
 
 /** Python's logging levels. */
 export const DEBUG = 10;
@@ -145,7 +146,7 @@ function _format_one(e: unknown, ctx: _PrintContext): void {
     return;
   }
   const frames = typeof e.stack === "string" ? _traceback_frames(e.stack) : [];
-  const stack = frames.map((f) => `  File "${f[0]}", line ${f[1]}, in ${f[2]}`).join("\n");
+  const stack = format_frames(frames);
   if (!is_exception_group(e)) {
     if (frames.length) {
       _emit(ctx, "Traceback (most recent call last):");
@@ -195,9 +196,8 @@ function _format_one(e: unknown, ctx: _PrintContext): void {
 /** Python's `format_exception_only`: `module.Class: str(e)`, then the notes. */
 function _format_exception_only(e: Error, ctx: _PrintContext): void {
   const cls = e.constructor as { name?: string; __module__?: unknown };
-  // (a class's own module only: a subclass defined elsewhere is not in it)
-  const mod = Object.hasOwn(cls, "__module__") && typeof cls.__module__ === "string" ? cls.__module__ : "";
-  const name = (mod && mod !== "builtins" && mod !== "__main__" ? mod + "." : "") + (cls.name || e.name);
+  // (a class's own module only: a subclass defined elsewhere is not in it; builtins have none)
+  const name = _module_qualname(cls, cls.name || e.name);
   const text = py_str(e);
   _emit(ctx, text ? `${name}: ${text}` : name);
   const notes = (e as _Chained).__notes__;

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { _set_module } from "./stdlib/_repr.ts";
+
 import type { BaseTransport, DatagramTransport, Transport } from "./transports.ts";
 import { RuntimeError, TypeError } from "./stdlib/builtins.ts";
+import { _set_module } from "./stdlib/_repr.ts";
 
 /** Python's `BaseProtocol`: connection and write flow-control callbacks. */
 export class BaseProtocol {

@@ -7,10 +7,11 @@
  *
  * @module
  */
-import { _set_module } from "./stdlib/_repr.ts";
+
 import { _get_running_loop, type AbstractEventLoop, new_event_loop, set_event_loop } from "./events.ts";
 import { _has_await, _is_thenable, type Awaitable, type Coroutine, iscoroutine } from "./coroutines.ts";
 import { CancelledError } from "./exceptions.ts";
+import { _set_module } from "./stdlib/_repr.ts";
 import { all_tasks, gather, type Task } from "./tasks.ts";
 import { type Context, copy_context } from "./stdlib/contextvars.ts";
 import { KeyboardInterrupt, RuntimeError, TypeError } from "./stdlib/builtins.ts";

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { _set_module } from "./stdlib/_repr.ts";
+
 import { type AbstractEventLoop, get_running_loop, type SubprocessLoopOptions } from "./events.ts";
 import type { SubprocessProtocol } from "./protocols.ts";
 import { _DEFAULT_LIMIT, FlowControlMixin, StreamReader, StreamWriter } from "./streams.ts";
@@ -33,7 +33,7 @@ import type { BaseTransport, SubprocessTransport, Transport } from "./transports
 import type { BaseSubprocessTransport } from "./base_subprocess.ts";
 import { logger } from "./log.ts";
 import { AssertionError, BrokenPipeError, ConnectionResetError, TypeError } from "./stdlib/builtins.ts";
-import { repr, tuple } from "./stdlib/_repr.ts";
+import { _set_module, repr, tuple } from "./stdlib/_repr.ts";
 import { _split_options, DEVNULL, PIPE, STDOUT } from "./stdlib/subprocess.ts";
 
 export { DEVNULL, PIPE, STDOUT };

@@ -73,6 +73,16 @@ export function _set_module(
   for (const cls of classes) Object.defineProperty(cls, "__module__", { value: module, configurable: true });
 }
 
+/**
+ * @internal A class's name as Python prints it in a default repr or a traceback: `module.Name`
+ * when the class itself was given a module ({@linkcode _set_module}), else its name alone.
+ */
+export function _module_qualname(cls: { name?: string; __module__?: unknown }, name: string): string {
+  return Object.hasOwn(cls, "__module__") && typeof cls.__module__ === "string"
+    ? `${cls.__module__}.${name}`
+    : name;
+}
+
 /** `0x...` text of {@linkcode id}, as Python's default reprs show it. */
 export function hex_id(obj: object): string {
   return "0x" + id(obj).toString(16);
@@ -242,6 +252,5 @@ export function repr(v: unknown, seen: Set<unknown> = _active): string {
   }
   const ctor = (v as { constructor?: { name?: string; __module__?: string } }).constructor;
   const name = ctor?.name ?? "object";
-  const module = ctor !== undefined && Object.hasOwn(ctor, "__module__") ? `${ctor.__module__}.` : "";
-  return `<${module}${name} object at ${hex_id(v as object)}>`;
+  return `<${ctor !== undefined ? _module_qualname(ctor, name) : name} object at ${hex_id(v as object)}>`;
 }
