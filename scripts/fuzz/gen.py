@@ -1,0 +1,546 @@
+"""
+Random asyncio programs written twice, in Python and in TypeScript on this port, for
+scripts/fuzz_cpython.ts to run on CPython 3.14 (Pyodide) and on the port and compare line by line.
+
+    python3 scripts/fuzz/gen.py tasks|streams FROM TO OUTDIR ROOT
+
+writes OUTDIR/p<seed>.py and .ts for each seed in FROM..TO, plus OUTDIR/batch.py and batch.ts that
+run them all in order, each after a "=== <seed>" line. ROOT is the repository's absolute path (the
+TypeScript twins import the port from it).
+
+"tasks": a few coroutine functions f0..fN calling, spawning, cancelling and awaiting each other
+through sleep, create_task (eager or not), gather, wait, wait_for, shield, as_completed (both
+forms), timeout, TaskGroup, a Lock, a Semaphore, an Event, a Condition, a Queue, self-cancellation
+with uncancel(), and a ContextVar; every step logs the loop's (virtual) time, the task, the
+variable's value and what happened. "streams": a StreamReader fed in chunks by one task (then EOF, an
+exception, or nothing) while another reads with read/readline/readuntil (one or several
+separators)/readexactly/async for, under small limits, logging results, errors and the buffer size.
+"""
+import os
+import random
+import sys
+
+# --- tasks
+
+SLEEPS = [0, 0, 0, 0.1, 0.2, 0.3]
+
+
+class TaskPrograms:
+    def __init__(self, seed, nfuncs):
+        self.r = random.Random(seed)
+        self.n = nfuncs
+        self.counter = 0
+
+    def pick_callee(self, i):
+        if i + 1 >= self.n:
+            return None
+        return self.r.randrange(i + 1, self.n)
+
+    def label(self, fi):
+        self.counter += 1
+        return f"f{fi}.{self.counter}"
+
+    # statements: list of (py_lines, ts_lines) with indentation handled by caller
+    def stmts(self, fi, depth, count):
+        out = []
+        for _ in range(count):
+            out.extend(self.stmt(fi, depth))
+        return out
+
+    def stmt(self, fi, depth):
+        r = self.r
+        kinds = ["log", "sleep", "sleep", "spawn", "spawn", "await_task", "cancel", "call",
+                 "timeout", "wait_for", "gather", "taskgroup", "shield", "lock", "event_set",
+                 "event_wait", "queue_put", "queue_get", "cancel_self_maybe",
+                 "wait", "as_completed", "as_completed_async", "sem", "cond_notify", "cond_wait", "cancelling",
+                 "ctx_set", "ctx_set", "sleep_result", "bq_put", "bq_get", "bq_task_done", "bq_join",
+                 "bq_shutdown", "barrier", "reschedule"]
+        if depth >= 9:
+            kinds = ["log", "sleep", "spawn", "event_set", "queue_put", "ctx_set", "cancelling"]
+        elif depth >= 2:
+            kinds = ["log", "sleep", "spawn", "await_task", "cancel", "call", "event_set", "queue_put"]
+        k = r.choice(kinds)
+        callee = self.pick_callee(fi)
+        L = self.label(fi)
+        P, T = [], []
+        if k == "log" or (callee is None and k in ("spawn", "call", "wait_for", "gather", "shield", "taskgroup", "wait", "as_completed", "as_completed_async")):
+            P.append(f"log({L!r})")
+            T.append(f"log({ts_str(L)});")
+        elif k == "sleep":
+            d = r.choice(SLEEPS)
+            P.append(f"await asyncio.sleep({d})")
+            T.append(f"yield* asyncio.sleep({d});")
+            P.append(f"log({L!r}, 'slept')")
+            T.append(f"log({ts_str(L)}, 'slept');")
+        elif k == "spawn":
+            eager = r.random() < 0.2
+            P.append(f"ts.append(asyncio.create_task(f{callee}(), name={L!r}{', eager_start=True' if eager else ''}))")
+            T.append(f"ts.push(asyncio.create_task(f{callee}(), {{ name: {ts_str(L)}{', eager_start: true' if eager else ''} }}));")
+        elif k == "await_task":
+            rr = r.random() < 0.5
+            P += ["if ts:", "    try:", f"        log({L!r}, 'awaited', await ts[-1])",
+                  "    except BaseException as e:", f"        log({L!r}, 'task raised', describe(e))",
+                  "        if isinstance(e, asyncio.CancelledError) and " + py_bool(rr) + ":", "            raise"]
+            T += ["if (ts.length) {", "  try {", f"    log({ts_str(L)}, 'awaited', yield* ts[ts.length - 1]);",
+                  "  } catch (e) {", f"    log({ts_str(L)}, 'task raised', describe(e));",
+                  "    if (e instanceof asyncio.CancelledError && " + ts_bool(rr) + ") throw e;", "  }", "}"]
+        elif k == "cancel":
+            msg = r.choice([None, L])
+            P += ["if ts:", f"    log({L!r}, 'cancel', ts[0].cancel({'' if msg is None else repr(msg)}))"]
+            T += ["if (ts.length) {", f"  log({ts_str(L)}, 'cancel', ts[0].cancel({'' if msg is None else ts_str(msg)}));", "}"]
+        elif k == "call":
+            P += ["try:", f"    log({L!r}, 'returned', await f{callee}())", "except Exception as e:", f"    log({L!r}, 'call raised', describe(e))"]
+            T += ["try {", f"  log({ts_str(L)}, 'returned', yield* f{callee}());", "} catch (e) {",
+                  "  if (!(e instanceof Exception)) throw e;", f"  log({ts_str(L)}, 'call raised', describe(e));", "}"]
+        elif k == "timeout":
+            d = r.choice([0, 0.1, 0.2, 0.3, 0.5, None])
+            cmv = "cm_" + L.replace(".", "_")
+            body = self.stmts(fi, depth + 1, r.randint(1, 3))
+            P += ["try:", f"    async with asyncio.timeout({d}) as {cmv}:"] + ind(body_py(body), 8) + [
+                f"        log({L!r}, 'timeout done in', {cmv}.expired())", f"    log({L!r}, 'timeout left')",
+                "except TimeoutError as e:", f"    log({L!r}, 'timed out', describe(e))"]
+            T += ["try {", f"  yield* asyncio.async_with(asyncio.timeout({ts_num(d)}), function* ({cmv}) {{"] + ind(body_ts(body), 4) + [
+                f"    log({ts_str(L)}, 'timeout done in', {cmv}.expired());", "  });", f"  log({ts_str(L)}, 'timeout left');",
+                "} catch (e) {", "  if (!(e instanceof TimeoutError)) throw e;", f"  log({ts_str(L)}, 'timed out', describe(e));", "}"]
+        elif k == "wait_for":
+            d = r.choice([0, 0.1, 0.2, 0.3, 0.5, None])
+            P += ["try:", f"    log({L!r}, 'wait_for', await asyncio.wait_for(f{callee}(), {d}))", "except (TimeoutError, ValueError, ExceptionGroup) as e:", f"    log({L!r}, 'wait_for raised', describe(e))"]
+            T += ["try {", f"  log({ts_str(L)}, 'wait_for', yield* asyncio.wait_for(f{callee}(), {ts_num(d)}));", "} catch (e) {",
+                  "  if (!(e instanceof TimeoutError || e instanceof ValueError || e instanceof ExceptionGroup)) throw e;", f"  log({ts_str(L)}, 'wait_for raised', describe(e));", "}"]
+        elif k == "gather":
+            other = self.pick_callee(fi) or callee
+            re = r.random() < 0.5
+            P += ["try:", f"    log({L!r}, 'gather', await asyncio.gather(f{callee}(), f{other}(){', return_exceptions=True' if re else ''}))",
+                  "except (ValueError, ExceptionGroup, TimeoutError) as e:", f"    log({L!r}, 'gather raised', describe(e))"]
+            T += ["try {", f"  log({ts_str(L)}, 'gather', yield* asyncio.gather(f{callee}(), f{other}(){', { return_exceptions: true }' if re else ''}));", "} catch (e) {",
+                  "  if (!(e instanceof ValueError || e instanceof ExceptionGroup || e instanceof TimeoutError)) throw e;", f"  log({ts_str(L)}, 'gather raised', describe(e));", "}"]
+        elif k == "taskgroup":
+            other = self.pick_callee(fi) or callee
+            body = self.stmts(fi, depth + 1, r.randint(0, 2))
+            P += ["try:", "    async with asyncio.TaskGroup() as tg:", f"        tg.create_task(f{callee}(), name={L + 'a'!r})",
+                  f"        tg.create_task(f{other}(), name={L + 'b'!r})"] + ind(body_py(body), 8) + [
+                f"    log({L!r}, 'group done')", "except BaseExceptionGroup as e:", f"    log({L!r}, 'group raised', describe(e))"]
+            T += ["try {", "  yield* asyncio.async_with(new asyncio.TaskGroup(), function* (tg) {",
+                  f"    tg.create_task(f{callee}(), {{ name: {ts_str(L + 'a')} }});",
+                  f"    tg.create_task(f{other}(), {{ name: {ts_str(L + 'b')} }});"] + ind(body_ts(body), 4) + [
+                "  });", f"  log({ts_str(L)}, 'group done');", "} catch (e) {",
+                "  if (!(e instanceof BaseExceptionGroup)) throw e;", f"  log({ts_str(L)}, 'group raised', describe(e));", "}"]
+        elif k == "shield":
+            P += ["try:", f"    log({L!r}, 'shielded', await asyncio.shield(f{callee}()))", "except asyncio.CancelledError as e:",
+                  f"    log({L!r}, 'shield cancelled', describe(e))", "    raise", "except Exception as e:", f"    log({L!r}, 'shield raised', describe(e))"]
+            T += ["try {", f"  log({ts_str(L)}, 'shielded', yield* asyncio.shield(f{callee}()));", "} catch (e) {",
+                  f"  if (e instanceof asyncio.CancelledError) {{ log({ts_str(L)}, 'shield cancelled', describe(e)); throw e; }}",
+                  "  if (!(e instanceof Exception)) throw e;", f"  log({ts_str(L)}, 'shield raised', describe(e));", "}"]
+        elif k == "lock":
+            body = self.stmts(fi, 9, r.randint(1, 2))
+            P += ["async with LOCK:", f"    log({L!r}, 'locked')"] + ind(body_py(body), 4)
+            T += ["yield* asyncio.async_with(LOCK, function* () {", f"  log({ts_str(L)}, 'locked');"] + ind(body_ts(body), 2) + ["});"]
+        elif k == "event_set":
+            P.append(f"EV.set(); log({L!r}, 'set')")
+            T.append(f"EV.set(); log({ts_str(L)}, 'set');")
+        elif k == "event_wait":
+            d = r.choice([0.1, 0.3])
+            P += ["try:", f"    log({L!r}, 'event', await asyncio.wait_for(EV.wait(), {d}))", "except TimeoutError:", f"    log({L!r}, 'event timeout')"]
+            T += ["try {", f"  log({ts_str(L)}, 'event', yield* asyncio.wait_for(EV.wait(), {d}));", "} catch (e) {",
+                  "  if (!(e instanceof TimeoutError)) throw e;", f"  log({ts_str(L)}, 'event timeout');", "}"]
+        elif k == "queue_put":
+            P.append(f"Q.put_nowait({L!r}); log({L!r}, 'put', Q.qsize())")
+            T.append(f"Q.put_nowait({ts_str(L)}); log({ts_str(L)}, 'put', Q.qsize());")
+        elif k == "queue_get":
+            d = r.choice([0.1, 0.3])
+            P += ["try:", f"    log({L!r}, 'got', await asyncio.wait_for(Q.get(), {d}))", "except TimeoutError:", f"    log({L!r}, 'get timeout')"]
+            T += ["try {", f"  log({ts_str(L)}, 'got', yield* asyncio.wait_for(Q.get(), {d}));", "} catch (e) {",
+                  "  if (!(e instanceof TimeoutError)) throw e;", f"  log({ts_str(L)}, 'get timeout');", "}"]
+        elif k == "cancel_self_maybe":
+            P += [f"log({L!r}, 'cancelling self', asyncio.current_task().cancel())", "try:", "    await asyncio.sleep(0)",
+                  "except asyncio.CancelledError:", f"    log({L!r}, 'self-cancel caught', asyncio.current_task().uncancel())"]
+            T += [f"log({ts_str(L)}, 'cancelling self', asyncio.current_task()!.cancel());", "try {", "  yield* asyncio.sleep(0);",
+                  "} catch (e) {", "  if (!(e instanceof asyncio.CancelledError)) throw e;",
+                  f"  log({ts_str(L)}, 'self-cancel caught', asyncio.current_task()!.uncancel());", "}"]
+        elif k == "wait":
+            other = self.pick_callee(fi) or callee
+            d = r.choice([None, 0, 0.1, 0.3])
+            rw = r.choice(["FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED"])
+            P += [f"ta = asyncio.create_task(f{callee}(), name={L + 'a'!r}); tb = asyncio.create_task(f{other}(), name={L + 'b'!r})",
+                  f"done, pending = await asyncio.wait([ta, tb], timeout={d}, return_when=asyncio.{rw})",
+                  f"log({L!r}, 'wait', sorted(t.get_name() for t in done), sorted(t.get_name() for t in pending))"]
+            T += ["{", f"  const ta = asyncio.create_task(f{callee}(), {{ name: {ts_str(L + 'a')} }}), tb = asyncio.create_task(f{other}(), {{ name: {ts_str(L + 'b')} }});",
+                  f"  const [done, pending] = yield* asyncio.wait([ta, tb], {{ timeout: {ts_num(d)}, return_when: asyncio.{rw} }});",
+                  f"  log({ts_str(L)}, 'wait', [...done].map((t) => t.get_name()).sort(), [...pending].map((t) => t.get_name()).sort());", "}"]
+        elif k == "as_completed":
+            other = self.pick_callee(fi) or callee
+            d = r.choice([None, 0.1, 0.3])
+            P += [f"for f in asyncio.as_completed([asyncio.create_task(f{callee}(), name={L + 'a'!r}), asyncio.create_task(f{other}(), name={L + 'b'!r})], timeout={d}):",
+                  "    try:", f"        log({L!r}, 'ac', await f)", "    except TimeoutError:", f"        log({L!r}, 'ac timeout')", "        break",
+                  "    except Exception as e:", f"        log({L!r}, 'ac raised', describe(e))"]
+            T += [f"for (const f of asyncio.as_completed([asyncio.create_task(f{callee}(), {{ name: {ts_str(L + 'a')} }}), asyncio.create_task(f{other}(), {{ name: {ts_str(L + 'b')} }})], {{ timeout: {ts_num(d)} }})) {{",
+                  "  try {", f"    log({ts_str(L)}, 'ac', yield* f);", "  } catch (e) {",
+                  f"    if (e instanceof TimeoutError) {{ log({ts_str(L)}, 'ac timeout'); break; }}",
+                  "    if (!(e instanceof Exception)) throw e;", f"    log({ts_str(L)}, 'ac raised', describe(e));", "  }", "}"]
+        elif k == "as_completed_async":
+            other = self.pick_callee(fi) or callee
+            d = r.choice([None, 0.1, 0.3])
+            P += ["try:", f"    async for t in asyncio.as_completed([asyncio.create_task(f{callee}(), name={L + 'a'!r}), asyncio.create_task(f{other}(), name={L + 'b'!r})], timeout={d}):",
+                  f"        log({L!r}, 'aca', t.get_name(), t.cancelled() or t.exception() or t.result())", "except TimeoutError:", f"    log({L!r}, 'aca timeout')"]
+            T += ["try {", f"  yield* asyncio.async_for(asyncio.as_completed([asyncio.create_task(f{callee}(), {{ name: {ts_str(L + 'a')} }}), asyncio.create_task(f{other}(), {{ name: {ts_str(L + 'b')} }})], {{ timeout: {ts_num(d)} }}), function* (t) {{",
+                  f"    log({ts_str(L)}, 'aca', t.get_name(), t.cancelled() || t.exception() || t.result());", "  });", "} catch (e) {",
+                  "  if (!(e instanceof TimeoutError)) throw e;", f"  log({ts_str(L)}, 'aca timeout');", "}"]
+        elif k == "sem":
+            body = self.stmts(fi, 9, r.randint(1, 2))
+            P += ["async with SEM:", f"    log({L!r}, 'sem', SEM._value)"] + ind(body_py(body), 4)
+            T += ["yield* asyncio.async_with(SEM, function* () {", f"  log({ts_str(L)}, 'sem', SEM._value);"] + ind(body_ts(body), 2) + ["});"]
+        elif k == "cond_notify":
+            n = r.choice([1, 2, None])
+            P += ["async with COND:", f"    COND.{'notify_all()' if n is None else f'notify({n})'}; log({L!r}, 'notified')"]
+            T += ["yield* asyncio.async_with(COND, function* () {", f"  COND.{'notify_all()' if n is None else f'notify({n})'}; log({ts_str(L)}, 'notified');", "});"]
+        elif k == "cond_wait":
+            d = r.choice([0.1, 0.3])
+            P += ["try:", "    async with COND:", f"        log({L!r}, 'cond', await asyncio.wait_for(COND.wait(), {d}), COND.locked())",
+                  "except TimeoutError:", f"    log({L!r}, 'cond timeout', COND.locked())"]
+            T += ["try {", "  yield* asyncio.async_with(COND, function* () {", f"    log({ts_str(L)}, 'cond', yield* asyncio.wait_for(COND.wait(), {d}), COND.locked());", "  });",
+                  "} catch (e) {", "  if (!(e instanceof TimeoutError)) throw e;", f"  log({ts_str(L)}, 'cond timeout', COND.locked());", "}"]
+        elif k == "cancelling":
+            P.append(f"log({L!r}, 'cancelling', asyncio.current_task().cancelling())")
+            T.append(f"log({ts_str(L)}, 'cancelling', asyncio.current_task()!.cancelling());")
+        elif k == "ctx_set":
+            P.append(f"CV.set({L!r})")
+            T.append(f"CV.set({ts_str(L)});")
+        elif k == "bq_put":
+            d = r.choice([0, 0.1, 0.3])
+            P += ["try:", f"    await asyncio.wait_for(BQ.put({L!r}), {d}); log({L!r}, 'bq put', BQ.qsize())",
+                  "except (TimeoutError, asyncio.QueueShutDown) as e:", f"    log({L!r}, 'bq put failed', describe(e), BQ.qsize())"]
+            T += ["try {", f"  yield* asyncio.wait_for(BQ.put({ts_str(L)}), {d}); log({ts_str(L)}, 'bq put', BQ.qsize());", "} catch (e) {",
+                  "  if (!(e instanceof TimeoutError || e instanceof asyncio.QueueShutDown)) throw e;",
+                  f"  log({ts_str(L)}, 'bq put failed', describe(e), BQ.qsize());", "}"]
+        elif k == "bq_get":
+            d = r.choice([0, 0.1, 0.3])
+            P += ["try:", f"    log({L!r}, 'bq got', await asyncio.wait_for(BQ.get(), {d}), BQ.qsize())",
+                  "except (TimeoutError, asyncio.QueueShutDown) as e:", f"    log({L!r}, 'bq get failed', describe(e), BQ.qsize())"]
+            T += ["try {", f"  log({ts_str(L)}, 'bq got', yield* asyncio.wait_for(BQ.get(), {d}), BQ.qsize());", "} catch (e) {",
+                  "  if (!(e instanceof TimeoutError || e instanceof asyncio.QueueShutDown)) throw e;",
+                  f"  log({ts_str(L)}, 'bq get failed', describe(e), BQ.qsize());", "}"]
+        elif k == "bq_task_done":
+            P += ["try:", f"    BQ.task_done(); log({L!r}, 'bq task_done')", "except ValueError as e:", f"    log({L!r}, 'bq task_done failed', describe(e))"]
+            T += ["try {", f"  BQ.task_done(); log({ts_str(L)}, 'bq task_done');", "} catch (e) {", "  if (!(e instanceof ValueError)) throw e;",
+                  f"  log({ts_str(L)}, 'bq task_done failed', describe(e));", "}"]
+        elif k == "bq_join":
+            d = r.choice([0, 0.1, 0.3])
+            P += ["try:", f"    await asyncio.wait_for(BQ.join(), {d}); log({L!r}, 'bq joined')", "except TimeoutError:", f"    log({L!r}, 'bq join timeout')"]
+            T += ["try {", f"  yield* asyncio.wait_for(BQ.join(), {d}); log({ts_str(L)}, 'bq joined');", "} catch (e) {",
+                  "  if (!(e instanceof TimeoutError)) throw e;", f"  log({ts_str(L)}, 'bq join timeout');", "}"]
+        elif k == "bq_shutdown":
+            if r.random() < 0.3:
+                imm = r.random() < 0.5
+                P.append(f"BQ.shutdown({py_bool(imm)}); log({L!r}, 'bq shutdown', BQ.qsize())")
+                T.append(f"BQ.shutdown({ts_bool(imm)}); log({ts_str(L)}, 'bq shutdown', BQ.qsize());")
+            else:
+                P.append(f"log({L!r}, 'bq', BQ.qsize(), BQ.empty(), BQ.full())")
+                T.append(f"log({ts_str(L)}, 'bq', BQ.qsize(), BQ.empty(), BQ.full());")
+        elif k == "barrier":
+            d = r.choice([0.1, 0.3])
+            P += ["try:", f"    log({L!r}, 'barrier', await asyncio.wait_for(BAR.wait(), {d}), BAR.n_waiting, BAR.broken)",
+                  "except (TimeoutError, asyncio.BrokenBarrierError) as e:", f"    log({L!r}, 'barrier failed', describe(e), BAR.n_waiting, BAR.broken)"]
+            T += ["try {", f"  log({ts_str(L)}, 'barrier', yield* asyncio.wait_for(BAR.wait(), {d}), BAR.n_waiting, BAR.broken);", "} catch (e) {",
+                  "  if (!(e instanceof TimeoutError || e instanceof asyncio.BrokenBarrierError)) throw e;",
+                  f"  log({ts_str(L)}, 'barrier failed', describe(e), BAR.n_waiting, BAR.broken);", "}"]
+        elif k == "reschedule":
+            d = r.choice([0, 0.1, 0.2, None])
+            body = self.stmts(fi, depth + 1, r.randint(1, 2))
+            cmv = "cm_" + L.replace(".", "_")
+            when_py = "None" if d is None else f"asyncio.get_running_loop().time() + {d}"
+            when_ts = "null" if d is None else f"asyncio.get_running_loop().time() + {d}"
+            P += ["try:", f"    async with asyncio.timeout(0.1) as {cmv}:", f"        {cmv}.reschedule({when_py})"] + ind(body_py(body), 8) + [
+                f"        log({L!r}, 'rescheduled timeout done', {cmv}.expired())", f"    log({L!r}, 'rescheduled timeout left')",
+                "except TimeoutError as e:", f"    log({L!r}, 'rescheduled timed out', describe(e))"]
+            T += ["try {", f"  yield* asyncio.async_with(asyncio.timeout(0.1), function* ({cmv}) {{", f"    {cmv}.reschedule({when_ts});"] + ind(body_ts(body), 4) + [
+                f"    log({ts_str(L)}, 'rescheduled timeout done', {cmv}.expired());", "  });", f"  log({ts_str(L)}, 'rescheduled timeout left');",
+                "} catch (e) {", "  if (!(e instanceof TimeoutError)) throw e;", f"  log({ts_str(L)}, 'rescheduled timed out', describe(e));", "}"]
+        elif k == "sleep_result":
+            d = r.choice(SLEEPS)
+            P.append(f"log({L!r}, 'sleep result', await asyncio.sleep({d}, {L!r}))")
+            T.append(f"log({ts_str(L)}, 'sleep result', yield* asyncio.sleep({d}, {ts_str(L)}));")
+        return [(P, T)]
+
+    def program(self):
+        py, ts = [], []
+        for fi in range(self.n):
+            body = self.stmts(fi, 0, self.r.randint(1, 5 if fi else 8))
+            raise_it = fi > 0 and self.r.random() < 0.25
+            py.append(f"async def f{fi}():")
+            py.append("    ts = []")
+            py += ind(body_py(body), 4)
+            if raise_it:
+                py.append(f"    raise ValueError('f{fi}')")
+            py.append(f"    return 'f{fi}'")
+            py.append("")
+            ts.append(f"function* f{fi}(): Generator<unknown, string, unknown> {{")
+            ts.append("  const ts: asyncio.Task<string>[] = [];")
+            ts += ind(body_ts(body), 2)
+            if raise_it:
+                ts.append(f"  if (ts.length >= 0) throw new ValueError('f{fi}');")
+            ts.append(f"  return 'f{fi}';")
+            ts.append("}")
+            ts.append("")
+        eager = self.r.random() < 0.2
+        return ("\n".join(PY_HEAD + [f"EAGER = {py_bool(eager)}"] + py + PY_TAIL) + "\n",
+                "\n".join(TS_HEAD + [f"const EAGER = {ts_bool(eager)};"] + ts + TS_TAIL) + "\n")
+
+
+def ind(lines, n):
+    return [" " * n + l for l in lines]
+
+
+def body_py(body):
+    out = []
+    for p, _ in body:
+        out += p
+    return out or ["pass"]
+
+
+def body_ts(body):
+    out = []
+    for _, t in body:
+        out += t
+    return out
+
+
+def ts_str(s):
+    return "'" + s + "'"
+
+
+def ts_num(d):
+    return "null" if d is None else str(d)
+
+
+def py_bool(b):
+    return "True" if b else "False"
+
+
+def ts_bool(b):
+    return "true" if b else "false"
+
+
+PY_HEAD = """import asyncio
+
+def describe(e):
+    if isinstance(e, BaseExceptionGroup):
+        return f"{type(e).__name__}({e.message!r}, [{', '.join(describe(x) for x in e.exceptions)}])"
+    return repr(e)
+
+def fmt(v):
+    if isinstance(v, list):
+        return "[" + ", ".join(fmt(x) for x in v) + "]"
+    if isinstance(v, BaseException):
+        return describe(v)
+    return repr(v)
+
+def log(*parts):
+    loop = asyncio.get_running_loop()
+    t = asyncio.current_task()
+    print(f"{loop.time():.1f}", t.get_name() if t else None, CV.get(), *[p if isinstance(p, str) else fmt(p) for p in parts])
+
+def handler(loop, ctx):
+    # (reported when the collector finds them: when that is differs by design)
+    if "never retrieved" in ctx["message"] or "was destroyed" in ctx["message"]:
+        return
+    print("HANDLER", ctx["message"], describe(ctx.get("exception")))
+
+LOCK = EV = Q = SEM = COND = BQ = BAR = None
+import contextvars
+CV = contextvars.ContextVar("cv", default="-")
+""".split("\n")
+
+PY_TAIL = """async def main():
+    global LOCK, EV, Q, SEM, COND, BQ, BAR
+    LOCK = asyncio.Lock(); EV = asyncio.Event(); Q = asyncio.Queue(); SEM = asyncio.Semaphore(2); COND = asyncio.Condition()
+    BQ = asyncio.Queue(2); BAR = asyncio.Barrier(2)
+    if EAGER:
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)
+    asyncio.get_running_loop().set_exception_handler(handler)
+    try:
+        async with asyncio.timeout(30):
+            log("main", await f0())
+    except BaseException as e:
+        log("main raised", describe(e))
+    log("left", sorted(t.get_name() for t in asyncio.all_tasks() if t is not asyncio.current_task()))
+
+try:
+    asyncio.run(main())
+except BaseException as e:
+    print("run raised", describe(e))
+""".split("\n")
+
+TS_HEAD = """import * as asyncio from "@ROOT@/mod.ts";
+import { run_virtual } from "@ROOT@/test_utils.ts";
+import { BaseExceptionGroup, Exception, ExceptionGroup, TimeoutError, ValueError } from "@ROOT@/stdlib/builtins.ts";
+import { repr } from "@ROOT@/stdlib/_repr.ts";
+import { ContextVar } from "@ROOT@/stdlib/contextvars.ts";
+
+function describe(e: unknown): string {
+  if (e instanceof BaseExceptionGroup) {
+    return `${e.constructor.name}(${repr(e.message)}, [${e.exceptions.map(describe).join(", ")}])`;
+  }
+  return repr(e);
+}
+function fmt(v: unknown): string {
+  if (Array.isArray(v)) return "[" + v.map(fmt).join(", ") + "]";
+  if (v instanceof Error) return describe(v);
+  return repr(v);
+}
+function log(...parts: unknown[]): void {
+  const loop = asyncio.get_running_loop();
+  const t = asyncio.current_task();
+  console.log([loop.time().toFixed(1), t ? t.get_name() : "None", CV.get(), ...parts.map((p) => typeof p === "string" ? p : fmt(p))].join(" "));
+}
+let LOCK!: asyncio.Lock, EV!: asyncio.Event, Q!: asyncio.Queue<string>, SEM!: asyncio.Semaphore, COND!: asyncio.Condition;
+let BQ!: asyncio.Queue<string>, BAR!: asyncio.Barrier;
+const CV = new ContextVar<string>("cv", { default: "-" });
+""".split("\n")
+
+TS_TAIL = """function* main() {
+  LOCK = new asyncio.Lock(); EV = new asyncio.Event(); Q = new asyncio.Queue<string>(); SEM = new asyncio.Semaphore(2); COND = new asyncio.Condition();
+  BQ = new asyncio.Queue<string>({ maxsize: 2 }); BAR = new asyncio.Barrier(2);
+  if (EAGER) asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory);
+  asyncio.get_running_loop().set_exception_handler((_loop, ctx) => {
+    if (String(ctx.message).includes("never retrieved") || String(ctx.message).includes("was destroyed")) return;
+    console.log("HANDLER", ctx.message, describe(ctx.exception ?? null));
+  });
+  try {
+    yield* asyncio.async_with(asyncio.timeout(30), function* () {
+      log("main", yield* f0());
+    });
+  } catch (e) {
+    log("main raised", describe(e));
+  }
+  log("left", [...asyncio.all_tasks()].filter((t) => t !== asyncio.current_task()).map((t) => t.get_name()).sort());
+}
+try {
+  await run_virtual(main());
+} catch (e) {
+  console.log("run raised", describe(e));
+}
+""".split("\n")
+
+
+# --- streams
+
+def pybytes(b):
+    return repr(b)
+
+def tsbytes(b):
+    return "B(" + repr(b.decode("latin-1")).replace("\\n", "\\n") + ")"
+
+def stream_program(seed):
+    r = random.Random(seed)
+    limit = r.choice([1, 2, 4, 8, 16, 64, 65536])
+    alphabet = r.choice([b"ab\n", b"abc\n", b"a\nb", b"xyz"])
+    chunks = [bytes(r.choice(alphabet) for _ in range(r.randint(0, 12))) for _ in range(r.randint(0, 8))]
+    ending = r.choice(["eof"] * 8 + ["exc", "none"])
+    pauses = [r.randint(0, 2) for _ in chunks]
+    ops = []
+    for _ in range(r.randint(1, 12)):
+        k = r.choice(["read", "read", "readline", "readline", "readuntil", "readuntil", "readexactly", "readexactly", "at_eof", "aiter"])
+        if k == "read":
+            ops.append(("read", r.choice([-1, 0, 1, 2, 3, 10, 100])))
+        elif k == "readline":
+            ops.append(("readline",))
+        elif k == "readuntil":
+            seps = r.choice([[b"\n"], [b"ab"], [b"a", b"bc"], [b"b", b"\n"], [b""], [], [b"abc", b"c"], [b"zz"]])
+            ops.append(("readuntil", seps, r.random() < 0.5 and len(seps) == 1))
+        elif k == "readexactly":
+            ops.append(("readexactly", r.choice([-1, 0, 1, 2, 5, 20])))
+        elif k == "at_eof":
+            ops.append(("at_eof",))
+        else:
+            ops.append(("aiter",))
+    py = ["import asyncio", "",
+          "def show(e):",
+          "    extra = ''",
+          "    if isinstance(e, asyncio.IncompleteReadError): extra = f' partial={e.partial!r} expected={e.expected!r}'",
+          "    if isinstance(e, asyncio.LimitOverrunError): extra = f' consumed={e.consumed!r}'",
+          "    return f'{type(e).__name__}: {e}{extra}'", "",
+          "async def feeder(reader):"]
+    ts = ['import * as asyncio from "@ROOT@/mod.ts";', 'import { run_virtual } from "@ROOT@/test_utils.ts";', 'import { repr } from "@ROOT@/stdlib/_repr.ts";', 'import { ValueError } from "@ROOT@/stdlib/builtins.ts";',
+          'const B = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));',
+          "function show(e: unknown): string {",
+          "  let extra = '';",
+          "  if (e instanceof asyncio.IncompleteReadError) extra = ` partial=${repr(e.partial)} expected=${repr(e.expected)}`;",
+          "  if (e instanceof asyncio.LimitOverrunError) extra = ` consumed=${repr(e.consumed)}`;",
+          "  return `${(e as Error).constructor.name}: ${String((e as Error).message)}${extra}`;", "}",
+          "function* feeder(reader: asyncio.StreamReader) {"]
+    for c, p in zip(chunks, pauses):
+        py.append(f"    reader.feed_data({pybytes(c)})")
+        ts.append(f"  reader.feed_data({tsbytes(c)});")
+        for _ in range(p):
+            py.append("    await asyncio.sleep(0)")
+            ts.append("  yield* asyncio.sleep(0);")
+    if ending == "eof":
+        py.append("    reader.feed_eof()"); ts.append("  reader.feed_eof();")
+    elif ending == "exc":
+        py.append("    reader.set_exception(ValueError('fed'))"); ts.append("  reader.set_exception(new ValueError('fed'));")
+    else:
+        py.append("    pass")
+    ts.append("}")
+    py += ["", "async def main():", f"    reader = asyncio.StreamReader(limit={limit})",
+           "    task = asyncio.create_task(feeder(reader))"]
+    ts += ["function* main() {", f"  const reader = new asyncio.StreamReader({{ limit: {limit} }});",
+           "  const task = asyncio.create_task(feeder(reader));"]
+    for i, op in enumerate(ops):
+        if op[0] == "read":
+            pe, te = f"await asyncio.wait_for(reader.read({op[1]}), 1)", f"yield* asyncio.wait_for(reader.read({op[1]}), 1)"
+        elif op[0] == "readline":
+            pe, te = "await asyncio.wait_for(reader.readline(), 1)", "yield* asyncio.wait_for(reader.readline(), 1)"
+        elif op[0] == "readuntil":
+            seps, single = op[1], op[2]
+            if single:
+                pe, te = f"await asyncio.wait_for(reader.readuntil({pybytes(seps[0])}), 1)", f"yield* asyncio.wait_for(reader.readuntil({tsbytes(seps[0])}), 1)"
+            else:
+                pe = "await asyncio.wait_for(reader.readuntil((" + "".join(pybytes(s) + ", " for s in seps) + ")), 1)"
+                te = "yield* asyncio.wait_for(reader.readuntil([" + ", ".join(tsbytes(s) for s in seps) + "]), 1)"
+        elif op[0] == "readexactly":
+            pe, te = f"await asyncio.wait_for(reader.readexactly({op[1]}), 1)", f"yield* asyncio.wait_for(reader.readexactly({op[1]}), 1)"
+        elif op[0] == "at_eof":
+            pe, te = "reader.at_eof()", "reader.at_eof()"
+        if op[0] == "aiter":
+            py += ["    try:", "      async with asyncio.timeout(1):", "        async for line in reader:", f"            print({i}, 'line', repr(line))",
+                   f"        print({i}, 'iter end')", "    except Exception as e:", f"        print({i}, show(e))"]
+            ts += ["  try {", "    yield* asyncio.async_with(asyncio.timeout(1), () => asyncio.async_for(reader, function* (line) {", f"      console.log({i}, 'line', repr(line));", "    }));",
+                   f"    console.log({i}, 'iter end');", "  } catch (e) {", f"    console.log({i}, show(e));", "  }"]
+        else:
+            py += ["    try:", f"        print({i}, {op[0]!r}, repr({pe}), len(reader._buffer))", "    except Exception as e:",
+                   f"        print({i}, show(e), len(reader._buffer))"]
+            ts += ["  try {", f"    console.log({i}, {op[0]!r}, repr({te}), reader._buffer.length);", "  } catch (e) {",
+                   f"    console.log({i}, show(e), reader._buffer.length);", "  }"]
+    py += ["    task.cancel()", "    print('end', reader.at_eof())", "", "asyncio.run(main())"]
+    ts += ["  task.cancel();", "  console.log('end', repr(reader.at_eof()));", "}", "await run_virtual(main());"]
+    return "\n".join(py) + "\n", "\n".join(ts) + "\n"
+
+
+def write_batch(kind, first, last, out, root):
+    py_runs, ts_runs = [], []
+    for seed in range(first, last + 1):
+        if kind == "tasks":
+            rnd = random.Random(seed)
+            py, ts = TaskPrograms(seed, rnd.randint(3, 6)).program()
+        else:
+            py, ts = stream_program(seed)
+        ts = ts.replace("@ROOT@", root)
+        with open(os.path.join(out, f"p{seed}.py"), "w") as f:
+            f.write(py)
+        with open(os.path.join(out, f"p{seed}.ts"), "w") as f:
+            f.write(ts)
+        py_runs.append(f"print('=== {seed}')")
+        py_runs.append(f"exec(compile({py!r}, 'p{seed}.py', 'exec'), {{'__name__': '__main__'}})")
+        ts_runs.append(f"console.log('=== {seed}');")
+        ts_runs.append(f"await import('./p{seed}.ts');")
+    with open(os.path.join(out, "batch.py"), "w") as f:
+        f.write("\n".join(py_runs) + "\n")
+    with open(os.path.join(out, "batch.ts"), "w") as f:
+        f.write("\n".join(ts_runs) + "\n")
+
+
+if __name__ == "__main__":
+    kind, first, last, out, root = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+    if kind not in ("tasks", "streams"):
+        sys.exit("kind must be tasks or streams")
+    write_batch(kind, first, last, out, root)
