@@ -1,5 +1,5 @@
 /**
- * Differential fuzzing against CPython 3.14: `deno task fuzz:cpython tasks|streams FROM TO`.
+ * Differential fuzzing against CPython 3.14: `deno task fuzz:cpython tasks|streams|callbacks FROM TO`.
  *
  * `scripts/fuzz/gen.py` writes one random asyncio program per seed, in Python and in TypeScript on
  * this port (see its doc for what they do). This runs the Python ones on CPython 3.14.2 (Pyodide,
@@ -29,8 +29,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const [kind, from_arg, to_arg] = process.argv.slice(2);
-if ((kind !== "tasks" && kind !== "streams") || !from_arg || !to_arg) {
-  console.error("usage: deno task fuzz:cpython tasks|streams FROM TO");
+if ((kind !== "tasks" && kind !== "streams" && kind !== "callbacks") || !from_arg || !to_arg) {
+  console.error("usage: deno task fuzz:cpython tasks|streams|callbacks FROM TO");
   process.exit(2);
 }
 const root = dirname(dirname(fileURLToPath(import.meta.url)));

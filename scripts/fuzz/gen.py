@@ -516,14 +516,136 @@ def stream_program(seed):
     return "\n".join(py) + "\n", "\n".join(ts) + "\n"
 
 
+# --- callbacks
+
+
+def callback_program(seed):
+    """Callbacks and futures on the loop: call_soon/call_later/call_at (many at the same time, which
+    the timer heap must order as CPython's heapq does), cancelled handles, done callbacks added and
+    removed, results, exceptions and cancellations of futures, and the errors of misuse."""
+    r = random.Random(seed)
+    n = r.randint(3, 10)
+    nf = r.randint(0, 3)
+    delays = [0, 0, 0.1, 0.1, 0.2, 0.5]
+    specs = []
+    for i in range(n):
+        acts = []
+        for _ in range(r.randint(0, 4)):
+            k = r.choice(["soon", "later", "at", "cancel", "set_result", "set_exception", "cancel_fut", "add_cb", "remove_cb", "handle_info"])
+            if k in ("soon", "later", "at") and i + 1 < n:
+                acts.append((k, r.randrange(i + 1, n), r.choice(delays), r.randint(0, 999)))
+            elif k in ("cancel", "handle_info"):
+                acts.append((k, r.randint(0, 12)))
+            elif k in ("set_result", "set_exception", "cancel_fut") and nf:
+                acts.append((k, r.randrange(nf), r.randint(0, 99)))
+            elif k in ("add_cb", "remove_cb") and nf and i + 1 < n:
+                acts.append((k, r.randrange(nf), r.randrange(i + 1, n)))
+        specs.append(acts)
+    initial = [(r.choice(["soon", "later", "at"]), r.randrange(n), r.choice(delays), r.randint(0, 999)) for _ in range(r.randint(1, 6))]
+    initial += [(r.choice(["add_cb", "set_result", "cancel"]), r.randrange(max(nf, 1)), r.randrange(n)) for _ in range(r.randint(0, 3)) if nf]
+
+    def act_py(a, ind):
+        k = a[0]
+        if k in ("soon", "later", "at"):
+            call = {"soon": f"loop.call_soon(cb{a[1]}, {a[3]})", "later": f"loop.call_later({a[2]}, cb{a[1]}, {a[3]})",
+                    "at": f"loop.call_at(loop.time() + {a[2]}, cb{a[1]}, {a[3]})"}[k]
+            return [ind + f"H.append({call})"]
+        if k == "cancel":
+            return [ind + f"if len(H) > {a[1]}: H[{a[1]}].cancel(); out('cancel', {a[1]}, H[{a[1]}].cancelled())"]
+        if k == "handle_info":
+            return [ind + f"if len(H) > {a[1]}: out('handle', {a[1]}, type(H[{a[1]}]).__name__, H[{a[1]}].cancelled(), "
+                          f"f'{{H[{a[1]}].when():.1f}}' if isinstance(H[{a[1]}], asyncio.TimerHandle) else None)"]
+        if k == "set_result":
+            return [ind + "try:", ind + f"    F[{a[1]}].set_result({a[2]}); out('set_result', {a[1]})",
+                    ind + "except asyncio.InvalidStateError as e:", ind + f"    out('set_result failed', {a[1]}, repr(e))"]
+        if k == "set_exception":
+            return [ind + "try:", ind + f"    F[{a[1]}].set_exception(ValueError({a[2]})); out('set_exception', {a[1]})",
+                    ind + "except asyncio.InvalidStateError as e:", ind + f"    out('set_exception failed', {a[1]}, repr(e))"]
+        if k == "cancel_fut":
+            return [ind + f"out('cancel_fut', {a[1]}, F[{a[1]}].cancel('m{a[2]}'))"]
+        if k == "add_cb":
+            return [ind + f"F[{a[1]}].add_done_callback(D[{a[2]}]); out('add_cb', {a[1]}, {a[2]})"]
+        if k == "remove_cb":
+            return [ind + f"out('remove_cb', {a[1]}, {a[2]}, F[{a[1]}].remove_done_callback(D[{a[2]}]))"]
+        raise AssertionError(k)
+
+    def act_ts(a, ind):
+        k = a[0]
+        if k in ("soon", "later", "at"):
+            call = {"soon": f"loop.call_soon(cb{a[1]}, {a[3]})", "later": f"loop.call_later({a[2]}, cb{a[1]}, {a[3]})",
+                    "at": f"loop.call_at(loop.time() + {a[2]}, cb{a[1]}, {a[3]})"}[k]
+            return [ind + f"H.push({call});"]
+        if k == "cancel":
+            return [ind + f"if (H.length > {a[1]}) {{ H[{a[1]}].cancel(); out('cancel', {a[1]}, H[{a[1]}].cancelled()); }}"]
+        if k == "handle_info":
+            return [ind + f"if (H.length > {a[1]}) out('handle', {a[1]}, H[{a[1]}].constructor.name, H[{a[1]}].cancelled(), "
+                          f"H[{a[1]}] instanceof asyncio.TimerHandle ? (H[{a[1]}] as asyncio.TimerHandle).when().toFixed(1) : null);"]
+        if k == "set_result":
+            return [ind + "try {", ind + f"  F[{a[1]}].set_result({a[2]}); out('set_result', {a[1]});",
+                    ind + "} catch (e) {", ind + "  if (!(e instanceof asyncio.InvalidStateError)) throw e;", ind + f"  out('set_result failed', {a[1]}, repr(e));", ind + "}"]
+        if k == "set_exception":
+            return [ind + "try {", ind + f"  F[{a[1]}].set_exception(new ValueError({a[2]})); out('set_exception', {a[1]});",
+                    ind + "} catch (e) {", ind + "  if (!(e instanceof asyncio.InvalidStateError)) throw e;", ind + f"  out('set_exception failed', {a[1]}, repr(e));", ind + "}"]
+        if k == "cancel_fut":
+            return [ind + f"out('cancel_fut', {a[1]}, F[{a[1]}].cancel('m{a[2]}'));"]
+        if k == "add_cb":
+            return [ind + f"F[{a[1]}].add_done_callback(D[{a[2]}]); out('add_cb', {a[1]}, {a[2]});"]
+        if k == "remove_cb":
+            return [ind + f"out('remove_cb', {a[1]}, {a[2]}, F[{a[1]}].remove_done_callback(D[{a[2]}]));"]
+        raise AssertionError(k)
+
+    def fixup(a):
+        # the initial add_cb/cancel actions: (kind, future or handle, spec)
+        if a[0] == "add_cb":
+            return ("add_cb", a[1], a[2])
+        if a[0] == "set_result":
+            return ("set_result", a[1], a[2])
+        if a[0] == "cancel":
+            return ("cancel", a[2])
+        return a
+
+    initial = [fixup(a) for a in initial]
+    py = ["import asyncio", "", "async def main():", "    loop = asyncio.get_running_loop()", "    H = []",
+          f"    F = [loop.create_future() for _ in range({nf})]",
+          "    def out(*parts):", "        print(f'{loop.time():.1f}', *parts)",
+          "    def state(f):", "        if f.cancelled(): return 'cancelled'",
+          "        return repr(f.exception()) if f.exception() is not None else repr(f.result())"]
+    ts = ['import * as asyncio from "@ROOT@/mod.ts";', 'import { run_virtual } from "@ROOT@/test_utils.ts";',
+          'import { repr } from "@ROOT@/stdlib/_repr.ts";', 'import { ValueError } from "@ROOT@/stdlib/builtins.ts";',
+          "function* main() {", "  const loop = asyncio.get_running_loop();", "  const H: asyncio.Handle[] = [];",
+          f"  const F = Array.from({{ length: {nf} }}, () => loop.create_future<number>());",
+          "  const out = (...parts: unknown[]) => console.log([loop.time().toFixed(1), ...parts.map((p) => typeof p === 'string' ? p : repr(p))].join(' '));",
+          "  const state = (f: asyncio.Future<number>) => f.cancelled() ? 'cancelled' : f.exception() !== null ? repr(f.exception()) : repr(f.result());"]
+    for i, acts in enumerate(reversed(specs)):
+        i = n - 1 - i
+        py.append(f"    def cb{i}(arg):")
+        py.append(f"        out('cb{i}', repr(arg) if not isinstance(arg, asyncio.Future) else 'future ' + state(arg))")
+        ts.append(f"  function cb{i}(arg: unknown): void {{")
+        ts.append(f"    out('cb{i}', arg instanceof asyncio.Future ? 'future ' + state(arg as asyncio.Future<number>) : repr(arg));")
+        for a in acts:
+            py += act_py(a, "        ")
+            ts += act_ts(a, "    ")
+        ts.append("  }")
+    py.append(f"    D = [{', '.join(f'cb{i}' for i in range(n))}]")
+    ts.append(f"  const D = [{', '.join(f'cb{i}' for i in range(n))}];")
+    for a in initial:
+        py += act_py(a, "    ")
+        ts += act_ts(a, "  ")
+    py += ["    await asyncio.sleep(5)", "    out('end', [state(f) if f.done() else 'pending' for f in F])", "", "asyncio.run(main())"]
+    ts += ["  yield* asyncio.sleep(5);", "  out('end', F.map((f) => f.done() ? state(f) : 'pending'));", "}", "await run_virtual(main());"]
+    return "\n".join(py) + "\n", "\n".join(ts) + "\n"
+
+
 def write_batch(kind, first, last, out, root):
     py_runs, ts_runs = [], []
     for seed in range(first, last + 1):
         if kind == "tasks":
             rnd = random.Random(seed)
             py, ts = TaskPrograms(seed, rnd.randint(3, 6)).program()
-        else:
+        elif kind == "streams":
             py, ts = stream_program(seed)
+        else:
+            py, ts = callback_program(seed)
         ts = ts.replace("@ROOT@", root)
         with open(os.path.join(out, f"p{seed}.py"), "w") as f:
             f.write(py)
@@ -541,6 +663,6 @@ def write_batch(kind, first, last, out, root):
 
 if __name__ == "__main__":
     kind, first, last, out, root = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-    if kind not in ("tasks", "streams"):
-        sys.exit("kind must be tasks or streams")
+    if kind not in ("tasks", "streams", "callbacks"):
+        sys.exit("kind must be tasks, streams or callbacks")
     write_batch(kind, first, last, out, root)
