@@ -2,7 +2,7 @@
 Random asyncio programs written twice, in Python and in TypeScript on this port, for
 scripts/fuzz_cpython.ts to run on CPython 3.14 (Pyodide) and on the port and compare line by line.
 
-    python3 scripts/fuzz/gen.py tasks|streams FROM TO OUTDIR ROOT
+    python3 scripts/fuzz/gen.py tasks|streams|callbacks FROM TO OUTDIR ROOT
 
 writes OUTDIR/p<seed>.py and .ts for each seed in FROM..TO, plus OUTDIR/batch.py and batch.ts that
 run them all in order, each after a "=== <seed>" line. ROOT is the repository's absolute path (the
@@ -10,11 +10,14 @@ TypeScript twins import the port from it).
 
 "tasks": a few coroutine functions f0..fN calling, spawning, cancelling and awaiting each other
 through sleep, create_task (eager or not), gather, wait, wait_for, shield, as_completed (both
-forms), timeout, TaskGroup, a Lock, a Semaphore, an Event, a Condition, a Queue, self-cancellation
-with uncancel(), and a ContextVar; every step logs the loop's (virtual) time, the task, the
+forms), timeout (and reschedule), TaskGroup, a Lock, a Semaphore, an Event, a Condition, a Barrier,
+an unbounded and a bounded Queue (join, task_done, shutdown), self-cancellation with uncancel(), and
+a ContextVar, a fifth of them under eager_task_factory; every step logs the loop's (virtual) time, the task, the
 variable's value and what happened. "streams": a StreamReader fed in chunks by one task (then EOF, an
 exception, or nothing) while another reads with read/readline/readuntil (one or several
 separators)/readexactly/async for, under small limits, logging results, errors and the buffer size.
+"callbacks": call_soon/call_later/call_at (many timers due at the same moment), cancelled handles,
+futures' done callbacks added and removed, results, exceptions and cancellations.
 """
 import os
 import random
@@ -428,7 +431,9 @@ def pybytes(b):
     return repr(b)
 
 def tsbytes(b):
-    return "B(" + repr(b.decode("latin-1")).replace("\\n", "\\n") + ")"
+    # (a Python str literal of these bytes, as latin-1, is a valid JavaScript one: the alphabet has
+    # no quotes or backslashes)
+    return "B(" + repr(b.decode("latin-1")) + ")"
 
 def stream_program(seed):
     r = random.Random(seed)
