@@ -84,7 +84,7 @@ function normalize(lines: string[]): string[] {
     }
     flush();
     out.push(line);
-    if (/^\S+ \S+ \S+ left \[/.test(line) || /^\S+ \S+ left \[/.test(line)) {
+    if (/^\S+ \S+ \S+ left \[/.test(line)) {
       out.push(...lines.slice(i + 1).sort());
       break;
     }
