@@ -65,21 +65,22 @@ function parse(file: string): Map<string, string[]> {
 /** The lines with CPython's set orders taken out (see the module doc). */
 function normalize(lines: string[]): string[] {
   const out: string[] = [];
-  let run: string[] = [];
-  let run_key = "";
+  // (a run of as_completed lines of one task at one time, sorted when it ends)
+  let group: string[] = [];
+  let group_key = "";
   const flush = () => {
-    out.push(...run.sort());
-    run = [];
-    run_key = "";
+    out.push(...group.sort());
+    group = [];
+    group_key = "";
   };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     const fields = line.split(" ");
     if (fields[4] === "ac" || fields[4] === "aca") {
       const key = fields.slice(0, 4).join(" ");
-      if (key !== run_key) flush();
-      run_key = key;
-      run.push(line);
+      if (key !== group_key) flush();
+      group_key = key;
+      group.push(line);
       continue;
     }
     flush();

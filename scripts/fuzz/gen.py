@@ -547,7 +547,11 @@ def callback_program(seed):
                 acts.append((k, r.randrange(nf), r.randrange(i + 1, n)))
         specs.append(acts)
     initial = [(r.choice(["soon", "later", "at"]), r.randrange(n), r.choice(delays), r.randint(0, 999)) for _ in range(r.randint(1, 6))]
-    initial += [(r.choice(["add_cb", "set_result", "cancel"]), r.randrange(max(nf, 1)), r.randrange(n)) for _ in range(r.randint(0, 3)) if nf]
+    # then a few on the futures (the result is a spec's number) or cancelling a handle
+    count = r.randint(0, 3)
+    for _ in range(count if nf else 0):
+        k, f, spec = r.choice(["add_cb", "set_result", "cancel"]), r.randrange(nf), r.randrange(n)
+        initial.append(("cancel", spec) if k == "cancel" else (k, f, spec))
 
     def act_py(a, ind):
         k = a[0]
@@ -599,17 +603,6 @@ def callback_program(seed):
             return [ind + f"out('remove_cb', {a[1]}, {a[2]}, F[{a[1]}].remove_done_callback(D[{a[2]}]));"]
         raise AssertionError(k)
 
-    def fixup(a):
-        # the initial add_cb/cancel actions: (kind, future or handle, spec)
-        if a[0] == "add_cb":
-            return ("add_cb", a[1], a[2])
-        if a[0] == "set_result":
-            return ("set_result", a[1], a[2])
-        if a[0] == "cancel":
-            return ("cancel", a[2])
-        return a
-
-    initial = [fixup(a) for a in initial]
     py = ["import asyncio", "", "async def main():", "    loop = asyncio.get_running_loop()", "    H = []",
           f"    F = [loop.create_future() for _ in range({nf})]",
           "    def out(*parts):", "        print(f'{loop.time():.1f}', *parts)",
