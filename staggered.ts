@@ -10,7 +10,7 @@ import { type Future, future_add_to_awaited_by, future_discard_from_awaited_by }
 import { Event } from "./locks.ts";
 import { current_task, type Task, wait_for } from "./tasks.ts";
 import type { Coroutine } from "./coroutines.ts";
-import { ExceptionGroup, KeyboardInterrupt, SystemExit } from "./stdlib/builtins.ts";
+import { AssertionError, ExceptionGroup, KeyboardInterrupt, SystemExit } from "./stdlib/builtins.ts";
 import { tuple } from "./stdlib/_repr.ts";
 
 /**
@@ -81,6 +81,7 @@ export function* staggered_race<T>(
     next_task.add_done_callback(task_done);
     next_ok_to_start.set();
     exceptions.push(null);
+    if (exceptions.length !== this_index + 1) throw new AssertionError();
     let result: T;
     try {
       result = yield* coro_fn();
@@ -90,6 +91,10 @@ export function* staggered_race<T>(
       this_failed.set();
       return;
     }
+    // CPython asserts that there is no winner yet (Python runs asserts unless -O is given): a
+    // coroutine that swallows its cancellation and returns after another won fails the race with
+    // `ExceptionGroup("staggered race failed", [AssertionError()])`.
+    if (winner_index !== null) throw new AssertionError();
     winner_index = this_index;
     winner_result = result;
     const me = current_task(loop);

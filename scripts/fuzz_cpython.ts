@@ -1,5 +1,5 @@
 /**
- * Differential fuzzing against CPython 3.14: `deno task fuzz:cpython tasks|streams|callbacks FROM TO`.
+ * Differential fuzzing against CPython 3.14: `deno task fuzz:cpython tasks|streams|callbacks|sync|staggered FROM TO`.
  *
  * `scripts/fuzz/gen.py` writes one random asyncio program per seed, in Python and in TypeScript on
  * this port (see its doc for what they do). This runs the Python ones on CPython 3.14.2 (Pyodide,
@@ -11,13 +11,16 @@
  * Two kinds of difference are not the port's: where CPython iterates a `set` of tasks, its order
  * follows the tasks' addresses, so it is not a property of the program. That is the order of
  * `as_completed()` over tasks already done (`{ensure_future(aw) for aw in set(aws)}`), of a
- * TaskGroup cancelling its children (`self._tasks` is a set) and of `asyncio.run()` cancelling the
- * tasks left at its end (`all_tasks()`); the port takes them in the order they were made. The
- * comparison sorts runs of `as_completed` lines of one task and step, and the lines printed after
- * the program's "left" line (the shutdown); a TaskGroup's abort order shows as two lines swapped
- * and is left to the reader.
+ * TaskGroup cancelling its children (`self._tasks` is a set), of `staggered_race()` cancelling the
+ * coroutines still running (`running_tasks`) and of `asyncio.run()` cancelling the tasks left at
+ * its end (`all_tasks()`); the port takes them in the order they were made. The comparison sorts
+ * runs of `as_completed` lines of one task and step, runs of a staggered coroutine's "cancelled" and
+ * "end" lines at one time, and the lines printed after the program's "left [" line (the shutdown);
+ * a TaskGroup's abort order shows as two lines swapped and is left to the reader.
  *
  * Needs `python3` (or `$PYTHON`) for the generator; Pyodide is fetched from npm. Development only.
+ * The programs and outputs are kept in a temporary directory when some differ, or always with
+ * `FUZZ_KEEP=1`.
  *
  * @module
  */
@@ -29,8 +32,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const [kind, from_arg, to_arg] = process.argv.slice(2);
-if ((kind !== "tasks" && kind !== "streams" && kind !== "callbacks") || !from_arg || !to_arg) {
-  console.error("usage: deno task fuzz:cpython tasks|streams|callbacks FROM TO");
+if (
+  (kind !== "tasks" && kind !== "streams" && kind !== "callbacks" && kind !== "sync" &&
+    kind !== "staggered") || !from_arg || !to_arg
+) {
+  console.error("usage: deno task fuzz:cpython tasks|streams|callbacks|sync|staggered FROM TO");
   process.exit(2);
 }
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -62,6 +68,22 @@ function parse(file: string): Map<string, string[]> {
   return programs;
 }
 
+/**
+ * How many "<time> cN cancelled ..." / "<time> cN end" pairs of one time start at line `i`, when
+ * there are two or more (the staggered kind: `staggered_race()` cancels a set of tasks).
+ */
+function cancelled_pairs(lines: string[], i: number): number {
+  let n = 0;
+  let time = "";
+  while (i + 2 * n + 1 < lines.length) {
+    const m = /^(\S+) (c\d+) cancelled /.exec(lines[i + 2 * n]);
+    if (m === null || (n > 0 && m[1] !== time) || lines[i + 2 * n + 1] !== `${m[1]} ${m[2]} end`) break;
+    time = m[1];
+    n++;
+  }
+  return n >= 2 ? n : 0;
+}
+
 /** The lines with CPython's set orders taken out (see the module doc). */
 function normalize(lines: string[]): string[] {
   const out: string[] = [];
@@ -75,6 +97,15 @@ function normalize(lines: string[]): string[] {
   };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
+    const pairs = cancelled_pairs(lines, i);
+    if (pairs > 0) {
+      flush();
+      const units = [];
+      for (let j = 0; j < pairs; j++) units.push(lines.slice(i + 2 * j, i + 2 * j + 2));
+      out.push(...units.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0).flat());
+      i += 2 * pairs - 1;
+      continue;
+    }
     const fields = line.split(" ");
     if (fields[4] === "ac" || fields[4] === "aca") {
       const key = fields.slice(0, 4).join(" ");
@@ -121,4 +152,5 @@ if (py.size === 0 || differing.length || missing.length) {
   console.log(`(programs and outputs kept in ${dir})`);
   process.exit(1);
 }
-rmSync(dir, { recursive: true });
+if (!process.env.FUZZ_KEEP) rmSync(dir, { recursive: true });
+else console.log(`(kept in ${dir})`);

@@ -2,11 +2,12 @@
 // 3.13 tree this port could read (test_empty .. test_none_successful); test_multiple_winners and
 // test_cancelled, the two 3.14 adds, written from 3.14's staggered.py (the winner cancels the
 // others; a cancelled race cancels its tasks, waits for them and re-raises) and what those tests
-// check (their text could not be read here); plus the cancellation of the race itself.
+// check (their text could not be read here); plus the cancellation of the race itself, and a
+// second winner (found by `deno task fuzz:cpython staggered`: CPython's assertion fails the race).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
-import { ValueError } from "../stdlib/builtins.ts";
+import { AssertionError, ExceptionGroup, ValueError } from "../stdlib/builtins.ts";
 import { run_virtual } from "../test_utils.ts";
 
 function atest(name: string, body: () => asyncio.Coroutine<void>): void {
@@ -160,5 +161,36 @@ describe("StaggeredTests", () => {
       if (!(e instanceof asyncio.CancelledError)) throw e;
     }
     assert.deepEqual(cleaned.sort(), [0, 1]);
+  });
+
+  atest("test_second_winner_fails_the_race", function* () {
+    // A coroutine that swallows the cancellation the winner sent it and returns is a second winner:
+    // CPython's `assert winner_index is None` fails in its task, and the race raises that
+    // AssertionError in an ExceptionGroup, once every task is done.
+    const log: string[] = [];
+    function* stubborn() {
+      try {
+        yield* asyncio.sleep(10);
+      } catch (e) {
+        if (!(e instanceof asyncio.CancelledError)) throw e;
+        log.push("swallowed");
+      }
+      return "stubborn";
+    }
+    function* quick() {
+      yield* asyncio.sleep(0.05);
+      return "quick";
+    }
+    let raised: unknown = null;
+    try {
+      yield* asyncio.staggered_race<string>([stubborn, quick], 0.01);
+    } catch (e) {
+      raised = e;
+    }
+    assert.ok(raised instanceof ExceptionGroup, `raised ${raised}`);
+    assert.equal(raised.message, "staggered race failed");
+    assert.equal(raised.exceptions.length, 1);
+    assert.ok(raised.exceptions[0] instanceof AssertionError);
+    assert.deepEqual(log, ["swallowed"]);
   });
 });

@@ -2,7 +2,7 @@
 Random asyncio programs written twice, in Python and in TypeScript on this port, for
 scripts/fuzz_cpython.ts to run on CPython 3.14 (Pyodide) and on the port and compare line by line.
 
-    python3 scripts/fuzz/gen.py tasks|streams|callbacks FROM TO OUTDIR ROOT
+    python3 scripts/fuzz/gen.py tasks|streams|callbacks|sync|staggered FROM TO OUTDIR ROOT
 
 writes OUTDIR/p<seed>.py and .ts for each seed in FROM..TO, plus OUTDIR/batch.py and batch.ts that
 run them all in order, each after a "=== <seed>" line. ROOT is the repository's absolute path (the
@@ -17,7 +17,10 @@ variable's value and what happened. "streams": a StreamReader fed in chunks by o
 exception, or nothing) while another reads with read/readline/readuntil (one or several
 separators)/readexactly/async for, under small limits, logging results, errors and the buffer size.
 "callbacks": call_soon/call_later/call_at (many timers due at the same moment), cancelled handles,
-futures' done callbacks added and removed, results, exceptions and cancellations.
+futures' done callbacks added and removed, results, exceptions and cancellations. "sync": workers
+contending for the locks, an Event, a Barrier and a queue under timeouts while another task cancels
+them (see SyncPrograms). "staggered": staggered_race() over coroutines that return, raise, hang or
+swallow their cancellation.
 """
 import os
 import random
@@ -634,6 +637,299 @@ def callback_program(seed):
     return "\n".join(py) + "\n", "\n".join(ts) + "\n"
 
 
+# --- sync
+
+
+class SyncPrograms:
+    """Workers contending for one Lock, one Semaphore (or BoundedSemaphore), a Condition (on its own
+    lock or on the Lock), an Event, a Barrier and a Queue (FIFO, LIFO or priority, bounded or not),
+    most waits under wait_for or timeout, while a controller cancels workers (with and without a
+    message) at set times; a worker swallows some cancellations and goes on. Misuse is in the mix
+    (releasing a lock nobody holds, a BoundedSemaphore released too often, notify() without the lock,
+    task_done() too often, put/get_nowait on a full/empty queue, operations after shutdown()). At
+    the end: each worker's outcome and each primitive's state and repr (address left out)."""
+
+    DELAYS = [0, 0, 0.05, 0.1, 0.15, 0.2]
+    TIMEOUTS = [0, 0.05, 0.1, 0.25, 0.5, None]
+
+    def __init__(self, seed):
+        r = self.r = random.Random(seed)
+        self.nw = r.randint(2, 5)
+        self.sem_kind = r.choice(["Semaphore", "BoundedSemaphore"])
+        self.sem_value = r.choice([0, 1, 1, 2, 3])
+        self.cond_on_lock = r.random() < 0.3
+        self.parties = r.choice([1, 2, 2, 3])
+        self.q_kind = r.choice(["Queue", "LifoQueue", "PriorityQueue"])
+        self.q_max = r.choice([0, 1, 2, 3])
+        self.n = 0
+
+    def label(self):
+        self.n += 1
+        return f"o{self.n}"
+
+    def d(self):
+        return self.r.choice(self.DELAYS)
+
+    def t(self):
+        return self.r.choice(self.TIMEOUTS)
+
+    @staticmethod
+    def pyt(t):
+        return "None" if t is None else repr(t)
+
+    @staticmethod
+    def tst(t):
+        return "null" if t is None else repr(t)
+
+    def op(self, depth):
+        """One operation: (python lines, typescript lines), each block indented one step more."""
+        r = self.r
+        L = repr(self.label())
+        kinds = ["lock_with", "lock_wf", "lock_release", "sem_with", "sem_wf", "sem_release", "cond_wait",
+                 "cond_wait_for", "cond_notify", "cond_notify", "cond_notify_bare", "ev_wait", "ev_set", "ev_clear",
+                 "bar_wait", "bar_wait", "bar_abort", "bar_reset", "q_put", "q_put", "q_get", "q_get", "q_put_nowait",
+                 "q_get_nowait", "q_task_done", "q_join", "q_shutdown", "sleep", "timeout"]
+        if depth > 0:
+            kinds.remove("timeout")
+        k = r.choice(kinds)
+        d, t = self.d(), self.t()
+        pt, tt = self.pyt(t), self.tst(t)
+        v = r.randint(0, 9)
+        if k == "lock_with":
+            return ([f"async with LOCK:", f"    log({L}, 'locked')", f"    await asyncio.sleep({d})", f"log({L}, 'unlocked')"],
+                    [f"yield* asyncio.async_with(LOCK, function* () {{", f"  log({L}, 'locked');", f"  yield* asyncio.sleep({d});",
+                     "});", f"log({L}, 'unlocked');"])
+        if k in ("lock_wf", "sem_wf"):
+            x = "LOCK" if k == "lock_wf" else "SEM"
+            return ([f"await asyncio.wait_for({x}.acquire(), {pt})", f"log({L}, 'acquired')", "try:",
+                     f"    await asyncio.sleep({d})", "finally:", f"    {x}.release()", f"    log({L}, 'released')"],
+                    [f"yield* asyncio.wait_for({x}.acquire(), {tt});", f"log({L}, 'acquired');", "try {",
+                     f"  yield* asyncio.sleep({d});", "} finally {", f"  {x}.release();", f"  log({L}, 'released');", "}"])
+        if k in ("lock_release", "sem_release"):
+            x = "LOCK" if k == "lock_release" else "SEM"
+            return ([f"{x}.release()", f"log({L}, 'released')"], [f"{x}.release();", f"log({L}, 'released');"])
+        if k == "sem_with":
+            return ([f"async with SEM:", f"    log({L}, 'in sem')", f"    await asyncio.sleep({d})", f"log({L}, 'out of sem')"],
+                    [f"yield* asyncio.async_with(SEM, function* () {{", f"  log({L}, 'in sem');", f"  yield* asyncio.sleep({d});",
+                     "});", f"log({L}, 'out of sem');"])
+        if k == "cond_wait":
+            return ([f"async with COND:", f"    log({L}, 'waiting')", f"    log({L}, 'woke', await asyncio.wait_for(COND.wait(), {pt}))"],
+                    [f"yield* asyncio.async_with(COND, function* () {{", f"  log({L}, 'waiting');",
+                     f"  log({L}, 'woke', yield* asyncio.wait_for(COND.wait(), {tt}));", "});"])
+        if k == "cond_wait_for":
+            n = r.randint(0, 4)
+            return ([f"async with COND:", f"    log({L}, 'waiting for', {n})",
+                     f"    log({L}, 'woke', await asyncio.wait_for(COND.wait_for(lambda: S['x'] >= {n}), {pt}))"],
+                    [f"yield* asyncio.async_with(COND, function* () {{", f"  log({L}, 'waiting for', {n});",
+                     f"  log({L}, 'woke', yield* asyncio.wait_for(COND.wait_for(() => S.x >= {n}), {tt}));", "});"])
+        if k == "cond_notify":
+            n = r.choice([0, 1, 1, 2, None])
+            pyc, tsc = ("COND.notify_all()", "COND.notify_all();") if n is None else (f"COND.notify({n})", f"COND.notify({n});")
+            return ([f"async with COND:", "    S['x'] += 1", f"    {pyc}", f"    log({L}, 'notified', S['x'])"],
+                    [f"yield* asyncio.async_with(COND, function* () {{", "  S.x += 1;", f"  {tsc}", f"  log({L}, 'notified', S.x);", "});"])
+        if k == "cond_notify_bare":
+            return ([f"COND.notify()", f"log({L}, 'notified')"], [f"COND.notify();", f"log({L}, 'notified');"])
+        if k == "ev_wait":
+            return ([f"log({L}, 'event', await asyncio.wait_for(EV.wait(), {pt}))"],
+                    [f"log({L}, 'event', yield* asyncio.wait_for(EV.wait(), {tt}));"])
+        if k in ("ev_set", "ev_clear"):
+            m = k[3:]
+            return ([f"EV.{m}()", f"log({L}, '{m}')"], [f"EV.{m}();", f"log({L}, '{m}');"])
+        if k == "bar_wait":
+            return ([f"log({L}, 'passed', await asyncio.wait_for(BAR.wait(), {pt}))"],
+                    [f"log({L}, 'passed', yield* asyncio.wait_for(BAR.wait(), {tt}));"])
+        if k in ("bar_abort", "bar_reset"):
+            m = k[4:]
+            return ([f"await BAR.{m}()", f"log({L}, '{m}', BAR.broken, BAR.n_waiting)"],
+                    [f"yield* BAR.{m}();", f"log({L}, '{m}', BAR.broken, BAR.n_waiting);"])
+        if k == "q_put":
+            return ([f"await asyncio.wait_for(Q.put({v}), {pt})", f"log({L}, 'put', {v}, Q.qsize())"],
+                    [f"yield* asyncio.wait_for(Q.put({v}), {tt});", f"log({L}, 'put', {v}, Q.qsize());"])
+        if k == "q_get":
+            return ([f"log({L}, 'got', await asyncio.wait_for(Q.get(), {pt}), Q.qsize())"],
+                    [f"log({L}, 'got', yield* asyncio.wait_for(Q.get(), {tt}), Q.qsize());"])
+        if k == "q_put_nowait":
+            return ([f"Q.put_nowait({v})", f"log({L}, 'put', {v}, Q.qsize())"], [f"Q.put_nowait({v});", f"log({L}, 'put', {v}, Q.qsize());"])
+        if k == "q_get_nowait":
+            return ([f"log({L}, 'got', Q.get_nowait(), Q.qsize())"], [f"log({L}, 'got', Q.get_nowait(), Q.qsize());"])
+        if k == "q_task_done":
+            return ([f"Q.task_done()", f"log({L}, 'task_done')"], [f"Q.task_done();", f"log({L}, 'task_done');"])
+        if k == "q_join":
+            return ([f"await asyncio.wait_for(Q.join(), {pt})", f"log({L}, 'joined')"],
+                    [f"yield* asyncio.wait_for(Q.join(), {tt});", f"log({L}, 'joined');"])
+        if k == "q_shutdown":
+            imm = r.random() < 0.5
+            return ([f"Q.shutdown({imm})", f"log({L}, 'shut down', Q.qsize())"], [f"Q.shutdown({'true' if imm else 'false'});", f"log({L}, 'shut down', Q.qsize());"])
+        if k == "sleep":
+            return ([f"await asyncio.sleep({d})", f"log({L}, 'slept')"], [f"yield* asyncio.sleep({d});", f"log({L}, 'slept');"])
+        # a timeout around one or two operations
+        py, ts = [f"async with asyncio.timeout({pt}):"], [f"yield* asyncio.async_with(asyncio.timeout({tt}), function* () {{"]
+        for _ in range(r.randint(1, 2)):
+            p2, t2 = self.op(depth + 1)
+            py += ["    " + x for x in p2]
+            ts += ["  " + x for x in t2]
+        py.append(f"log({L}, 'in time')")
+        ts += ["});", f"log({L}, 'in time');"]
+        return py, ts
+
+    def program(self):
+        r = self.r
+        py = ["import asyncio, re", "",
+              "def P(*parts):", "    print(*[p if isinstance(p, str) else repr(p) for p in parts])", "",
+              "def log(*parts):",
+              "    t = asyncio.current_task()",
+              "    P(f'{asyncio.get_running_loop().time():.2f}', t.get_name() if t else None, *parts)", "",
+              "def R(x):", "    return re.sub(r' at 0x[0-9a-f]+', '', repr(x))", "",
+              "S = {'x': 0}", "T = []"]
+        ts = ['import * as asyncio from "@ROOT@/mod.ts";', 'import { run_virtual } from "@ROOT@/test_utils.ts";',
+              'import { repr } from "@ROOT@/stdlib/_repr.ts";',
+              "function P(...parts: unknown[]): void {", "  console.log(parts.map((p) => typeof p === 'string' ? p : repr(p)).join(' '));", "}",
+              "function log(...parts: unknown[]): void {", "  const t = asyncio.current_task();",
+              "  P(asyncio.get_running_loop().time().toFixed(2), t ? t.get_name() : null, ...parts);", "}",
+              "const R = (x: unknown) => repr(x).replace(/ at 0x[0-9a-f]+/, '');",
+              "const S = { x: 0 };", "const T: asyncio.Task<unknown>[] = [];",
+              "let LOCK!: asyncio.Lock, SEM!: asyncio.Semaphore, COND!: asyncio.Condition, EV!: asyncio.Event;",
+              "let BAR!: asyncio.Barrier, Q!: asyncio.Queue<number>;"]
+        for w in range(self.nw):
+            py += ["", f"async def w{w}():"]
+            ts += ["", f"function* w{w}() {{"]
+            for _ in range(r.randint(1, 7)):
+                p, t = self.op(0)
+                L = repr(f"o{self.n}")
+                swallow = r.random() < 0.4
+                py += ["    try:"] + ["        " + x for x in p]
+                py += ["    except asyncio.CancelledError as e:", f"        log('cancelled', e)"]
+                py += [] if swallow else ["        raise"]
+                py += ["    except Exception as e:", f"        log('error', e)"]
+                ts += ["  try {"] + ["    " + x for x in t]
+                ts += ["  } catch (e) {", "    if (e instanceof asyncio.CancelledError) {", f"      log('cancelled', e);"]
+                ts += [] if swallow else ["      throw e;"]
+                ts += ["    } else {", "      log('error', e);", "    }", "  }"]
+            py.append(f"    return {w}")
+            ts += [f"  return {w};", "}"]
+        plan = [(r.choice([0, 0.05, 0.1, 0.15, 0.3]), r.randrange(self.nw), r.choice([None, None, f"m{i}"]))
+                for i in range(r.randint(0, 4))]
+        py += ["", "async def ctl():"]
+        ts += ["", "function* ctl() {"]
+        for d, w, m in plan:
+            py += [f"    await asyncio.sleep({d})", f"    log('cancel', 'w{w}', T[{w}].cancel({'' if m is None else repr(m)}))"]
+            ts += [f"  yield* asyncio.sleep({d});", f"  log('cancel', 'w{w}', T[{w}].cancel({'' if m is None else repr(m)}));"]
+        py.append("    return 'ctl'")
+        ts += ["  return 'ctl';", "}"]
+        cond_arg = "LOCK" if self.cond_on_lock else ""
+        qmax = self.q_max
+        py += ["", "def outcome(t):",
+               "    if t.cancelled(): return 'cancelled'",
+               "    return repr(t.exception()) if t.exception() is not None else repr(t.result())", "",
+               "async def main():",
+               "    global LOCK, SEM, COND, EV, BAR, Q",
+               f"    LOCK = asyncio.Lock(); SEM = asyncio.{self.sem_kind}({self.sem_value}); COND = asyncio.Condition({cond_arg})",
+               f"    EV = asyncio.Event(); BAR = asyncio.Barrier({self.parties}); Q = asyncio.{self.q_kind}({qmax})",
+               f"    T.extend(asyncio.create_task(w(), name=f'w{{i}}') for i, w in enumerate([{', '.join(f'w{i}' for i in range(self.nw))}]))",
+               "    c = asyncio.create_task(ctl(), name='ctl')",
+               "    done, pending = await asyncio.wait(T, timeout=20)",
+               "    rounds = 0",
+               "    while pending:",
+               "        rounds += 1",
+               "        log('still running', sorted(t.get_name() for t in pending))",
+               "        for t in sorted(pending, key=lambda t: t.get_name()): t.cancel()",
+               "        done, pending = await asyncio.wait(pending, timeout=1)",
+               "    await c",
+               "    P('end', [outcome(t) for t in T], rounds)",
+               "    P('lock', LOCK.locked(), R(LOCK))", "    P('sem', SEM.locked(), R(SEM))", "    P('cond', R(COND))",
+               "    P('event', EV.is_set(), R(EV))", "    P('barrier', BAR.n_waiting, BAR.broken, R(BAR))",
+               "    P('queue', Q.qsize(), Q.empty(), Q.full(), R(Q))", "",
+               "asyncio.run(main())"]
+        ts += ["", "function outcome(t: asyncio.Task<unknown>): string {",
+               "  if (t.cancelled()) return 'cancelled';",
+               "  return t.exception() !== null ? repr(t.exception()) : repr(t.result());", "}", "",
+               "function* main() {",
+               f"  LOCK = new asyncio.Lock(); SEM = new asyncio.{self.sem_kind}({self.sem_value}); COND = new asyncio.Condition({cond_arg});",
+               f"  EV = new asyncio.Event(); BAR = new asyncio.Barrier({self.parties}); Q = new asyncio.{self.q_kind}<number>({qmax});",
+               f"  [{', '.join(f'w{i}' for i in range(self.nw))}].forEach((w, i) => T.push(asyncio.create_task(w(), {{ name: `w${{i}}` }})));",
+               "  const c = asyncio.create_task(ctl(), { name: 'ctl' });",
+               "  let [, pending] = yield* asyncio.wait(T, { timeout: 20 });",
+               "  let rounds = 0;",
+               "  while (pending.size) {",
+               "    rounds += 1;",
+               "    log('still running', [...pending].map((t) => t.get_name()).sort());",
+               "    for (const t of [...pending].sort((a, b) => a.get_name() < b.get_name() ? -1 : 1)) t.cancel();",
+               "    [, pending] = yield* asyncio.wait(pending, { timeout: 1 });",
+               "  }",
+               "  yield* c;",
+               "  P('end', T.map(outcome), rounds);",
+               "  P('lock', LOCK.locked(), R(LOCK));", "  P('sem', SEM.locked(), R(SEM));", "  P('cond', R(COND));",
+               "  P('event', EV.is_set(), R(EV));", "  P('barrier', BAR.n_waiting, BAR.broken, R(BAR));",
+               "  P('queue', Q.qsize(), Q.empty(), Q.full(), R(Q));", "}", "",
+               "await run_virtual(main());"]
+        return "\n".join(py) + "\n", "\n".join(ts) + "\n"
+
+
+# --- staggered
+
+
+def staggered_program(seed):
+    """staggered_race() over 1-5 coroutine functions that return, raise, hang or swallow their
+    cancellation, with or without a delay, the race itself sometimes cancelled from outside."""
+    r = random.Random(seed)
+    n = r.randint(1, 5)
+    delay = r.choice([None, 0, 0.1, 0.1, 0.25])
+    outer = r.choice([None, None, None, 0, 0.05, 0.15, 0.3])
+    py = ["import asyncio", "from asyncio.staggered import staggered_race", "",
+          "def P(*parts):", "    print(*[p if isinstance(p, str) else repr(p) for p in parts])", "",
+          "def log(*parts):", "    P(f'{asyncio.get_running_loop().time():.2f}', *parts)"]
+    ts = ['import * as asyncio from "@ROOT@/mod.ts";', 'import { run_virtual } from "@ROOT@/test_utils.ts";',
+          'import { repr } from "@ROOT@/stdlib/_repr.ts";', 'import { ValueError } from "@ROOT@/stdlib/builtins.ts";',
+          "function P(...parts: unknown[]): void {", "  console.log(parts.map((p) => typeof p === 'string' ? p : repr(p)).join(' '));", "}",
+          "function log(...parts: unknown[]): void {", "  P(asyncio.get_running_loop().time().toFixed(2), ...parts);", "}"]
+    for i in range(n):
+        d = r.choice([0, 0.05, 0.1, 0.2, 0.3])
+        end = r.choice(["return", "return", "raise", "raise", "hang", "swallow"])
+        py += ["", f"async def c{i}():", f"    log('c{i} start')", "    try:", f"        await asyncio.sleep({d})"]
+        ts += ["", f"function* c{i}() {{", f"  log('c{i} start');", "  try {", f"    yield* asyncio.sleep({d});"]
+        if end in ("return", "swallow"):
+            py.append(f"        return 'r{i}'")
+            ts.append(f"    return 'r{i}';")
+        elif end == "raise":
+            py.append(f"        raise ValueError({i})")
+            ts.append(f"    throw new ValueError({i});")
+        else:
+            py.append("        await asyncio.sleep(100)")
+            ts.append("    yield* asyncio.sleep(100);")
+        py += ["    except asyncio.CancelledError as e:", f"        log('c{i} cancelled', e)"]
+        ts += ["  } catch (e) {", "    if (!(e instanceof asyncio.CancelledError)) throw e;", f"    log('c{i} cancelled', e);"]
+        if end == "swallow":
+            py.append(f"        return 's{i}'")
+            ts.append(f"    return 's{i}';")
+        else:
+            py.append("        raise")
+            ts.append("    throw e;")
+        py += ["    finally:", f"        log('c{i} end')"]
+        ts += ["  } finally {", f"    log('c{i} end');", "  }"]
+        if end == "hang":
+            ts.append("  return null;")
+        ts.append("}")
+    fns = ", ".join(f"c{i}" for i in range(n))
+    pd = "None" if delay is None else repr(delay)
+    td = "null" if delay is None else repr(delay)
+    py += ["", "async def main():", f"    task = asyncio.create_task(staggered_race([{fns}], {pd}))"]
+    ts += ["", "function* main() {", f"  const task = asyncio.create_task(asyncio.staggered_race<string | null>([{fns}], {td}));"]
+    if outer is not None:
+        py += [f"    await asyncio.sleep({outer})", "    log('cancel race', task.cancel())"]
+        ts += [f"  yield* asyncio.sleep({outer});", "  log('cancel race', task.cancel());"]
+    py += ["    try:", "        winner, index, excs = await task",
+           "        log('result', winner, index, [None if e is None else repr(e) for e in excs])",
+           "    except BaseException as e:", "        log('race raised', repr(e))",
+           "    await asyncio.sleep(150)",
+           "    log('left', len(asyncio.all_tasks()) - 1)", "", "asyncio.run(main())"]
+    ts += ["  try {", "    const [winner, index, excs] = yield* task;",
+           "    log('result', winner, index, excs.map((e) => e === null ? null : repr(e)));",
+           "  } catch (e) {", "    log('race raised', repr(e));", "  }",
+           "  yield* asyncio.sleep(150);",
+           "  log('left', asyncio.all_tasks().size - 1);", "}", "await run_virtual(main());"]
+    return "\n".join(py) + "\n", "\n".join(ts) + "\n"
+
+
 def write_batch(kind, first, last, out, root):
     py_runs, ts_runs = [], []
     for seed in range(first, last + 1):
@@ -642,6 +938,10 @@ def write_batch(kind, first, last, out, root):
             py, ts = TaskPrograms(seed, rnd.randint(3, 6)).program()
         elif kind == "streams":
             py, ts = stream_program(seed)
+        elif kind == "sync":
+            py, ts = SyncPrograms(seed).program()
+        elif kind == "staggered":
+            py, ts = staggered_program(seed)
         else:
             py, ts = callback_program(seed)
         ts = ts.replace("@ROOT@", root)
@@ -661,6 +961,6 @@ def write_batch(kind, first, last, out, root):
 
 if __name__ == "__main__":
     kind, first, last, out, root = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-    if kind not in ("tasks", "streams", "callbacks"):
-        sys.exit("kind must be tasks, streams or callbacks")
+    if kind not in ("tasks", "streams", "callbacks", "sync", "staggered"):
+        sys.exit("kind must be tasks, streams, callbacks, sync or staggered")
     write_batch(kind, first, last, out, root)
