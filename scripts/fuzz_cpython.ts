@@ -1,5 +1,5 @@
 /**
- * Differential fuzzing against CPython 3.14: `deno task fuzz:cpython tasks|streams|callbacks|sync|staggered FROM TO`.
+ * Differential fuzzing against CPython 3.14: `deno task fuzz:cpython tasks|streams|callbacks|sync|staggered|timeouts|runner FROM TO`.
  *
  * `scripts/fuzz/gen.py` writes one random asyncio program per seed, in Python and in TypeScript on
  * this port (see its doc for what they do). This runs the Python ones on CPython 3.14.2 (Pyodide,
@@ -15,7 +15,8 @@
  * coroutines still running (`running_tasks`) and of `asyncio.run()` cancelling the tasks left at
  * its end (`all_tasks()`); the port takes them in the order they were made. The comparison sorts
  * runs of `as_completed` lines of one task and step, runs of a staggered coroutine's "cancelled" and
- * "end" lines at one time, and the lines printed after the program's "left [" line (the shutdown);
+ * "end" lines at one time, the lines printed after the program's "left [" line (the shutdown),
+ * and those between a "--- unordered ---" line and a "--- ordered ---" one (the runner kind's close);
  * a TaskGroup's abort order shows as two lines swapped and is left to the reader.
  *
  * Needs `python3` (or `$PYTHON`) for the generator; Pyodide is fetched from npm. Development only.
@@ -34,9 +35,11 @@ import { fileURLToPath } from "node:url";
 const [kind, from_arg, to_arg] = process.argv.slice(2);
 if (
   (kind !== "tasks" && kind !== "streams" && kind !== "callbacks" && kind !== "sync" &&
-    kind !== "staggered") || !from_arg || !to_arg
+    kind !== "staggered" && kind !== "timeouts" && kind !== "runner") || !from_arg || !to_arg
 ) {
-  console.error("usage: deno task fuzz:cpython tasks|streams|callbacks|sync|staggered FROM TO");
+  console.error(
+    "usage: deno task fuzz:cpython tasks|streams|callbacks|sync|staggered|timeouts|runner FROM TO",
+  );
   process.exit(2);
 }
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -115,6 +118,13 @@ function normalize(lines: string[]): string[] {
       continue;
     }
     flush();
+    if (line === "--- unordered ---") {
+      const end = lines.indexOf("--- ordered ---", i);
+      const stop = end === -1 ? lines.length : end;
+      out.push(line, ...lines.slice(i + 1, stop).sort());
+      i = stop - 1;
+      continue;
+    }
     out.push(line);
     if (/^\S+ \S+ \S+ left \[/.test(line)) {
       out.push(...lines.slice(i + 1).sort());

@@ -2,7 +2,7 @@
 Random asyncio programs written twice, in Python and in TypeScript on this port, for
 scripts/fuzz_cpython.ts to run on CPython 3.14 (Pyodide) and on the port and compare line by line.
 
-    python3 scripts/fuzz/gen.py tasks|streams|callbacks|sync|staggered FROM TO OUTDIR ROOT
+    python3 scripts/fuzz/gen.py tasks|streams|callbacks|sync|staggered|timeouts|runner FROM TO OUTDIR ROOT
 
 writes OUTDIR/p<seed>.py and .ts for each seed in FROM..TO, plus OUTDIR/batch.py and batch.ts that
 run them all in order, each after a "=== <seed>" line. ROOT is the repository's absolute path (the
@@ -20,7 +20,9 @@ separators)/readexactly/async for, under small limits, logging results, errors a
 futures' done callbacks added and removed, results, exceptions and cancellations. "sync": workers
 contending for the locks, an Event, a Barrier and a queue under timeouts while another task cancels
 them (see SyncPrograms). "staggered": staggered_race() over coroutines that return, raise, hang or
-swallow their cancellation.
+swallow their cancellation. "timeouts": nested timeout()/timeout_at()/wait_for() with reschedule()
+and swallowed cancellations (see TimeoutPrograms). "runner": one asyncio.Runner running several
+coroutines in turn (see runner_program).
 """
 import os
 import random
@@ -930,6 +932,253 @@ def staggered_program(seed):
     return "\n".join(py) + "\n", "\n".join(ts) + "\n"
 
 
+# --- timeouts
+
+
+class TimeoutPrograms:
+    """Nested timeout() / timeout_at() blocks and wait_for() calls with random deadlines, around
+    sleeps, reschedule() (also of blocks not entered yet or already left), cancellations swallowed
+    (with and without uncancel()), exceptions raised, while another task cancels the one running
+    them; each block logs how it ended, expired(), the TimeoutError's cause, cancelling()."""
+
+    DELAYS = [0, 0.05, 0.1, 0.1, 0.2, 0.3]
+    DEADLINES = [0, 0.05, 0.1, 0.15, 0.2, 0.3, None]
+
+    def __init__(self, seed):
+        self.r = random.Random(seed)
+        self.n = 0
+
+    def label(self):
+        self.n += 1
+        return self.n
+
+    @staticmethod
+    def pyv(x):
+        return "None" if x is None else repr(x)
+
+    @staticmethod
+    def tsv(x):
+        return "null" if x is None else repr(x)
+
+    def stmts(self, depth, visible, count):
+        py, ts = [], []
+        for _ in range(count):
+            p, t = self.stmt(depth, visible)
+            py += p
+            ts += t
+        return py, ts
+
+    def stmt(self, depth, visible):
+        r = self.r
+        kinds = ["sleep", "sleep", "state", "resched", "raise", "swallow"]
+        if depth < 3:
+            kinds += ["timeout", "timeout", "timeout_at", "wait_for"]
+        k = r.choice(kinds)
+        n = self.label()
+        L = repr(f"s{n}")
+        d = r.choice(self.DELAYS)
+        if k == "sleep":
+            return [f"await asyncio.sleep({d})", f"log({L}, 'slept')"], [f"yield* asyncio.sleep({d});", f"log({L}, 'slept');"]
+        if k == "state":
+            return ([f"log({L}, 'cancelling', asyncio.current_task().cancelling())"],
+                    [f"log({L}, 'cancelling', asyncio.current_task()!.cancelling());"])
+        if k == "resched":
+            if not visible:
+                return [f"log({L})"], [f"log({L});"]
+            cm = r.choice(visible)
+            x = r.choice(self.DEADLINES)
+            return [f"resched({L}, {cm}, {self.pyv(x)})"], [f"resched({L}, {cm}, {self.tsv(x)});"]
+        if k == "raise":
+            return [f"raise ValueError({L})"], [f"throw new ValueError({L});"]
+        if k == "swallow":
+            unc = r.random() < 0.5
+            py = ["try:", f"    await asyncio.sleep({d})", "except asyncio.CancelledError as e:", f"    log({L}, 'swallowed', desc(e))"]
+            ts = ["try {", f"  yield* asyncio.sleep({d});", "} catch (e) {", "  if (!(e instanceof asyncio.CancelledError)) throw e;",
+                  f"  log({L}, 'swallowed', desc(e));"]
+            if unc:
+                py.append(f"    log({L}, 'uncancel', asyncio.current_task().uncancel())")
+                ts.append(f"  log({L}, 'uncancel', asyncio.current_task()!.uncancel());")
+            ts.append("}")
+            return py, ts
+        reraise = r.random() < 0.6
+        x = r.choice(self.DEADLINES)
+        inner_count = r.randint(1, 3)
+        if k in ("timeout", "timeout_at"):
+            cm = f"cm{n}"
+            if k == "timeout":
+                pmake, tmake = f"asyncio.timeout({self.pyv(x)})", f"asyncio.timeout({self.tsv(x)})"
+            else:
+                at_p = "None" if x is None else f"asyncio.get_running_loop().time() + {x!r}"
+                at_t = "null" if x is None else f"asyncio.get_running_loop().time() + {x!r}"
+                pmake, tmake = f"asyncio.timeout_at({at_p})", f"asyncio.timeout_at({at_t})"
+            ip, it = self.stmts(depth + 1, visible + [cm], inner_count)
+            py = [f"{cm} = {pmake}", "try:", f"    async with {cm}:"] + ["        " + l for l in ip]
+            py += [f"    log({L}, 'left', {cm}.expired())", "except BaseException as e:", f"    log({L}, 'raised', desc(e), {cm}.expired())"]
+            ts = [f"const {cm} = {tmake};", "try {", f"  yield* asyncio.async_with({cm}, function* () {{"] + ["    " + l for l in it]
+            ts += ["  });", f"  log({L}, 'left', {cm}.expired());", "} catch (e) {", f"  log({L}, 'raised', desc(e), {cm}.expired());"]
+            if reraise:
+                py.append("    raise")
+                ts.append("  throw e;")
+            ts.append("}")
+            visible.append(cm)
+            return py, ts
+        # wait_for on a coroutine defined here
+        g = f"g{n}"
+        ip, it = self.stmts(depth + 1, list(visible), inner_count)
+        py = [f"async def {g}():"] + ["    " + l for l in ip] + [f"    return {g!r}"]
+        py += ["try:", f"    log({L}, 'wait_for', await asyncio.wait_for({g}(), {self.pyv(x)}))", "except BaseException as e:",
+               f"    log({L}, 'raised', desc(e))"]
+        ts = [f"function* {g}() {{"] + ["  " + l for l in it] + [f"  return {g!r};", "}"]
+        ts += ["try {", f"  log({L}, 'wait_for', yield* asyncio.wait_for({g}(), {self.tsv(x)}));", "} catch (e) {",
+               f"  log({L}, 'raised', desc(e));"]
+        if reraise:
+            py.append("    raise")
+            ts.append("  throw e;")
+        ts.append("}")
+        return py, ts
+
+    def program(self):
+        r = self.r
+        bp, bt = self.stmts(0, [], r.randint(1, 4))
+        cancels = [(r.choice([0, 0.05, 0.1, 0.1, 0.2, 0.3]), r.choice([None, None, "c1", "c2"])) for _ in range(r.randint(0, 2))]
+        py = ["import asyncio", "",
+              "def P(*parts):", "    print(*[p if isinstance(p, str) else repr(p) for p in parts])", "",
+              "def log(*parts):", "    t = asyncio.current_task()", "    name = t.get_name() if t else None",
+              "    P(f'{asyncio.get_running_loop().time():.2f}', 'T' if name.startswith('Task-') else name, *parts)", "",
+              "def desc(e):", "    s = repr(e)", "    if isinstance(e, TimeoutError):", "        s += f' cause={e.__cause__!r}'", "    return s", "",
+              "def resched(L, cm, x):", "    try:",
+              "        cm.reschedule(None if x is None else asyncio.get_running_loop().time() + x)",
+              "        w = cm.when()", "        log(L, 'rescheduled', None if w is None else f'{w:.2f}')",
+              "    except RuntimeError as e:", "        log(L, 'reschedule failed', repr(e))", "",
+              "async def body():"] + ["    " + l for l in bp] + ["    return 'body'", "",
+              "async def ctl(m):"]
+        ts = ['import * as asyncio from "@ROOT@/mod.ts";', 'import { run_virtual } from "@ROOT@/test_utils.ts";',
+              'import { repr } from "@ROOT@/stdlib/_repr.ts";', 'import { RuntimeError, TimeoutError, ValueError } from "@ROOT@/stdlib/builtins.ts";',
+              "function P(...parts: unknown[]): void {", "  console.log(parts.map((p) => typeof p === 'string' ? p : repr(p)).join(' '));", "}",
+              "function log(...parts: unknown[]): void {", "  const t = asyncio.current_task();", "  const name = t ? t.get_name() : null;",
+              "  P(asyncio.get_running_loop().time().toFixed(2), name !== null && name.startsWith('Task-') ? 'T' : name, ...parts);", "}",
+              "function desc(e: unknown): string {", "  let s = repr(e);", "  if (e instanceof TimeoutError) s += ` cause=${repr(e.__cause__)}`;", "  return s;", "}",
+              "function resched(L: string, cm: asyncio.Timeout, x: number | null): void {", "  try {",
+              "    cm.reschedule(x === null ? null : asyncio.get_running_loop().time() + x);",
+              "    const w = cm.when();", "    log(L, 'rescheduled', w === null ? null : w.toFixed(2));",
+              "  } catch (e) {", "    if (!(e instanceof RuntimeError)) throw e;", "    log(L, 'reschedule failed', repr(e));", "  }", "}",
+              "function* body() {"] + ["  " + l for l in bt] + ["  return 'body';", "}", "",
+              "function* ctl(m: asyncio.Task<string>) {"]
+        for d, msg in cancels:
+            m = "" if msg is None else repr(msg)
+            py += [f"    await asyncio.sleep({d})", f"    log('cancel', m.cancel({m}))"]
+            ts += [f"  yield* asyncio.sleep({d});", f"  log('cancel', m.cancel({m}));"]
+        py += ["    pass", "",
+               "async def main():", "    m = asyncio.create_task(body(), name='m')", "    c = asyncio.create_task(ctl(m), name='ctl')",
+               "    try:", "        P('result', await m)", "    except BaseException as e:", "        P('m raised', desc(e))",
+               "    await c", "    P('end', m.cancelling())", "", "asyncio.run(main())"]
+        ts += ["}", "",
+               "function* main() {", "  const m = asyncio.create_task(body(), { name: 'm' });", "  const c = asyncio.create_task(ctl(m), { name: 'ctl' });",
+               "  try {", "    P('result', yield* m);", "  } catch (e) {", "    P('m raised', desc(e));", "  }",
+               "  yield* c;", "  P('end', m.cancelling());", "}", "await run_virtual(main());"]
+        return "\n".join(py) + "\n", "\n".join(ts) + "\n"
+
+
+# --- runner
+
+
+def runner_program(seed):
+    """One asyncio.Runner running several coroutines in turn on its one loop: results, exceptions,
+    a self-cancelled run, a ContextVar set in one run and seen in the next (the runner's context) or
+    not (a run given a copy), background tasks that outlive their run (and are cancelled, some
+    swallowing it, when the runner closes), a nested run() refused, a run of what is not awaitable,
+    runs after close()."""
+    r = random.Random(seed)
+    nruns = r.randint(1, 4)
+    nbg = 0
+    py = ["import asyncio, contextvars", "", "CV = contextvars.ContextVar('cv', default='-')", "T = []", "runner = None", "",
+          "def P(*parts):", "    print(*[p if isinstance(p, str) else repr(p) for p in parts])", "",
+          "def log(*parts):", "    t = asyncio.current_task()", "    name = t.get_name() if t else None",
+          "    P('T' if name and name.startswith('Task-') else name, CV.get(), *parts)", "",
+          "async def bg(k, d, swallow):", "    log('bg', k, 'start')", "    try:", "        await asyncio.sleep(d)", "        log('bg', k, 'done')",
+          "    except asyncio.CancelledError as e:", "        log('bg', k, 'cancelled', repr(e))", "        if not swallow:", "            raise",
+          "        await asyncio.sleep(0)", "        log('bg', k, 'after')", "    finally:", "        log('bg', k, 'finally')"]
+    ts = ['import * as asyncio from "@ROOT@/mod.ts";', 'import { VirtualTimeEventLoop } from "@ROOT@/test_utils.ts";',
+          'import { repr } from "@ROOT@/stdlib/_repr.ts";', 'import { ValueError } from "@ROOT@/stdlib/builtins.ts";',
+          'import { ContextVar, copy_context } from "@ROOT@/stdlib/contextvars.ts";',
+          "const CV = new ContextVar<string>('cv', { default: '-' });", "const T: asyncio.Task<unknown>[] = [];",
+          "let runner!: asyncio.Runner;",
+          "function P(...parts: unknown[]): void {", "  console.log(parts.map((p) => typeof p === 'string' ? p : repr(p)).join(' '));", "}",
+          "function log(...parts: unknown[]): void {", "  const t = asyncio.current_task();", "  const name = t ? t.get_name() : null;",
+          "  P(name && name.startsWith('Task-') ? 'T' : name, CV.get(), ...parts);", "}",
+          "function* bg(k: number, d: number, swallow: boolean) {", "  log('bg', k, 'start');", "  try {", "    yield* asyncio.sleep(d);",
+          "    log('bg', k, 'done');", "  } catch (e) {", "    if (!(e instanceof asyncio.CancelledError)) throw e;",
+          "    log('bg', k, 'cancelled', repr(e));", "    if (!swallow) throw e;", "    yield* asyncio.sleep(0);", "    log('bg', k, 'after');",
+          "  } finally {", "    log('bg', k, 'finally');", "  }", "}"]
+    runs = []
+    for i in range(nruns):
+        py += ["", f"async def job{i}():"]
+        ts += ["", f"function* job{i}() {{"]
+        for _ in range(r.randint(1, 5)):
+            k = r.choice(["set", "set", "spawn", "spawn", "sleep", "raise", "cancel_self", "nested", "tasks", "log"])
+            if k == "set":
+                py.append(f"    CV.set('v{i}'); log('set')")
+                ts.append(f"  CV.set('v{i}'); log('set');")
+            elif k == "spawn":
+                d = r.choice([0, 0.1, 0.5, 5])
+                sw = r.random() < 0.4
+                py.append(f"    T.append(asyncio.create_task(bg({nbg}, {d}, {sw}), name='b{nbg}')); log('spawned', {nbg})")
+                ts.append(f"  T.push(asyncio.create_task(bg({nbg}, {d}, {'true' if sw else 'false'}), {{ name: 'b{nbg}' }})); log('spawned', {nbg});")
+                nbg += 1
+            elif k == "sleep":
+                d = r.choice([0, 0.1, 0.2, 1])
+                py.append(f"    await asyncio.sleep({d}); log('slept')")
+                ts.append(f"  yield* asyncio.sleep({d}); log('slept');")
+            elif k == "raise":
+                py.append(f"    raise ValueError({i})")
+                ts.append(f"  throw new ValueError({i});")
+            elif k == "cancel_self":
+                py.append("    log('cancel', asyncio.current_task().cancel()); await asyncio.sleep(0); log('not cancelled')")
+                ts.append("  log('cancel', asyncio.current_task()!.cancel()); yield* asyncio.sleep(0); log('not cancelled');")
+            elif k == "nested":
+                py += ["    c = asyncio.sleep(0)", "    try:", "        runner.run(c)", "    except RuntimeError as e:", "        log(repr(e))", "    await c"]
+                ts += ["  {", "    const c = asyncio.sleep(0);", "    try {", "      void runner.run(c);", "    } catch (e) {", "      log(repr(e));", "    }",
+                       "    yield* c;", "  }"]
+            elif k == "tasks":
+                py.append("    log('tasks', sorted(t.get_name() for t in asyncio.all_tasks() if t is not asyncio.current_task()))")
+                ts.append("  log('tasks', [...asyncio.all_tasks()].filter((t) => t !== asyncio.current_task()).map((t) => t.get_name()).sort());")
+            else:
+                py.append("    log('here')")
+                ts.append("  log('here');")
+        py.append(f"    return 'r{i}'")
+        ts += [f"  return 'r{i}';", "}"]
+        runs.append(r.choice(["plain", "plain", "copy", "bad"]))
+    debug = r.choice([None, False, True])
+    py += ["", "def main():", "    global runner",
+           f"    runner = asyncio.Runner(debug={debug})", "    try:"]
+    ts += ["", "async function main() {",
+           f"  runner = new asyncio.Runner({{ debug: {'null' if debug is None else 'true' if debug else 'false'}, loop_factory: () => new VirtualTimeEventLoop() }});",
+           "  try {"]
+    for i, mode in enumerate(runs):
+        if mode == "bad":
+            py += ["        try:", "            runner.run(1)", "        except TypeError as e:", f"            P('run', {i}, repr(e))"]
+            ts += ["    try {", "      void runner.run(1 as never);", "    } catch (e) {", f"      P('run', {i}, repr(e));", "    }"]
+        call_p = f"runner.run(job{i}(), context=contextvars.copy_context())" if mode == "copy" else f"runner.run(job{i}())"
+        call_t = f"runner.run(job{i}(), {{ context: copy_context() }})" if mode == "copy" else f"runner.run(job{i}())"
+        py += ["        try:", f"            P('run', {i}, {call_p}, CV.get())", "        except BaseException as e:", f"            P('run', {i}, 'raised', repr(e))"]
+        ts += ["    try {", f"      P('run', {i}, await {call_t}, CV.get());", "    } catch (e) {", f"      P('run', {i}, 'raised', repr(e));", "    }"]
+    py += ["        P('pending', sorted(t.get_name() for t in T if not t.done()))", "        P('--- unordered ---')", "    finally:", "        runner.close()",
+           "    P('--- ordered ---')", "    P('closed', [t.get_name() + ':' + ('cancelled' if t.cancelled() else repr(t.exception() or t.result())) for t in T])",
+           "    runner.close()",
+           "    try:", "        runner.run(asyncio.sleep(0))", "    except RuntimeError as e:", "        P('after close', repr(e))",
+           "    try:", "        runner.get_loop()", "    except RuntimeError as e:", "        P('get_loop', repr(e))", "",
+           "main()"]
+    ts += ["    P('pending', T.filter((t) => !t.done()).map((t) => t.get_name()).sort());", "    P('--- unordered ---');", "  } finally {",
+           "    await runner.close();", "  }", "  P('--- ordered ---');",
+           "  P('closed', T.map((t) => t.get_name() + ':' + (t.cancelled() ? 'cancelled' : repr(t.exception() ?? t.result()))));",
+           "  await runner.close();",
+           "  const s = asyncio.sleep(0);", "  try {", "    void runner.run(s);", "  } catch (e) {", "    P('after close', repr(e));", "  }",
+           "  s.return(null);",
+           "  try {", "    runner.get_loop();", "  } catch (e) {", "    P('get_loop', repr(e));", "  }", "}",
+           "await main();"]
+    return "\n".join(py) + "\n", "\n".join(ts) + "\n"
+
+
 def write_batch(kind, first, last, out, root):
     py_runs, ts_runs = [], []
     for seed in range(first, last + 1):
@@ -942,6 +1191,10 @@ def write_batch(kind, first, last, out, root):
             py, ts = SyncPrograms(seed).program()
         elif kind == "staggered":
             py, ts = staggered_program(seed)
+        elif kind == "timeouts":
+            py, ts = TimeoutPrograms(seed).program()
+        elif kind == "runner":
+            py, ts = runner_program(seed)
         else:
             py, ts = callback_program(seed)
         ts = ts.replace("@ROOT@", root)
@@ -961,6 +1214,6 @@ def write_batch(kind, first, last, out, root):
 
 if __name__ == "__main__":
     kind, first, last, out, root = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-    if kind not in ("tasks", "streams", "callbacks", "sync", "staggered"):
-        sys.exit("kind must be tasks, streams, callbacks, sync or staggered")
+    if kind not in ("tasks", "streams", "callbacks", "sync", "staggered", "timeouts", "runner"):
+        sys.exit("kind must be tasks, streams, callbacks, sync, staggered, timeouts or runner")
     write_batch(kind, first, last, out, root)
