@@ -12,7 +12,7 @@ import { _get_running_loop, type AbstractEventLoop, new_event_loop, set_event_lo
 import { _has_await, _is_thenable, type Awaitable, type Coroutine, iscoroutine } from "./coroutines.ts";
 import { CancelledError } from "./exceptions.ts";
 import { _set_module } from "./stdlib/_repr.ts";
-import { all_tasks, gather, type Task } from "./tasks.ts";
+import { _gather, all_tasks, type Task } from "./tasks.ts";
 import { type Context, copy_context } from "./stdlib/contextvars.ts";
 import { KeyboardInterrupt, RuntimeError, TypeError } from "./stdlib/builtins.ts";
 import { THREAD_JOIN_TIMEOUT } from "./constants.ts";
@@ -257,7 +257,8 @@ async function _cancel_all_tasks(loop: AbstractEventLoop): Promise<void> {
   const to_cancel = all_tasks(loop);
   if (to_cancel.size === 0) return;
   for (const task of to_cancel) task.cancel();
-  await loop.run_until_complete(gather(...to_cancel, { return_exceptions: true }));
+  // (an array, not a spread: any number of tasks can be left)
+  await loop.run_until_complete(_gather([...to_cancel], true));
   for (const task of to_cancel) {
     if (task.cancelled()) continue;
     if (task.exception() !== null) {

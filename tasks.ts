@@ -17,7 +17,7 @@
  * @module
  */
 
-import { _PENDING } from "./base_futures.ts";
+import { _CANCELLED, _PENDING } from "./base_futures.ts";
 import { _task_repr } from "./base_tasks.ts";
 import {
   _coro_tracking,
@@ -46,6 +46,7 @@ import {
 import { CancelledError, InvalidStateError, TimeoutError } from "./exceptions.ts";
 import {
   _get_loop,
+  _loop_cancelled_error,
   _runs_done_callback,
   _set_result_unless_cancelled,
   _take_awaited_at,
@@ -152,6 +153,8 @@ const _task_registry = new FinalizationRegistry<TaskRegistration>((held) => {
     // A finalizer has nowhere to report to.
   }
 });
+
+const _future_result = Future.prototype.result;
 
 /**
  * Python's `asyncio.Task`: runs a coroutine (a generator) on the loop, and is the Future of its
@@ -378,7 +381,7 @@ export class Task<T = unknown> extends Future<T> {
       throw new InvalidStateError(`__step(): already done: ${repr(this)}, ${repr(exc)}`);
     }
     if (this._must_cancel) {
-      if (!(exc instanceof CancelledError)) exc = this._make_cancelled_error();
+      if (!(exc instanceof CancelledError)) exc = this._make_cancelled_error(true);
       this._must_cancel = false;
     }
     this._fut_waiter = null;
@@ -585,11 +588,17 @@ export class Task<T = unknown> extends Future<T> {
     future_discard_from_awaited_by(future, this);
     let failed = false;
     let err: unknown;
-    try {
-      future.result();
-    } catch (e) {
+    if (future._state === _CANCELLED && future.result === _future_result) {
+      // (what Future's result() raises, without a stack: see _loop_cancelled_error)
       failed = true;
-      err = e;
+      err = future._make_cancelled_error(true);
+    } else {
+      try {
+        future.result();
+      } catch (e) {
+        failed = true;
+        err = e;
+      }
     }
     if (failed) this.__step(err ?? new RuntimeError("a future raised a null exception"));
     else this.__step();
@@ -1156,6 +1165,18 @@ export function gather(...args: unknown[]): _GatheringFuture<unknown[]> {
     return_exceptions = Boolean((last as GatherOptions).return_exceptions);
     coros_or_futures = args.slice(0, -1);
   }
+  return _gather(coros_or_futures, return_exceptions);
+}
+
+/**
+ * @internal {@linkcode gather} on an array of awaitables: what the library calls, because a spread
+ * call (`gather(...tasks)`) puts every element on the stack and fails with `RangeError` past the
+ * engine's limit on arguments (about 120,000 on V8), where CPython's `gather(*tasks)` has none.
+ */
+export function _gather(
+  coros_or_futures: readonly unknown[],
+  return_exceptions: boolean,
+): _GatheringFuture<unknown[]> {
   if (coros_or_futures.length === 0) {
     const loop = get_event_loop();
     const outer = new _GatheringFuture<unknown[]>([], { loop });
@@ -1179,7 +1200,7 @@ export function gather(...args: unknown[]): _GatheringFuture<unknown[]> {
     }
     if (!return_exceptions) {
       if (fut.cancelled()) {
-        outer.set_exception(fut._make_cancelled_error());
+        outer.set_exception(fut._make_cancelled_error(true));
         return;
       } else {
         const exc = fut.exception();
@@ -1194,14 +1215,14 @@ export function gather(...args: unknown[]): _GatheringFuture<unknown[]> {
       for (const f of children) {
         let res: unknown;
         if (f.cancelled()) {
-          res = new CancelledError(f._cancel_message === null ? "" : f._cancel_message);
+          res = _loop_cancelled_error(f._cancel_message === null ? "" : f._cancel_message);
         } else {
           res = f.exception();
           if (res === null) res = f.result();
         }
         results.push(res);
       }
-      if (outer._cancel_requested) outer.set_exception(fut._make_cancelled_error());
+      if (outer._cancel_requested) outer.set_exception(fut._make_cancelled_error(true));
       else outer.set_result(results);
     }
   };
@@ -1423,17 +1444,23 @@ export function current_task(loop: AbstractEventLoop | null = null): Task<unknow
 /** The tasks of `loop` (default: the running loop) that are not done. */
 export function all_tasks(loop: AbstractEventLoop | null = null): Set<Task<unknown>> {
   if (loop === null || loop === undefined) loop = get_running_loop();
+  // In the order the tasks were made (CPython's set has its own order, see the README's "Sets of
+  // tasks keep creation order"); asyncio.run() cancels its leftovers in this order, so that the
+  // oldest waiter, first in a lock's or an Event's deque, is the first to leave it.
   const out = new Set<Task<unknown>>();
-  for (const t of _eager_tasks) if (_get_loop(t) === loop && !t.done()) out.add(t);
   const store = (loop as unknown as LoopTaskStore)._asyncio_tasks;
   if (store) {
-    for (let t = store.head; t !== null; t = t._ll_next) if (!t.done()) out.add(t);
+    // (the list is newest first)
+    const listed: Task<unknown>[] = [];
+    for (let t = store.head; t !== null; t = t._ll_next) if (!t.done()) listed.push(t);
+    for (let i = listed.length - 1; i >= 0; i--) out.add(listed[i]);
     for (const t of store.strong) if (!t.done()) out.add(t);
     for (const ref of store.weak) {
       const t = ref.deref();
       if (t !== undefined && !t.done()) out.add(t);
     }
   }
+  for (const t of _eager_tasks) if (_get_loop(t) === loop && !t.done()) out.add(t);
   return out;
 }
 

@@ -144,6 +144,25 @@ async def timeout_100k_blocks():
             await asyncio.sleep(0)
 
 
+async def cancel_100k_sleeping_tasks():
+    async def sleeper():
+        await asyncio.sleep(3600)
+    tasks = [asyncio.create_task(sleeper()) for _ in range(N_TASKS)]
+    await asyncio.sleep(0)
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def timeout_100k_expired():
+    for _ in range(N_TASKS):
+        try:
+            async with asyncio.timeout(0):
+                await asyncio.sleep(1)
+        except TimeoutError:
+            pass
+
+
 async def queue_1m_items():
     q = asyncio.Queue(maxsize=100)
     async def producer():
@@ -297,6 +316,8 @@ WORKLOADS = [
     ("taskgroup_100k_children", N_TASKS, taskgroup_100k_children),
     ("wait_for_100k_in_time", N_TASKS, wait_for_100k_in_time),
     ("timeout_100k_blocks", N_TASKS, timeout_100k_blocks),
+    ("cancel_100k_sleeping_tasks", N_TASKS, cancel_100k_sleeping_tasks),
+    ("timeout_100k_expired", N_TASKS, timeout_100k_expired),
     ("queue_1m_items", 1_000_000, queue_1m_items),
     ("lock_100_tasks_100k_acquisitions", 100_000, lock_100_tasks_100k_acquisitions),
     ("semaphore10_100k_tasks", N_TASKS, semaphore10_100k_tasks),

@@ -223,6 +223,39 @@ export const workloads: Workload[] = [
         }
       }),
   },
+  // Cancellation: tasks cancelled while they wait, and timeouts that expire (each raises a
+  // CancelledError into a task, and the second a TimeoutError out of the block).
+  {
+    name: "cancel_100k_sleeping_tasks",
+    ops: N_TASKS,
+    run: () =>
+      timed(function* () {
+        function* sleeper() {
+          yield* asyncio.sleep(3600);
+        }
+        const tasks = [];
+        for (let i = 0; i < N_TASKS; i++) tasks.push(asyncio.create_task(sleeper()));
+        yield* asyncio.sleep(0);
+        for (const t of tasks) t.cancel();
+        yield* asyncio.gather(...tasks, { return_exceptions: true });
+      }),
+  },
+  {
+    name: "timeout_100k_expired",
+    ops: N_TASKS,
+    run: () =>
+      timed(function* () {
+        for (let i = 0; i < N_TASKS; i++) {
+          try {
+            yield* asyncio.async_with(asyncio.timeout(0), function* () {
+              yield* asyncio.sleep(1);
+            });
+          } catch (e) {
+            if (!(e instanceof asyncio.TimeoutError)) throw e;
+          }
+        }
+      }),
+  },
   // Issue 4: synchronization primitives and queues.
   {
     name: "queue_1m_items",

@@ -3,12 +3,16 @@
 // Not ported, and why:
 // - test_future_traceback: counts "await future" lines in a Python traceback; JavaScript stack
 //   traces of a generator resumed by the loop do not show the awaiting line.
+//
+// Added (not in CPython's file): LoopCancelledErrorTests, the frames of the port's CancelledErrors
+// (README, "Tracebacks come from JavaScript stacks").
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as asyncio from "../mod.ts";
 import { ContextVar } from "../stdlib/contextvars.ts";
 import { repr } from "../stdlib/_repr.ts";
 import { gc_collect } from "./utils.ts";
+import { format_exception } from "../log.ts";
 
 class ZeroDivisionError extends Error {}
 
@@ -78,5 +82,46 @@ describe("FutureReprTests", () => {
       assert.ok(repr(waiter).includes("..."));
     }
     await asyncio.run(main());
+  });
+});
+
+describe("LoopCancelledErrorTests", () => {
+  test("the loop's CancelledError has no frames; result()'s keeps its caller's", async () => {
+    let thrown_in: unknown = null;
+    let awaited: unknown = null;
+    let from_result: unknown = null;
+    function* sleeper() {
+      try {
+        yield* asyncio.sleep(10);
+      } catch (e) {
+        thrown_in = e;
+        throw e;
+      }
+    }
+    function* main() {
+      const t = asyncio.create_task(sleeper());
+      yield* asyncio.sleep(0);
+      t.cancel("stop");
+      try {
+        yield* t;
+      } catch (e) {
+        awaited = e;
+      }
+      const fut = asyncio.get_running_loop().create_future();
+      fut.cancel();
+      try {
+        fut.result();
+      } catch (e) {
+        from_result = e;
+      }
+    }
+    await asyncio.run(main());
+    assert.ok(thrown_in instanceof asyncio.CancelledError);
+    assert.equal((thrown_in as Error).stack, "CancelledError: stop");
+    assert.equal(format_exception(thrown_in), "asyncio.exceptions.CancelledError: stop");
+    // (the task's saved exception is what its awaiter gets, as in CPython)
+    assert.equal(awaited, thrown_in);
+    assert.ok(from_result instanceof asyncio.CancelledError);
+    assert.match((from_result as Error).stack!, /\n\s+at /);
   });
 });

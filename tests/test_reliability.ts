@@ -1107,3 +1107,30 @@ describe("BusyLoop", () => {
     await assert.rejects(poller!.poll());
   });
 });
+
+describe("Scale", () => {
+  test("asyncio.run() cancels any number of tasks left at its end, oldest first", async () => {
+    // Runner.close() gathers the leftovers: a spread call (`gather(...tasks)`) of 200,000 would pass
+    // V8's limit on arguments and throw RangeError, leaving every task pending. They are cancelled
+    // in the order they were made (README, "Sets of tasks keep creation order"), so each waiter
+    // leaves the Event's deque from its front.
+    const n = 200_000;
+    const order: number[] = [];
+    function* waiter(ev: asyncio.Event, i: number) {
+      try {
+        yield* ev.wait();
+      } finally {
+        order.push(i);
+      }
+    }
+    function* main() {
+      const ev = new asyncio.Event();
+      for (let i = 0; i < n; i++) asyncio.create_task(waiter(ev, i));
+      yield* asyncio.sleep(0);
+      return "main";
+    }
+    assert.equal(await asyncio.run(main()), "main");
+    assert.equal(order.length, n);
+    assert.ok(order.every((v, i) => v === i), "not cancelled oldest first");
+  });
+});
