@@ -157,23 +157,29 @@ const _can_limit_stack = (() => {
  * "Tracebacks come from JavaScript stacks").
  */
 export function _loop_cancelled_error(msg: unknown): CancelledError {
-  let e: CancelledError;
-  if (_can_limit_stack) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
-      e = msg === null || msg === undefined ? new CancelledError() : new CancelledError(msg);
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
-  } else {
-    e = msg === null || msg === undefined ? new CancelledError() : new CancelledError(msg);
+  if (!_can_limit_stack) {
+    const e = _new_cancelled_error(msg);
+    Object.defineProperty(e, "stack", { value: e.toString(), writable: true, configurable: true });
+    return e;
   }
-  // (read `stack` only where it is cheap: on V8 the first read formats it, through the host)
-  if (!_can_limit_stack || (runtime === "bun" && typeof e.stack !== "string")) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let e: CancelledError;
+  try {
+    e = _new_cancelled_error(msg);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  // (`stack` is read on Bun only: on V8 the first read formats it, through the host)
+  if (runtime === "bun" && typeof e.stack !== "string") {
     Object.defineProperty(e, "stack", { value: e.toString(), writable: true, configurable: true });
   }
   return e;
+}
+
+/** `CancelledError()` for a null message, else `CancelledError(msg)` (CPython's `_cancel_message`). */
+function _new_cancelled_error(msg: unknown): CancelledError {
+  return msg === null || msg === undefined ? new CancelledError() : new CancelledError(msg);
 }
 
 /**
@@ -303,10 +309,9 @@ export class Future<T = unknown> implements Iterator<Future<T>, T, unknown>, Pro
       this._cancelled_exc = null;
       return exc;
     }
-    if (stackless) return _loop_cancelled_error(this._cancel_message);
-    return this._cancel_message === null || this._cancel_message === undefined
-      ? new CancelledError()
-      : new CancelledError(this._cancel_message);
+    return stackless
+      ? _loop_cancelled_error(this._cancel_message)
+      : _new_cancelled_error(this._cancel_message);
   }
 
   /** Cancels the future and schedules its callbacks; `false` if it was already done. */

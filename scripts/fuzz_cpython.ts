@@ -32,14 +32,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+// (scripts/fuzz/gen.py's KINDS)
+const KINDS = ["tasks", "streams", "callbacks", "sync", "staggered", "timeouts", "runner"];
 const [kind, from_arg, to_arg] = process.argv.slice(2);
-if (
-  (kind !== "tasks" && kind !== "streams" && kind !== "callbacks" && kind !== "sync" &&
-    kind !== "staggered" && kind !== "timeouts" && kind !== "runner") || !from_arg || !to_arg
-) {
-  console.error(
-    "usage: deno task fuzz:cpython tasks|streams|callbacks|sync|staggered|timeouts|runner FROM TO",
-  );
+if (!KINDS.includes(kind) || !from_arg || !to_arg) {
+  console.error(`usage: deno task fuzz:cpython ${KINDS.join("|")} FROM TO`);
   process.exit(2);
 }
 const root = dirname(dirname(fileURLToPath(import.meta.url)));

@@ -639,6 +639,14 @@ def callback_program(seed):
     return "\n".join(py) + "\n", "\n".join(ts) + "\n"
 
 
+# --- the kinds below print through P(): strings as they are, anything else as repr() (the port's
+# repr() in TypeScript, which writes what Python's would)
+
+PY_P = ["def P(*parts):", "    print(*[p if isinstance(p, str) else repr(p) for p in parts])", ""]
+TS_P = ["function P(...parts: unknown[]): void {",
+        "  console.log(parts.map((p) => typeof p === 'string' ? p : repr(p)).join(' '));", "}"]
+
+
 # --- sync
 
 
@@ -777,7 +785,7 @@ class SyncPrograms:
     def program(self):
         r = self.r
         py = ["import asyncio, re", "",
-              "def P(*parts):", "    print(*[p if isinstance(p, str) else repr(p) for p in parts])", "",
+              *PY_P,
               "def log(*parts):",
               "    t = asyncio.current_task()",
               "    P(f'{asyncio.get_running_loop().time():.2f}', t.get_name() if t else None, *parts)", "",
@@ -785,7 +793,7 @@ class SyncPrograms:
               "S = {'x': 0}", "T = []"]
         ts = ['import * as asyncio from "@ROOT@/mod.ts";', 'import { run_virtual } from "@ROOT@/test_utils.ts";',
               'import { repr } from "@ROOT@/stdlib/_repr.ts";',
-              "function P(...parts: unknown[]): void {", "  console.log(parts.map((p) => typeof p === 'string' ? p : repr(p)).join(' '));", "}",
+              *TS_P,
               "function log(...parts: unknown[]): void {", "  const t = asyncio.current_task();",
               "  P(asyncio.get_running_loop().time().toFixed(2), t ? t.get_name() : null, ...parts);", "}",
               "const R = (x: unknown) => repr(x).replace(/ at 0x[0-9a-f]+/, '');",
@@ -878,11 +886,11 @@ def staggered_program(seed):
     delay = r.choice([None, 0, 0.1, 0.1, 0.25])
     outer = r.choice([None, None, None, 0, 0.05, 0.15, 0.3])
     py = ["import asyncio", "from asyncio.staggered import staggered_race", "",
-          "def P(*parts):", "    print(*[p if isinstance(p, str) else repr(p) for p in parts])", "",
+          *PY_P,
           "def log(*parts):", "    P(f'{asyncio.get_running_loop().time():.2f}', *parts)"]
     ts = ['import * as asyncio from "@ROOT@/mod.ts";', 'import { run_virtual } from "@ROOT@/test_utils.ts";',
           'import { repr } from "@ROOT@/stdlib/_repr.ts";', 'import { ValueError } from "@ROOT@/stdlib/builtins.ts";',
-          "function P(...parts: unknown[]): void {", "  console.log(parts.map((p) => typeof p === 'string' ? p : repr(p)).join(' '));", "}",
+          *TS_P,
           "function log(...parts: unknown[]): void {", "  P(asyncio.get_running_loop().time().toFixed(2), ...parts);", "}"]
     for i in range(n):
         d = r.choice([0, 0.05, 0.1, 0.2, 0.3])
@@ -1042,7 +1050,7 @@ class TimeoutPrograms:
         bp, bt = self.stmts(0, [], r.randint(1, 4))
         cancels = [(r.choice([0, 0.05, 0.1, 0.1, 0.2, 0.3]), r.choice([None, None, "c1", "c2"])) for _ in range(r.randint(0, 2))]
         py = ["import asyncio", "",
-              "def P(*parts):", "    print(*[p if isinstance(p, str) else repr(p) for p in parts])", "",
+              *PY_P,
               "def log(*parts):", "    t = asyncio.current_task()", "    name = t.get_name() if t else None",
               "    P(f'{asyncio.get_running_loop().time():.2f}', 'T' if name.startswith('Task-') else name, *parts)", "",
               "def desc(e):", "    s = repr(e)", "    if isinstance(e, TimeoutError):", "        s += f' cause={e.__cause__!r}'", "    return s", "",
@@ -1054,7 +1062,7 @@ class TimeoutPrograms:
               "async def ctl(m):"]
         ts = ['import * as asyncio from "@ROOT@/mod.ts";', 'import { run_virtual } from "@ROOT@/test_utils.ts";',
               'import { repr } from "@ROOT@/stdlib/_repr.ts";', 'import { RuntimeError, TimeoutError, ValueError } from "@ROOT@/stdlib/builtins.ts";',
-              "function P(...parts: unknown[]): void {", "  console.log(parts.map((p) => typeof p === 'string' ? p : repr(p)).join(' '));", "}",
+              *TS_P,
               "function log(...parts: unknown[]): void {", "  const t = asyncio.current_task();", "  const name = t ? t.get_name() : null;",
               "  P(asyncio.get_running_loop().time().toFixed(2), name !== null && name.startsWith('Task-') ? 'T' : name, ...parts);", "}",
               "function desc(e: unknown): string {", "  let s = repr(e);", "  if (e instanceof TimeoutError) s += ` cause=${repr(e.__cause__)}`;", "  return s;", "}",
@@ -1092,7 +1100,7 @@ def runner_program(seed):
     nruns = r.randint(1, 4)
     nbg = 0
     py = ["import asyncio, contextvars", "", "CV = contextvars.ContextVar('cv', default='-')", "T = []", "runner = None", "",
-          "def P(*parts):", "    print(*[p if isinstance(p, str) else repr(p) for p in parts])", "",
+          *PY_P,
           "def log(*parts):", "    t = asyncio.current_task()", "    name = t.get_name() if t else None",
           "    P('T' if name and name.startswith('Task-') else name, CV.get(), *parts)", "",
           "async def bg(k, d, swallow):", "    log('bg', k, 'start')", "    try:", "        await asyncio.sleep(d)", "        log('bg', k, 'done')",
@@ -1103,7 +1111,7 @@ def runner_program(seed):
           'import { ContextVar, copy_context } from "@ROOT@/stdlib/contextvars.ts";',
           "const CV = new ContextVar<string>('cv', { default: '-' });", "const T: asyncio.Task<unknown>[] = [];",
           "let runner!: asyncio.Runner;",
-          "function P(...parts: unknown[]): void {", "  console.log(parts.map((p) => typeof p === 'string' ? p : repr(p)).join(' '));", "}",
+          *TS_P,
           "function log(...parts: unknown[]): void {", "  const t = asyncio.current_task();", "  const name = t ? t.get_name() : null;",
           "  P(name && name.startsWith('Task-') ? 'T' : name, CV.get(), ...parts);", "}",
           "function* bg(k: number, d: number, swallow: boolean) {", "  log('bg', k, 'start');", "  try {", "    yield* asyncio.sleep(d);",
@@ -1179,24 +1187,21 @@ def runner_program(seed):
     return "\n".join(py) + "\n", "\n".join(ts) + "\n"
 
 
+KINDS = {
+    "tasks": lambda seed: TaskPrograms(seed, random.Random(seed).randint(3, 6)).program(),
+    "streams": stream_program,
+    "callbacks": callback_program,
+    "sync": lambda seed: SyncPrograms(seed).program(),
+    "staggered": staggered_program,
+    "timeouts": lambda seed: TimeoutPrograms(seed).program(),
+    "runner": runner_program,
+}
+
+
 def write_batch(kind, first, last, out, root):
     py_runs, ts_runs = [], []
     for seed in range(first, last + 1):
-        if kind == "tasks":
-            rnd = random.Random(seed)
-            py, ts = TaskPrograms(seed, rnd.randint(3, 6)).program()
-        elif kind == "streams":
-            py, ts = stream_program(seed)
-        elif kind == "sync":
-            py, ts = SyncPrograms(seed).program()
-        elif kind == "staggered":
-            py, ts = staggered_program(seed)
-        elif kind == "timeouts":
-            py, ts = TimeoutPrograms(seed).program()
-        elif kind == "runner":
-            py, ts = runner_program(seed)
-        else:
-            py, ts = callback_program(seed)
+        py, ts = KINDS[kind](seed)
         ts = ts.replace("@ROOT@", root)
         with open(os.path.join(out, f"p{seed}.py"), "w") as f:
             f.write(py)
@@ -1214,6 +1219,6 @@ def write_batch(kind, first, last, out, root):
 
 if __name__ == "__main__":
     kind, first, last, out, root = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-    if kind not in ("tasks", "streams", "callbacks", "sync", "staggered", "timeouts", "runner"):
-        sys.exit("kind must be tasks, streams, callbacks, sync, staggered, timeouts or runner")
+    if kind not in KINDS:
+        sys.exit("kind must be one of " + ", ".join(KINDS))
     write_batch(kind, first, last, out, root)
